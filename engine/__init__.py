@@ -1,0 +1,29 @@
+"""Basin's optimization engine: pure numpy, never Qt.
+
+Landscapes and data models (``loss``, ``grad``, ``hessian`` over batches of points),
+optimizers as pure ``init``/``update`` pairs, and the simulation that runs them.
+"""
+
+from engine.landscapes import LANDSCAPES, CriticalPoint, Landscape, Param, make_landscape, point_kind
+from engine.optimizers import OPTIMIZERS, Optimizer, OptState, make_optimizer
+from engine.simulation import Cancelled, Outcome, Run, Status, describe, point_kinds, simulate
+
+__all__ = [
+    "LANDSCAPES",
+    "OPTIMIZERS",
+    "Cancelled",
+    "CriticalPoint",
+    "Landscape",
+    "OptState",
+    "Optimizer",
+    "Outcome",
+    "Param",
+    "Run",
+    "Status",
+    "describe",
+    "make_landscape",
+    "make_optimizer",
+    "point_kind",
+    "point_kinds",
+    "simulate",
+]
