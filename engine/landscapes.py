@@ -144,7 +144,7 @@ class Landscape(ABC):
         }
         self._setup()
 
-    def _setup(self) -> None:
+    def _setup(self) -> None:  # noqa: B027 - optional hook, most landscapes need nothing
         """Derive whatever the formulas need from ``self.values`` (called once)."""
 
     # -- the maths -------------------------------------------------------------------------
@@ -164,7 +164,7 @@ class Landscape(ABC):
         """Analytic Hessian: ``(..., D) -> (..., D, D)``. Two-dimensional landscapes define
         :meth:`hessian_parts` and get this for free; others override it."""
         hxx, hxy, hyy = self.hessian_parts(w)
-        h = np.empty(w.shape + (2,))
+        h = np.empty((*w.shape, 2))
         h[..., 0, 0] = hxx
         h[..., 0, 1] = hxy
         h[..., 1, 0] = hxy
@@ -194,6 +194,11 @@ class Landscape(ABC):
     def view(self) -> tuple[tuple[float, float], ...]:
         """Default view box, one ``(lo, hi)`` per dimension."""
         return ((-2.0, 2.0),) * self.dim
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        """A starting point that shows the landscape's character (subclasses choose)."""
+        return tuple(lo + 0.2 * (hi - lo) for lo, hi in self.view)
 
     @cached_property
     def critical_points(self) -> tuple[CriticalPoint, ...]:
@@ -268,6 +273,10 @@ class Quadratic(Landscape):
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-2.0, 2.0), (-2.0, 2.0))
 
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (-1.8, 1.0)
+
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
         u = self.c * x + self.s * y
@@ -304,6 +313,10 @@ class Rosenbrock(Landscape):
     @property
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-2.0, 2.0), (-1.0, 3.0))
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (-1.5, 2.0)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
@@ -345,6 +358,10 @@ class Himmelblau(Landscape):
     @property
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-6.0, 6.0), (-6.0, 6.0))
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (0.0, 0.0)
 
     def loss(self, w: Array) -> Array:
         return self.loss_grad(w)[0]
@@ -409,6 +426,10 @@ class Saddle(Landscape):
     description = "a saddle at the origin: zero gradient, yet not a minimum"
     formula = "x^2 - y^2"
 
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (-1.8, 0.02)
+
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
         return x * x - y * y
@@ -440,6 +461,10 @@ class MonkeySaddle(Landscape):
     @property
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-1.5, 1.5), (-1.5, 1.5))
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (0.9, 0.6)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
@@ -510,6 +535,10 @@ class Rastrigin(Landscape):
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-2.5, 2.5), (-2.5, 2.5))
 
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (2.2, 1.8)
+
     def loss(self, w: Array) -> Array:
         return 2.0 * self.A + np.sum(w * w - self.A * np.cos(2.0 * np.pi * w), axis=-1)
 
@@ -559,6 +588,10 @@ class Beale(Landscape):
     @property
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-4.5, 4.5), (-4.5, 4.5))
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (1.0, 1.6)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
@@ -623,6 +656,10 @@ class SixHumpCamel(Landscape):
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-2.2, 2.2), (-1.2, 1.2))
 
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (-1.5, 1.0)
+
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
         x2, y2 = x * x, y * y
@@ -683,6 +720,10 @@ class DoubleWell(Landscape):
 
     def _setup(self) -> None:
         self.tilt = self.values["tilt"]
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        return (0.1, 1.5)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)

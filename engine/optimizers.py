@@ -98,7 +98,7 @@ def _column_major(b: int, d: int, lead: tuple[int, ...] = ()) -> Array:
     """An empty array of shape ``lead + (b, d)`` whose ``(b, d)`` blocks are column-major,
     matching the simulation's points (``w[:, 0]`` contiguous)."""
     n = len(lead)
-    return np.empty(lead + (d, b)).transpose(*range(n), n + 1, n)
+    return np.empty((*lead, d, b)).transpose(*range(n), n + 1, n)
 
 
 class Rule:

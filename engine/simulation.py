@@ -313,7 +313,7 @@ class _Simulation:
         steps ``t0..t0+n-1`` and record rows that stop there (on the ``last`` block, rows
         that ran out of steps too). ``prev (D, Ba)`` is the point before the block.
         Returns a mask over the active rows of those that stopped in this block."""
-        n, d, ba = pts.shape
+        n, d, _ = pts.shape
         p = pts.transpose(0, 2, 1)  # (n, Ba, D) view: landscapes take any leading shape
         loss, g = self.L.loss_grad(p)
         gn = g[..., 0] * g[..., 0]

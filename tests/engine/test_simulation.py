@@ -111,7 +111,7 @@ def test_cancel_stops_a_run_and_progress_is_reported():
 
     with pytest.raises(Cancelled):
         simulate(L, make_optimizer("adam", alpha=1e-4), s, 2000, record=False, workers=2, cancel=cancel)
-    run = simulate(L, make_optimizer("gd", alpha=1e-4), s[:10], 500, progress=seen.append)
+    simulate(L, make_optimizer("gd", alpha=1e-4), s[:10], 500, progress=seen.append)
     assert seen[-1] == 1.0 and all(0 <= f <= 1 for f in seen) and seen == sorted(seen)
 
 

@@ -1,0 +1,152 @@
+"""The headless command line: output formats, and one line plus exit 2 for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import main
+from engine import Optimizer, make_landscape, make_optimizer, simulate
+from engine.records import read_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ["run", "--landscape", "rosenbrock", "--optimizer", "gd", "--steps", "5"]
+
+
+def _run(capsys, argv: list[str]) -> tuple[int, str, str]:
+    code = main.main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_names_every_landscape_and_optimizer(capsys):
+    from engine import LANDSCAPES, OPTIMIZERS
+
+    code, out, _ = _run(capsys, ["list"])
+    assert code == 0
+    for name in [*LANDSCAPES, *OPTIMIZERS]:
+        assert any(line.split()[0] == name for line in out.splitlines() if line.startswith("  "))
+    assert "minima 0:(3, 2) 1:(-2.80512, 3.13131)" in out
+
+
+def test_csv_round_trips_to_the_last_bit(tmp_path, capsys):
+    path = tmp_path / "t.csv"
+    code, _, err = _run(
+        capsys,
+        ["run", "--landscape", "himmelblau", "--optimizer", "gd", "--optimizer", "momentum",
+         "--optimizer", "adam", "--alpha", "0.01", "--init", "-1.5,2", "--steps", "80", "--csv", str(path)],
+    )
+    assert code == 0, err
+    data = read_csv(path)
+    L = make_landscape("himmelblau")
+    opts = [make_optimizer(n, alpha=0.01) for n in ("gd", "momentum", "adam")]
+    run = simulate(L, Optimizer.stack(opts), np.tile([[-1.5, 2.0]], (3, 1)), 80)
+    assert list(data) == list(run.names)
+    for i, name in enumerate(run.names):
+        k = int(run.stop[i])
+        d = data[name]
+        assert list(d["step"]) == list(range(k + 1))
+        assert np.array_equal(d["theta"], run.theta[i, : k + 1])
+        assert np.array_equal(d["loss"], run.loss[i, : k + 1])
+        assert np.array_equal(d["grad_norm"], run.grad_norm[i, : k + 1])
+    header = path.read_text().splitlines()[0]
+    assert header == "optimizer,step,loss,grad_norm,theta_0,theta_1"
+
+
+def test_negative_init_works_as_typed(capsys):
+    code, out, err = _run(capsys, [*RUN, "--init", "-1.5,2"])
+    assert code == 0, err
+    assert "start (-1.5, 2)" in out
+
+
+def test_zeros_and_random_inits(capsys):
+    argv = ["run", "--landscape", "saddle", "--optimizer", "gd", "--init", "zeros", "--steps", "10"]
+    code, out, _ = _run(capsys, argv)
+    assert code == 0 and "stuck at step 0" in out
+    code, out, _ = _run(
+        capsys,
+        ["run", "--landscape", "saddle", "--optimizer", "gd", "--init", "random", "--sigma", "0.01",
+         "--seed", "3", "--steps", "10"],
+    )
+    assert code == 0 and "random (sigma 0.01, seed 3)" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--landscape", "nope"], "unknown landscape 'nope' (choose from quadratic, rosenbrock"),
+        (["--optimizer", "sgd"], "unknown optimizer 'sgd' (choose from gd, momentum"),
+        (["--alpha", "0"], "invalid alpha: 0 (must be > 0)"),
+        (["--alpha", "-0.5"], "invalid alpha: -0.5 (must be > 0)"),
+        (["--alpha", "fast"], "argument --alpha: invalid float value: 'fast'"),
+        (["--optimizer", "momentum", "--mu", "1"], "invalid mu: 1 (must be in [0, 1))"),
+        (["--optimizer", "momentum", "--mu", "-0.2"], "invalid mu: -0.2 (must be in [0, 1))"),
+        (["--init", "1,2,3"], "init has 3 coordinates, the landscape needs 2"),
+        (["--init", "1;2"], "invalid init '1;2'"),
+        (["--init", "zeros", "--seed", "4"], "--sigma and --seed go with --init random"),
+        (["--param", "kappa=3"], "unknown parameter 'kappa' for rosenbrock (valid: none)"),
+        (["--param", "kappa"], "--param 'kappa' is not NAME=VALUE"),
+        (["--mu", "0.5"], "--mu does not apply to gd (it is used by momentum, nesterov)"),
+        (["--steps", "-1"], "invalid steps: -1"),
+        (["--optimizer", "gd"], "optimizer 'gd' given twice"),
+        (["--tol", "0"], "invalid tol"),
+        (["--png", "x.png", "--width", "3"], "invalid --width 3"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, extra, message):
+    argv = list(RUN)
+    if "--landscape" in extra:
+        argv[argv.index("--landscape") + 1] = extra[extra.index("--landscape") + 1]
+        i = extra.index("--landscape")
+        extra = extra[:i] + extra[i + 2 :]
+    if "--optimizer" in extra and extra[extra.index("--optimizer") + 1] != "gd":
+        argv[argv.index("--optimizer") + 1] = extra[extra.index("--optimizer") + 1]
+        i = extra.index("--optimizer")
+        extra = extra[:i] + extra[i + 2 :]
+    code, _, err = _run(capsys, argv + extra)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("basin: error: "), err
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("missing", ["--landscape", "--optimizer", "--steps"])
+def test_required_options(capsys, missing):
+    argv = list(RUN)
+    i = argv.index(missing)
+    del argv[i : i + 2]
+    code, _, err = _run(capsys, argv)
+    assert code == 2 and f"{missing} is required" in err
+
+
+def test_unwritable_output_is_one_line_and_exit_1(tmp_path, capsys):
+    code, _, err = _run(capsys, [*RUN, "--csv", str(tmp_path / "no" / "such" / "dir.csv")])
+    assert code == 1 and err.count("\n") == 1 and "does not exist" in err
+    code, _, err = _run(capsys, [*RUN, "--csv", str(tmp_path)])
+    assert code == 1 and "is a folder" in err
+
+
+def test_no_traceback_from_a_real_process(tmp_path):
+    bad = subprocess.run(
+        [sys.executable, "main.py", "run", "--landscape", "rosenbrock", "--optimizer", "gd",
+         "--alpha", "-1", "--init", "-1.5,2", "--steps", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stderr == "basin: error: invalid alpha: -1 (must be > 0)\n"
+    good = subprocess.run(
+        [sys.executable, "main.py", "run", "--landscape", "rosenbrock", "--optimizer", "gd", "--alpha", "10",
+         "--init", "-1.5,2", "--steps", "50"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert good.returncode == 0 and "diverged at step" in good.stdout and good.stderr == ""
+
+
+def test_help_works(capsys):
+    with pytest.raises(SystemExit) as e:
+        main.main(["run", "--help"])
+    assert e.value.code == 0
+    assert "--landscape" in capsys.readouterr().out
