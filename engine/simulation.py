@@ -133,10 +133,18 @@ def simulate(
     record: bool = True,
     block: int = 256,
     workers: int = 1,
+    batch_size: int | None = None,
+    seed: int = 0,
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Run | Outcome:
     """Run ``optimizer`` for ``steps`` steps from ``starts`` ``(B, D)`` on ``landscape``.
+
+    ``batch_size`` (for models trained on data, which have ``n_train`` and ``batch_grad``):
+    each step uses the gradient of the mean loss over a mini-batch, drawn without
+    replacement from a fresh shuffle of the training set every epoch (``seed`` fixes the
+    shuffles; every row sees the same mini-batches). Losses, gradient norms and the stopping
+    rules stay full-batch: they describe the training loss itself.
 
     A one-member optimizer drives every row; a stacked optimizer of ``K`` members drives
     ``B/K`` consecutive rows each. Returns a :class:`Run` (full histories) when ``record``,
@@ -145,17 +153,42 @@ def simulate(
     """
     w0 = _check_common(landscape, starts, steps, tol, bound)
     block = check_int("block", block, 1)
+    grad = _gradient_oracle(landscape, batch_size, seed)
     workers = check_int("workers", workers, 1, 64)
     b = w0.shape[0]
     rule = optimizer.rule(b, landscape.dim)  # validates the row split
     if record:
-        run = _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress)
+        run = _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress, grad)
         run.names = [optimizer.label(i) for i in range(len(optimizer.names))]
         return run.go()
     tune_malloc()  # large temporaries: see engine/_malloc.py
     if b <= _CHUNK:
-        return _Simulation(landscape, rule, w0, steps, tol, bound, block, False, cancel, progress).go()
-    return _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress)
+        return _Simulation(landscape, rule, w0, steps, tol, bound, block, False, cancel, progress, grad).go()
+    return _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress, grad)
+
+
+def _gradient_oracle(landscape: Landscape, batch_size: int | None, seed: int):
+    """``grad(q, t)`` for step ``t``: full batch, or the mini-batch of that step."""
+    if batch_size is None:
+        return lambda q, t: landscape.grad(q)
+    n = getattr(landscape, "n_train", None)
+    if n is None or not callable(getattr(landscape, "batch_grad", None)):
+        raise ValueError(f"{landscape.name} is not trained on data: it has no mini-batches")
+    batch_size = check_int("batch size", batch_size, 1, n)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    if batch_size == n:
+        return lambda q, t: landscape.grad(q)
+    per_epoch = n // batch_size  # the remainder of each shuffle is dropped, as usual
+    epochs: dict[int, Array] = {}
+
+    def grad(q: Array, t: int) -> Array:
+        e, k = divmod(t, per_epoch)
+        if e not in epochs:
+            epochs.clear()
+            epochs[e] = np.random.default_rng([seed, e]).permutation(n)
+        return landscape.batch_grad(q, epochs[e][k * batch_size : (k + 1) * batch_size])
+
+    return grad
 
 
 # Rows per chunk of a large batch, and points per block judgement. Measured on 2 cores: on
@@ -166,7 +199,7 @@ _CHUNK = 16384
 _JUDGE_POINTS = 1 << 16
 
 
-def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress) -> Outcome:
+def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress, grad) -> Outcome:
     # More chunks than workers balance the load when some chunks finish early.
     b = w0.shape[0]
     n_chunks = max(workers, -(-b // _CHUNK))
@@ -195,7 +228,7 @@ def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, pr
 
         sim = _Simulation(
             landscape, rule.take(rows), w0[rows], steps, tol, bound, block, False,
-            chunk_cancel, chunk_progress,
+            chunk_cancel, chunk_progress, grad,
         )
         return sim.go()
 
@@ -212,8 +245,8 @@ def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, pr
 
 
 class _Simulation:
-    def __init__(self, landscape, rule, w0, steps, tol, bound, block, record, cancel, progress):
-        self.L, self.rule, self.steps = landscape, rule, steps
+    def __init__(self, landscape, rule, w0, steps, tol, bound, block, record, cancel, progress, grad):
+        self.L, self.rule, self.steps, self.grad = landscape, rule, steps, grad
         self.tol, self.bound, self.block = tol, bound, block
         self.record, self.cancel, self.progress = record, cancel, progress
         self.w0 = w0
@@ -246,7 +279,8 @@ class _Simulation:
             hist = np.full((steps + 1, d, b), np.nan)
             hloss = np.full((steps + 1, b), np.nan)
             hgn = np.full((steps + 1, b), np.nan)
-        hess = L.hessian_parts if d == 2 else L.hessian
+        hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
+        grad = self.grad
         t0 = 0  # first step of the current block
         t = 0
         while True:
@@ -287,7 +321,7 @@ class _Simulation:
                     raise Cancelled()
             # one optimizer step
             q = rule.query(state, w)
-            g = L.grad(q)
+            g = grad(q, t)
             h = (lambda rows, q=q: hess(q[rows])) if rule.needs_hessian else None
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array

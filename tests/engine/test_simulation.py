@@ -163,3 +163,58 @@ def test_random_init_is_seeded():
 def test_bad_inits(text, message):
     with pytest.raises(ValueError, match=message):
         parse_init(text)
+
+
+class _LeastSquares:
+    """A tiny model trained on data, enough to test mini-batches: mean of (x.w - y)^2 / 2."""
+
+    name = "toy"
+    dim = 2
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(0)
+        self.x = rng.standard_normal((40, 2))
+        self.y = self.x @ [1.0, -2.0] + 0.1 * rng.standard_normal(40)
+        self.n_train = 40
+
+    def loss(self, w):
+        r = w @ self.x.T - self.y
+        return 0.5 * np.mean(r * r, axis=-1)
+
+    def batch_grad(self, w, idx):
+        x = self.x[idx]
+        return (w @ x.T - self.y[idx]) @ x / len(idx)
+
+    def grad(self, w):
+        return self.batch_grad(w, np.arange(40))
+
+    def loss_grad(self, w):
+        return self.loss(w), self.grad(w)
+
+
+def test_mini_batches_are_seeded_noisy_and_judged_on_the_full_loss():
+    from engine.simulation import _gradient_oracle
+
+    L = _LeastSquares()
+    opt = make_optimizer("gd", alpha=0.1)
+    s = np.zeros((1, 2))
+    full = simulate(L, opt, s, 50, tol=1e-12)
+    same = simulate(L, opt, s, 50, tol=1e-12, batch_size=40)
+    assert np.array_equal(full.theta, same.theta)
+    a = simulate(L, opt, s, 50, tol=1e-12, batch_size=8, seed=1)
+    b = simulate(L, opt, s, 50, tol=1e-12, batch_size=8, seed=1)
+    c = simulate(L, opt, s, 50, tol=1e-12, batch_size=8, seed=2)
+    assert np.array_equal(a.theta, b.theta) and not np.array_equal(a.theta, c.theta)
+    assert not np.allclose(a.theta, full.theta)
+    assert np.allclose(a.loss[0], L.loss(a.theta[0]), rtol=1e-12, atol=0)  # the full loss
+    # one epoch = 5 mini-batches covering all 40 examples exactly once
+    g = _gradient_oracle(L, 8, 3)
+    w = np.array([[0.3, 0.7]])
+    assert np.allclose(sum(g(w, t) for t in range(5)) / 5, L.grad(w))
+
+
+def test_mini_batches_need_a_data_model():
+    with pytest.raises(ValueError, match="not trained on data"):
+        simulate(make_landscape("saddle"), make_optimizer("gd"), np.ones((1, 2)), 5, batch_size=4)
+    with pytest.raises(ValueError, match="invalid batch size"):
+        simulate(_LeastSquares(), make_optimizer("gd"), np.ones((1, 2)), 5, batch_size=41)

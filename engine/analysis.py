@@ -1,0 +1,301 @@
+"""Analysis over many runs at once: basins of attraction, the (alpha, mu) map, learning-rate
+sweeps, and curvature at points.
+
+Each map is one batched :func:`engine.simulation.simulate` call without histories: one numpy
+call per step serves every start (basin map) or every setting (phase map, sweep), the rows
+that finish drop out, and large batches are split over threads. So a 256 x 256 basin map is
+the same code as one trajectory, run on 65536 rows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.landscapes import Landscape, point_kind
+from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from engine.simulation import Outcome, Status, simulate
+from engine.validate import check_int, check_positive
+
+Array = np.ndarray
+
+DIVERGED = -1  # outcome codes besides the index of a minimum
+UNCONVERGED = -2
+
+MAX_GRID = 1024
+
+
+def _workers(workers: int | None) -> int:
+    return workers if workers is not None else max(1, min(8, os.cpu_count() or 1))
+
+
+def outcome_name(code: int) -> str:
+    """The outcome as the CSV writes it: the minimum's index, ``diverged`` or ``unconverged``."""
+    if code == DIVERGED:
+        return "diverged"
+    if code == UNCONVERGED:
+        return "unconverged"
+    return str(int(code))
+
+
+def classify(landscape: Landscape, outcome: Outcome, radius: float | None = None) -> Array:
+    """Which known minimum each row reached.
+
+    A row counts for minimum ``i`` when it converged (``|grad| < tol``) within ``radius`` of it
+    (default: 1e-3 of the view's diagonal); a row that diverged or whose Newton step failed
+    is ``DIVERGED``; anything else (out of steps, or stopped at a saddle or on a plateau) is
+    ``UNCONVERGED``.
+    """
+    minima = np.array([cp.point for cp in landscape.minima], dtype=np.float64).reshape(-1, landscape.dim)
+    if radius is None:
+        radius = 1e-3 * math.hypot(*(hi - lo for lo, hi in landscape.view))
+    out = np.full(outcome.status.shape, UNCONVERGED, dtype=np.int64)
+    out[(outcome.status == Status.DIVERGED) | (outcome.status == Status.FAILED)] = DIVERGED
+    conv = np.nonzero(outcome.status == Status.CONVERGED)[0]
+    if conv.size and minima.size:
+        d = np.linalg.norm(outcome.theta[conv, None, :] - minima[None], axis=-1)
+        nearest = d.argmin(axis=1)
+        near = d[np.arange(conv.size), nearest] <= radius
+        out[conv[near]] = nearest[near]
+    return out
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    """Where each start of a grid ends. ``outcome[iy, ix]`` is the index of a minimum,
+    ``DIVERGED`` or ``UNCONVERGED``; ``steps[iy, ix]`` the step at which it stopped."""
+
+    xs: Array  # (nx,)
+    ys: Array  # (ny,)
+    outcome: Array  # (ny, nx) int
+    steps: Array  # (ny, nx) int
+    n_minima: int
+    budget: int
+
+    def shares(self) -> dict[str, float]:
+        """Share of starts per outcome, keyed as :func:`outcome_name` writes them."""
+        n = self.outcome.size
+        keys = [*range(self.n_minima), DIVERGED, UNCONVERGED]
+        return {outcome_name(k): float(np.count_nonzero(self.outcome == k)) / n for k in keys}
+
+    def rows(self) -> list[tuple[float, float, str, int]]:
+        """``(x0, y0, outcome, steps)`` for every start, row-major from the lowest y."""
+        out = []
+        for iy, y in enumerate(self.ys):
+            for ix, x in enumerate(self.xs):
+                out.append((float(x), float(y), outcome_name(int(self.outcome[iy, ix])), int(self.steps[iy, ix])))
+        return out
+
+
+def grid_starts(box: Sequence[tuple[float, float]], nx: int, ny: int) -> tuple[Array, Array, Array]:
+    """Cell-centred grid over ``box``; returns ``xs, ys`` and the ``(ny*nx, 2)`` starts."""
+    (x0, x1), (y0, y1) = box
+    xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
+    ys = y0 + (np.arange(ny) + 0.5) * (y1 - y0) / ny
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def basin_map(
+    landscape: Landscape,
+    optimizer: Optimizer,
+    n: int | tuple[int, int],
+    steps: int,
+    *,
+    box: Sequence[tuple[float, float]] | None = None,
+    tol: float = 1e-6,
+    bound: float = 1e6,
+    workers: int | None = None,
+    cancel: Callable[[], bool] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> BasinMap:
+    """Basins of attraction of ``optimizer`` on ``landscape``: run from every cell centre of
+    an ``n x n`` (or ``nx x ny``) grid over ``box`` (default: the landscape's view) and
+    classify the end points (:func:`classify`). Memory is ``O(n^2)``."""
+    if len(optimizer.members) != 1:
+        raise ValueError("a basin map takes one optimizer")
+    nx, ny = (n, n) if isinstance(n, int) else n
+    nx = check_int("grid", nx, 2, MAX_GRID)
+    ny = check_int("grid", ny, 2, MAX_GRID)
+    xs, ys, starts = grid_starts(box or landscape.view, nx, ny)
+    out = simulate(
+        landscape, optimizer, starts, steps, tol=tol, bound=bound, record=False,
+        workers=_workers(workers), cancel=cancel, progress=progress,
+    )
+    codes = classify(landscape, out).reshape(ny, nx)
+    return BasinMap(xs, ys, codes, out.stop.reshape(ny, nx), len(landscape.minima), steps)
+
+
+@dataclass(frozen=True)
+class PhaseMap:
+    """Steps to reach ``|grad| < tol`` for each ``(alpha, mu)``: ``steps[i_mu, i_alpha]``,
+    with ``DIVERGED`` and ``UNCONVERGED`` codes where it never got there."""
+
+    alphas: Array
+    mus: Array
+    steps: Array  # (n_mu, n_alpha) int
+    optimizer: str
+    budget: int
+
+    def fastest(self) -> tuple[float, float, int] | None:
+        """``(alpha, mu, steps)`` of the quickest setting, or None if none converged."""
+        ok = self.steps >= 0
+        if not ok.any():
+            return None
+        s = np.where(ok, self.steps, np.iinfo(np.int64).max)
+        i, j = np.unravel_index(np.argmin(s), s.shape)
+        return float(self.alphas[j]), float(self.mus[i]), int(self.steps[i, j])
+
+    def divergence_edge(self, i_mu: int) -> float | None:
+        """The smallest alpha that diverged on row ``i_mu`` (None if none did)."""
+        bad = np.nonzero(self.steps[i_mu] == DIVERGED)[0]
+        return float(self.alphas[bad[0]]) if bad.size else None
+
+
+def log_grid(lo: float, hi: float, n: int) -> Array:
+    check_positive("alpha range low end", lo)
+    check_positive("alpha range high end", hi)
+    if not lo < hi:
+        raise ValueError(f"invalid alpha range: {lo:g} to {hi:g} (low end must be below high end)")
+    return np.geomspace(lo, hi, check_int("grid", n, 2, MAX_GRID))
+
+
+def phase_map(
+    landscape: Landscape,
+    start: Sequence[float],
+    steps: int,
+    *,
+    optimizer: str = "momentum",
+    alphas: Array | None = None,
+    mus: Array | None = None,
+    n: int = 64,
+    hyper: dict[str, float] | None = None,
+    tol: float = 1e-6,
+    bound: float = 1e6,
+    workers: int | None = None,
+    cancel: Callable[[], bool] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> PhaseMap:
+    """Steps to converge over a grid of learning rates (log-spaced, default 1e-5..10) and
+    momenta (default 0..0.99) for ``optimizer`` (one that takes ``mu``: momentum or nesterov),
+    all from ``start``. Every setting is a row of one batched run."""
+    if optimizer not in OPTIMIZERS or "mu" not in OPTIMIZERS[optimizer].defaults:
+        takers = [k for k, s in OPTIMIZERS.items() if "mu" in s.defaults]
+        raise ValueError(f"the (alpha, mu) map needs an optimizer with mu (choose from {', '.join(takers)})")
+    alphas = log_grid(1e-5, 10.0, n) if alphas is None else np.asarray(alphas, dtype=np.float64)
+    mus = np.linspace(0.0, 0.99, n) if mus is None else np.asarray(mus, dtype=np.float64)
+    extra = {k: v for k, v in (hyper or {}).items() if k not in ("alpha", "mu")}
+    members = [make_optimizer(optimizer, alpha=float(a), mu=float(m), **extra) for m in mus for a in alphas]
+    opt = Optimizer.stack(members)
+    starts = np.tile(np.asarray(start, dtype=np.float64)[None], (len(members), 1))
+    out = simulate(
+        landscape, opt, starts, steps, tol=tol, bound=bound, record=False,
+        workers=_workers(workers), cancel=cancel, progress=progress,
+    )
+    s = np.where(out.status == Status.CONVERGED, out.stop, UNCONVERGED)
+    s = np.where((out.status == Status.DIVERGED) | (out.status == Status.FAILED), DIVERGED, s)
+    return PhaseMap(alphas, mus, s.reshape(len(mus), len(alphas)), optimizer, steps)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Final loss against alpha for each optimizer: ``train[k, j]`` for optimizer ``k`` at
+    ``alphas[j]`` (NaN where it diverged, see ``status``), and ``validation`` for models
+    trained on data (None for analytic landscapes)."""
+
+    alphas: Array
+    names: tuple[str, ...]
+    train: Array  # (K, n)
+    validation: Array | None
+    status: Array  # (K, n) Status codes
+    stop: Array  # (K, n)
+    budget: int
+
+
+def lr_sweep(
+    landscape: Landscape,
+    optimizers: Sequence[str],
+    start: Sequence[float],
+    steps: int,
+    *,
+    alphas: Array | None = None,
+    n: int = 61,
+    hyper: dict[str, dict[str, float]] | None = None,
+    tol: float = 1e-6,
+    bound: float = 1e6,
+    workers: int | None = None,
+    cancel: Callable[[], bool] | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Sweep:
+    """Final training (and validation) loss after ``steps`` steps for every alpha of a log
+    grid (default 1e-5..10) and every optimizer, in one batched run."""
+    if not optimizers:
+        raise ValueError("a sweep needs at least one optimizer")
+    alphas = log_grid(1e-5, 10.0, n) if alphas is None else np.asarray(alphas, dtype=np.float64)
+    hyper = hyper or {}
+    members = [
+        make_optimizer(name, **{**hyper.get(name, {}), "alpha": float(a)}) for name in optimizers for a in alphas
+    ]
+    starts = np.tile(np.asarray(start, dtype=np.float64)[None], (len(members), 1))
+    out = simulate(
+        landscape, Optimizer.stack(members), starts, steps, tol=tol, bound=bound, record=False,
+        workers=_workers(workers), cancel=cancel, progress=progress,
+    )
+    k, m = len(optimizers), len(alphas)
+    bad = (out.status == Status.DIVERGED) | (out.status == Status.FAILED)
+    train = np.where(bad, np.nan, out.loss).reshape(k, m)
+    validation = None
+    vfun = getattr(landscape, "validation_loss", None)
+    if callable(vfun):
+        with np.errstate(all="ignore"):
+            v = vfun(np.where(bad[:, None], 0.0, out.theta))
+        validation = np.where(bad, np.nan, v).reshape(k, m)
+    return Sweep(alphas, tuple(optimizers), train, validation, out.status.reshape(k, m), out.stop.reshape(k, m), steps)
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The Hessian at points: eigenvalues ascending ``(B, D)``, eigenvectors as columns
+    ``(B, D, D)``, condition number ``|lambda|_max / |lambda|_min`` (inf when singular) and
+    the kind of point (minimum, saddle, maximum, flat, degenerate)."""
+
+    eigenvalues: Array
+    eigenvectors: Array
+    condition: Array
+    kind: Array
+
+
+def curvature(landscape: Landscape, points: Array) -> Curvature:
+    """Eigen-decomposition of the analytic Hessian at ``points (B, D)``."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, landscape.dim)
+    with np.errstate(all="ignore"):
+        h = landscape.hessian(pts)
+    ok = np.all(np.isfinite(h), axis=(1, 2))
+    ev = np.full(pts.shape, np.nan)
+    vec = np.full((*pts.shape, landscape.dim), np.nan)
+    if ok.any():
+        ev[ok], vec[ok] = np.linalg.eigh(h[ok])
+    a = np.abs(ev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(np.min(a, axis=1) > 0, np.max(a, axis=1) / np.min(a, axis=1), np.inf)
+    kind = np.full(pts.shape[0], "-", dtype=object)
+    if ok.any():
+        kind[ok] = point_kind(ev[ok])
+    return Curvature(ev, vec, np.where(ok, cond, np.nan), kind)
+
+
+def newton_cost(n_weights: int) -> dict[str, float]:
+    """What a Newton step costs a network with ``n_weights`` parameters: the Hessian has
+    ``n^2`` entries (8 bytes each in float64) and solving with it takes about ``n^3/3``
+    multiply-adds (Cholesky), against ``n`` numbers for the gradient."""
+    n = check_int("number of weights", n_weights, 1)
+    return {
+        "gradient_numbers": float(n),
+        "hessian_numbers": float(n) ** 2,
+        "hessian_bytes": 8.0 * float(n) ** 2,
+        "solve_flops": float(n) ** 3 / 3.0,
+    }
