@@ -55,6 +55,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 
 def _add_problem_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("problem")
+    g.add_argument("--scenario", metavar="NAME", help="start from a scenario (see 'list'); flags override it")
     g.add_argument("--landscape", metavar="NAME", help="landscape or model (see 'list')")
     g.add_argument(
         "--param", metavar="NAME=VALUE", action="append", default=[], help="a landscape parameter (repeatable)"
@@ -72,12 +73,13 @@ def _add_problem_options(p: argparse.ArgumentParser) -> None:
     o.add_argument("--damping", type=float, metavar="L", help="Newton's damping, >= 0")
     i = p.add_argument_group("initialisation")
     i.add_argument("--init", metavar="X,Y|zeros|random", help="start point (default: the landscape's own)")
-    i.add_argument("--sigma", type=float, default=0.01, metavar="S", help="scale of a random init (0.01)")
-    i.add_argument("--seed", type=int, default=0, metavar="K", help="seed of a random init (0)")
+    i.add_argument("--sigma", type=float, metavar="S", help="scale of a random init (0.01)")
+    i.add_argument("--seed", type=int, metavar="K", help="seed of a random init, and of mini-batches (0)")
     r = p.add_argument_group("run")
     r.add_argument("--steps", type=int, metavar="N", help="number of steps")
-    r.add_argument("--tol", type=float, default=1e-6, metavar="T", help="converged when |grad| < T (1e-6)")
+    r.add_argument("--tol", type=float, metavar="T", help="converged when |grad| < T (1e-6)")
     r.add_argument("--bound", type=float, default=1e6, metavar="B", help="diverged when |theta| > B (1e6)")
+    r.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size, for models trained on data")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,70 +94,147 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--svg", metavar="FILE", help="the same figure as SVG")
     out.add_argument("--width", type=int, default=1600, metavar="PX", help="PNG width in pixels (1600)")
     run.set_defaults(func=cmd_run)
+
+    basins = sub.add_parser("basins", help="basins of attraction: where each start of a grid ends")
+    _add_problem_options(basins)
+    basins.add_argument("--grid", type=int, default=128, metavar="N", help="N x N starts over the view (128)")
+    basins.add_argument("--csv", metavar="FILE", help="x0,y0,outcome,steps for every start")
+    basins.set_defaults(func=cmd_basins)
+
+    sweep = sub.add_parser("sweep", help="final loss against the learning rate, per optimizer")
+    _add_problem_options(sweep)
+    sweep.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
+    sweep.add_argument("--points", type=int, default=61, metavar="N", help="number of alphas (61)")
+    sweep.add_argument("--csv", metavar="FILE", help="optimizer,alpha,status,stop,train_loss,validation_loss")
+    sweep.set_defaults(func=cmd_sweep)
+
+    phase = sub.add_parser("phase", help="steps to converge over learning rate and momentum")
+    _add_problem_options(phase)
+    phase.add_argument("--grid", type=int, default=64, metavar="N", help="N alphas x N momenta (64)")
+    phase.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
+    phase.add_argument("--csv", metavar="FILE", help="alpha,mu,outcome,steps for every setting")
+    phase.set_defaults(func=cmd_phase)
     return p
 
 
 # -- building engine objects from arguments ---------------------------------------------------
 
 
-def _landscape(args: argparse.Namespace):
-    from engine import LANDSCAPES, make_landscape
+class Problem:
+    """What to run, from a scenario (if any) with the explicit flags laid over it."""
 
-    if not args.landscape:
-        raise UsageError(f"--landscape is required (choose from {', '.join(LANDSCAPES)})")
-    if args.landscape not in LANDSCAPES:
-        raise UsageError(f"unknown landscape {args.landscape!r} (choose from {', '.join(LANDSCAPES)})")
-    cls = LANDSCAPES[args.landscape]
-    known = {p.name: p for p in cls.params}
-    values: dict[str, object] = {}
-    for item in args.param:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(f"--param {item!r} is not NAME=VALUE")
-        if name not in known:
-            valid = ", ".join(p.describe() for p in cls.params) or "none"
-            raise UsageError(f"unknown parameter {name!r} for {cls.name} (valid: {valid})")
-        values[name] = known[name].parse(text)
-    return make_landscape(args.landscape, **values)
+    def __init__(self, args: argparse.Namespace, *, need_optimizers: bool = True) -> None:
+        from engine import LANDSCAPES, OPTIMIZERS
+        from engine.inits import Init, parse_init
+
+        scenario = _scenario(args.scenario) if args.scenario else None
+        name = args.landscape or (scenario.landscape if scenario else None)
+        if not name:
+            raise UsageError(f"--landscape is required (choose from {', '.join(LANDSCAPES)})")
+        if name not in LANDSCAPES:
+            raise UsageError(f"unknown landscape {name!r} (choose from {', '.join(LANDSCAPES)})")
+        cls = LANDSCAPES[name]
+        values: dict[str, object] = dict(scenario.params) if scenario and scenario.landscape == name else {}
+        known = {p.name: p for p in cls.params}
+        for item in args.param:
+            pname, sep, text = item.partition("=")
+            pname = pname.strip()
+            if not sep or not pname:
+                raise UsageError(f"--param {item!r} is not NAME=VALUE")
+            if pname not in known:
+                valid = ", ".join(p.describe() for p in cls.params) or "none"
+                raise UsageError(f"unknown parameter {pname!r} for {cls.name} (valid: {valid})")
+            values[pname] = known[pname].parse(text)
+        self.landscape = cls(**values)
+
+        # optimizers: the flags' list, else the scenario's; hyperparameter flags override
+        if args.optimizer:
+            for n in args.optimizer:
+                if n not in OPTIMIZERS:
+                    raise UsageError(f"unknown optimizer {n!r} (choose from {', '.join(OPTIMIZERS)})")
+            dupes = sorted({n for n in args.optimizer if args.optimizer.count(n) > 1})
+            if dupes:
+                raise UsageError(f"optimizer {dupes[0]!r} given twice")
+            entries = [(n, {}) for n in args.optimizer]
+        elif scenario:
+            entries = [(n, dict(h)) for n, h in scenario.optimizers]
+        elif need_optimizers:
+            raise UsageError(f"--optimizer is required (choose from {', '.join(OPTIMIZERS)})")
+        else:
+            entries = []
+        given = {h: getattr(args, h) for h in HYPER_FLAGS if getattr(args, h) is not None}
+        names = [n for n, _ in entries]
+        for h in given:
+            if not any(h in OPTIMIZERS[n].defaults for n in names):
+                takers = [n for n, spec in OPTIMIZERS.items() if h in spec.defaults]
+                raise UsageError(
+                    f"--{h} does not apply to {', '.join(names) or 'no optimizer'} (it is used by {', '.join(takers)})"
+                )
+        self.entries = [
+            (n, {**hyp, **{h: v for h, v in given.items() if h in OPTIMIZERS[n].defaults}}) for n, hyp in entries
+        ]
+        self.optimizers = [OPTIMIZERS[n].make(**hyp) for n, hyp in self.entries]
+
+        # initialisation
+        if args.init is not None:
+            self.init = parse_init(
+                args.init, sigma=args.sigma if args.sigma is not None else 0.01,
+                seed=args.seed if args.seed is not None else 0,
+            )
+            seed_for_init = args.seed is not None and not args.batch_size
+            if self.init.kind != "random" and (args.sigma is not None or seed_for_init):
+                raise UsageError("--sigma and --seed go with --init random")
+        elif scenario and scenario.landscape == name:
+            self.init = scenario.init
+        else:
+            self.init = Init("point", tuple(self.landscape.default_start))
+        self.start = self.init.resolve(self.landscape.dim)
+
+        steps = args.steps if args.steps is not None else (scenario.steps if scenario else None)
+        if steps is None:
+            raise UsageError("--steps is required")
+        self.steps = steps
+        self.tol = args.tol if args.tol is not None else (scenario.tol if scenario else 1e-6)
+        self.bound = args.bound
+        same = scenario is not None and scenario.landscape == name
+        self.batch_size = args.batch_size if args.batch_size is not None else (
+            scenario.batch_size if same else None)
+        self.seed = args.seed if args.seed is not None else 0
+        self.scenario = scenario
+
+    def describe(self) -> str:
+        head = f"scenario {self.scenario.name}: " if self.scenario else ""
+        batch = f"; mini-batches of {self.batch_size}" if self.batch_size else ""
+        return (
+            f"{head}{self.landscape.label()}: {self.landscape.formula}; start {self.init.describe()}; "
+            f"{self.steps} steps{batch}"
+        )
 
 
-def _optimizers(args: argparse.Namespace) -> list:
-    from engine import OPTIMIZERS
+def _scenario(name: str):
+    from engine.scenarios import load_scenarios
 
-    names = args.optimizer
-    if not names:
-        raise UsageError(f"--optimizer is required (choose from {', '.join(OPTIMIZERS)})")
-    for n in names:
-        if n not in OPTIMIZERS:
-            raise UsageError(f"unknown optimizer {n!r} (choose from {', '.join(OPTIMIZERS)})")
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise UsageError(f"optimizer {dupes[0]!r} given twice")
-    given = {h: getattr(args, h) for h in HYPER_FLAGS if getattr(args, h) is not None}
-    for h in given:
-        if not any(h in OPTIMIZERS[n].defaults for n in names):
-            takers = [n for n, s in OPTIMIZERS.items() if h in s.defaults]
-            raise UsageError(f"--{h} does not apply to {', '.join(names)} (it is used by {', '.join(takers)})")
-    return [OPTIMIZERS[n].make(**{h: v for h, v in given.items() if h in OPTIMIZERS[n].defaults}) for n in names]
+    scenarios, errors = load_scenarios()
+    if name in scenarios:
+        return scenarios[name]
+    for e in errors:  # a broken file of that name: say what is wrong with it
+        if f"/{name}.toml:" in e:
+            raise UsageError(e)
+    raise UsageError(f"unknown scenario {name!r} (choose from {', '.join(scenarios)})")
 
 
-def _start(args: argparse.Namespace, landscape):
-    from engine.inits import Init, parse_init
-
-    if args.init is None:
-        init = Init("point", tuple(landscape.default_start))
-    else:
-        init = parse_init(args.init, sigma=args.sigma, seed=args.seed)
-        if init.kind != "random" and (args.sigma != 0.01 or args.seed != 0):
-            raise UsageError("--sigma and --seed go with --init random")
-    return init.resolve(landscape.dim), init
+def _range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise UsageError(f"invalid --alphas {text!r} (use LO,HI such as 1e-5,10)") from None
+    return lo, hi
 
 
-def _steps(args: argparse.Namespace) -> int:
-    if args.steps is None:
-        raise UsageError("--steps is required")
-    return args.steps
+def _one_optimizer(problem: Problem, what: str):
+    if len(problem.optimizers) != 1:
+        raise UsageError(f"{what} takes exactly one --optimizer (got {len(problem.optimizers)})")
+    return problem.optimizers[0]
 
 
 def _writable(path: str) -> Path:
@@ -200,6 +279,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name, spec in OPTIMIZERS.items():
         hyper = " ".join(f"{k}={v:g}" for k, v in spec.defaults.items())
         print(f"  {name:<18} {spec.description}. defaults: {hyper}")
+    from engine.scenarios import load_scenarios
+
+    scenarios, errors = load_scenarios()
+    print("scenarios:")
+    for name, sc in scenarios.items():
+        print(f"  {name:<18} [{sc.idea}] {sc.title}: {sc.summary}")
+    for e in errors:
+        print(f"  (not loaded) {e}")
     return 0
 
 
@@ -209,18 +296,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     from engine import Optimizer, describe, simulate
     from engine.records import write_csv
 
-    landscape = _landscape(args)
-    opts = _optimizers(args)
-    start, init = _start(args, landscape)
-    steps = _steps(args)
+    problem = Problem(args)
     outputs = {k: _writable(getattr(args, k)) for k in ("csv", "png", "svg") if getattr(args, k)}
-    if args.png and not 16 <= args.width <= 20000:
+    if (args.png or args.svg) and not 16 <= args.width <= 20000:
         raise UsageError(f"invalid --width {args.width} (must be in [16, 20000])")
-    opt = Optimizer.stack(opts)
-    run = simulate(landscape, opt, np.repeat(start[None], len(opts), axis=0), steps, tol=args.tol, bound=args.bound)
-    print(f"{landscape.label()}: {landscape.formula}; start {init.describe()}; {steps} steps")
+    L, opts = problem.landscape, problem.optimizers
+    run = simulate(
+        L, Optimizer.stack(opts), np.repeat(problem.start[None], len(opts), axis=0), problem.steps,
+        tol=problem.tol, bound=problem.bound, batch_size=problem.batch_size, seed=problem.seed,
+    )
+    print(problem.describe())
     for i, name in enumerate(run.names):
-        print(f"  {name}: {describe(landscape, run.final, i)}")
+        print(f"  {name}: {describe(L, run.final, i)}")
     try:
         if "csv" in outputs:
             write_csv(outputs["csv"], run)
@@ -230,11 +317,114 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             for kind in ("png", "svg"):
                 if kind in outputs:
-                    save_figure(landscape, run, outputs[kind], width=args.width, fmt=kind)
+                    save_figure(L, run, outputs[kind], width=args.width, fmt=kind)
     except OSError as e:
         raise OutputError(f"cannot write output: {e.strerror or e}") from None
     for path in outputs.values():
         print(f"wrote {path}")
+    return 0
+
+
+def _write_rows(path: Path, header: list[str], rows) -> None:
+    import csv
+
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+    print(f"wrote {path}")
+
+
+def cmd_basins(args: argparse.Namespace) -> int:
+    from engine.analysis import basin_map
+
+    problem = Problem(args)
+    opt = _one_optimizer(problem, "basins")
+    csv_path = _writable(args.csv) if args.csv else None
+    bm = basin_map(problem.landscape, opt, args.grid, problem.steps, tol=problem.tol, bound=problem.bound)
+    n, steps = args.grid, problem.steps
+    print(f"{problem.landscape.label()}: basins of {opt.label()}, {n}x{n} starts, {steps} steps")
+    minima = problem.landscape.minima
+    for key, share in bm.shares().items():
+        where = f" {tuple(round(c, 6) for c in minima[int(key)].point)}" if key.isdigit() else ""
+        print(f"  {key}{where}: {share:.1%}")
+    if csv_path:
+        _write_rows(csv_path, ["x0", "y0", "outcome", "steps"], ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows()))
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from engine.analysis import log_grid, lr_sweep
+    from engine.simulation import Status
+
+    problem = Problem(args)
+    if args.alpha is not None:
+        raise UsageError("--alpha does not apply to a sweep (use --alphas LO,HI)")
+    lo, hi = _range(args.alphas)
+    alphas = log_grid(lo, hi, args.points)
+    csv_path = _writable(args.csv) if args.csv else None
+    names = [n for n, _ in problem.entries]
+    sw = lr_sweep(
+        problem.landscape, names, problem.start, problem.steps, alphas=alphas,
+        hyper={n: h for n, h in problem.entries}, tol=problem.tol, bound=problem.bound,
+    )
+    print(f"{problem.describe()}; alpha from {lo:g} to {hi:g}")
+    for k, n in enumerate(sw.names):
+        ok = ~np.isnan(sw.train[k])
+        best = int(np.nanargmin(sw.train[k])) if ok.any() else None
+        div = np.nonzero(~ok)[0]
+        first_div = f"diverges from alpha {sw.alphas[div[0]]:.3g}" if div.size else "never diverges"
+        best_s = "-" if best is None else f"lowest final loss {sw.train[k, best]:.4g} at alpha {sw.alphas[best]:.3g}"
+        print(f"  {n}: {best_s}; {first_div}")
+    if csv_path:
+        rows = []
+        for k, n in enumerate(sw.names):
+            for j, a in enumerate(sw.alphas):
+                v = repr(float(sw.validation[k, j])) if sw.validation is not None else ""
+                rows.append([n, repr(float(a)), str(Status(int(sw.status[k, j]))), int(sw.stop[k, j]),
+                             repr(float(sw.train[k, j])), v])
+        _write_rows(csv_path, ["optimizer", "alpha", "status", "stop", "train_loss", "validation_loss"], rows)
+    return 0
+
+
+def cmd_phase(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from engine.analysis import log_grid, outcome_name, phase_map
+
+    problem = Problem(args, need_optimizers=False)
+    if args.alpha is not None or args.mu is not None:
+        raise UsageError("--alpha and --mu do not apply to the phase map (it sweeps both)")
+    names = [n for n, _ in problem.entries] or ["momentum"]
+    if len(names) != 1:
+        raise UsageError(f"phase takes one --optimizer, momentum or nesterov (got {len(names)})")
+    lo, hi = _range(args.alphas)
+    csv_path = _writable(args.csv) if args.csv else None
+    pm = phase_map(
+        problem.landscape, problem.start, problem.steps, optimizer=names[0],
+        alphas=log_grid(lo, hi, args.grid), mus=np.linspace(0.0, 0.99, args.grid),
+        hyper=problem.entries[0][1] if problem.entries else None, tol=problem.tol, bound=problem.bound,
+    )
+    print(f"{problem.describe()}; {names[0]} over {args.grid} alphas x {args.grid} momenta")
+    best = pm.fastest()
+    if best:
+        print(f"  fastest: alpha {best[0]:.4g}, mu {best[1]:.3g}: converged in {best[2]} steps")
+    else:
+        print(f"  no setting converged within {problem.steps} steps")
+    edge = pm.divergence_edge(0)
+    print(f"  with mu = 0, diverges from alpha {edge:.4g}" if edge else "  with mu = 0, never diverges")
+    if csv_path:
+        rows = [
+            [repr(float(a)), repr(float(m)), outcome_name(int(pm.steps[i, j])) if pm.steps[i, j] < 0 else "converged",
+             int(pm.steps[i, j]) if pm.steps[i, j] >= 0 else ""]
+            for i, m in enumerate(pm.mus) for j, a in enumerate(pm.alphas)
+        ]
+        _write_rows(csv_path, ["alpha", "mu", "outcome", "steps"], rows)
     return 0
 
 
@@ -255,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(_join_negative_values(argv))
         if args.command is None:
-            raise UsageError("choose a command: list or run (or no arguments for the window)")
+            raise UsageError("choose a command: list, run, basins, sweep or phase (or no arguments for the window)")
         return args.func(args)
     except (UsageError, ValueError) as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)

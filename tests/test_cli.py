@@ -150,3 +150,60 @@ def test_help_works(capsys):
         main.main(["run", "--help"])
     assert e.value.code == 0
     assert "--landscape" in capsys.readouterr().out
+
+
+def test_basins_csv(tmp_path, capsys):
+    path = tmp_path / "b.csv"
+    code, out, err = _run(
+        capsys,
+        ["basins", "--landscape", "himmelblau", "--optimizer", "gd", "--alpha", "0.01", "--steps", "300",
+         "--grid", "16", "--csv", str(path)],
+    )
+    assert code == 0, err
+    lines = path.read_text().splitlines()
+    assert lines[0] == "x0,y0,outcome,steps" and len(lines) == 1 + 16 * 16
+    outcomes = {line.split(",")[2] for line in lines[1:]}
+    assert outcomes <= {"0", "1", "2", "3", "diverged", "unconverged"} and len(outcomes) >= 4
+    assert "0 (3.0, 2.0):" in out
+
+
+def test_sweep_and_phase_csv(tmp_path, capsys):
+    s = tmp_path / "s.csv"
+    code, _, err = _run(
+        capsys,
+        ["sweep", "--landscape", "quadratic", "--optimizer", "gd", "--init", "1,1", "--steps", "100",
+         "--points", "13", "--alphas", "0.01,10", "--csv", str(s)],
+    )
+    assert code == 0, err
+    rows = s.read_text().splitlines()
+    assert rows[0] == "optimizer,alpha,status,stop,train_loss,validation_loss" and len(rows) == 14
+    assert rows[-1].split(",")[2] == "diverged" and rows[1].split(",")[2] != "diverged"
+    p = tmp_path / "p.csv"
+    code, out, err = _run(
+        capsys, ["phase", "--landscape", "quadratic", "--init", "1,1", "--steps", "300", "--grid", "8", "--csv", str(p)]
+    )
+    assert code == 0, err
+    assert p.read_text().splitlines()[0] == "alpha,mu,outcome,steps" and "fastest: alpha" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["basins", "--landscape", "himmelblau", "--optimizer", "gd", "--optimizer", "adam", "--steps", "5"],
+         "basins takes exactly one --optimizer"),
+        (["basins", "--landscape", "himmelblau", "--optimizer", "gd", "--steps", "5", "--grid", "1"], "invalid grid"),
+        (["sweep", "--landscape", "saddle", "--optimizer", "gd", "--steps", "5", "--alphas", "1,x"],
+         "invalid --alphas"),
+        (["sweep", "--landscape", "saddle", "--optimizer", "gd", "--steps", "5", "--alphas", "1,0.1"],
+         "invalid alpha range"),
+        (["sweep", "--landscape", "saddle", "--optimizer", "gd", "--steps", "5", "--alpha", "0.1"],
+         "--alpha does not apply to a sweep"),
+        (["phase", "--landscape", "saddle", "--optimizer", "adam", "--steps", "5"], "needs an optimizer with mu"),
+        (["run", "--scenario", "no-such-scenario"], "unknown scenario 'no-such-scenario'"),
+        (["run", "--landscape", "saddle", "--optimizer", "gd", "--steps", "5", "--batch-size", "4"],
+         "not trained on data"),
+    ],
+)
+def test_analysis_bad_input(capsys, argv, message):
+    code, _, err = _run(capsys, argv)
+    assert code == 2 and err.count("\n") == 1 and message in err, err
