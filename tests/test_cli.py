@@ -207,3 +207,24 @@ def test_sweep_and_phase_csv(tmp_path, capsys):
 def test_analysis_bad_input(capsys, argv, message):
     code, _, err = _run(capsys, argv)
     assert code == 2 and err.count("\n") == 1 and message in err, err
+
+
+def test_run_a_scenario_and_override_it(capsys):
+    code, out, err = _run(capsys, ["run", "--scenario", "zero-init-saddle"])
+    assert code == 0, err
+    assert out.startswith("scenario zero-init-saddle: tanh-saddle") and out.count("stuck at step 0") == 2
+    code, out, err = _run(capsys, ["run", "--scenario", "zero-init-saddle", "--init", "random", "--sigma", "0.01"])
+    assert code == 0, err
+    assert "stuck at step 0" not in out and "random (sigma 0.01, seed 0)" in out
+    code, out, _ = _run(capsys, ["run", "--scenario", "learning-rate-choice", "--alpha", "0.1", "--steps", "20"])
+    assert out.count("gd(alpha=0.1)") == 3 and "20 steps" in out
+    code, out, _ = _run(capsys, ["run", "--scenario", "learning-rate-choice", "--optimizer", "adam", "--steps", "5"])
+    assert "adam(alpha=0.01" in out and "gd(" not in out
+
+
+def test_list_shows_scenarios(capsys):
+    from engine.scenarios import load_scenarios
+
+    _, out, _ = _run(capsys, ["list"])
+    for name in load_scenarios()[0]:
+        assert f"  {name} " in out
