@@ -1,0 +1,516 @@
+"""The control panel: landscape, racers (optimizers with their own hyperparameters),
+initialisation, steps and the two ways to watch.
+
+The panel owns the current :class:`Settings` and emits a new one on every accepted change
+(``settingsChanged``). Widgets are generated from the engine's registries: a landscape's
+``Param`` list, an optimizer's defaults and ``engine.optimizers.HYPER`` ranges, so models and
+optimizers registered later get their controls for free.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.inits import Init
+from engine.landscapes import LANDSCAPES, Param, make_landscape
+from engine.optimizers import HYPER, OPTIMIZERS, make_optimizer
+from engine.simulation import MAX_STEPS
+from engine.validate import Range, check_int, check_positive
+from gui.settings import OptimizerEntry, Settings, default_params, default_start
+from gui.widgets import NumberBox, SliderBox, swatch
+
+GREEK = {"alpha": "α", "mu": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ", "eps": "ε", "damping": "λ"}
+
+# Starts that show each built-in landscape's lesson (others get default_start)
+NICE_STARTS = {
+    "rosenbrock": (-1.5, 2.0),
+    "quadratic": (-1.8, 1.0),
+    "himmelblau": (-0.5, 4.8),
+    "saddle": (-1.8, 0.02),
+    "monkey-saddle": (1.2, 0.05),
+    "rastrigin": (-1.8, 2.2),
+    "beale": (-3.5, 3.5),
+    "six-hump-camel": (-2.0, 1.0),
+    "double-well": (0.2, 1.5),
+}
+
+
+def hyper_check(opt_name: str, key: str, current: dict[str, float]):
+    """The check of one hyperparameter box: the engine's own validation (its message is
+    what a person reads), then the slider's range from ``HYPER``."""
+
+    def check(value: float) -> float:
+        make_optimizer(opt_name, **{**current, key: value})  # raises ValueError with a reason
+        h = HYPER.get(key)
+        if h is not None and not h.lo <= value <= h.hi:
+            raise ValueError(f"invalid {key}: {value:g} (must be in [{h.lo:g}, {h.hi:g}])")
+        return value
+
+    return check
+
+
+class OptimizerEditor(QWidget):
+    """The hyperparameters of one racer: alpha on a log slider, mu (and the other decay
+    rates) on a linear slider, the rest as boxes; each with its exact number box."""
+
+    changed = Signal(object)  # OptimizerEntry
+    refused = Signal(str)
+
+    def __init__(self, entry: OptimizerEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        self.editors: dict[str, SliderBox | NumberBox] = {}
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 4, 0, 0)
+        desc = QLabel(OPTIMIZERS[entry.name].description)
+        desc.setWordWrap(True)
+        desc.setObjectName("hint")
+        form.addRow(desc)
+        for key, value in entry.hyper:
+            h = HYPER.get(key)
+            check = self._check_for(key)
+            help_text = h.help if h else key
+            if key in ("alpha", "mu", "beta1", "rho") and h is not None:
+                w: SliderBox | NumberBox = SliderBox(value, check, h.lo, h.hi, log=h.log, help=help_text)
+            else:
+                lo, hi = (h.lo, h.hi) if h else (-math.inf, math.inf)
+                w = NumberBox(value, check, lo=lo, hi=hi, log=bool(h and h.log), step=0.01, help=help_text)
+            w.setObjectName(f"{entry.name}.{key}")
+            w.valueChanged.connect(partial(self._on_value, key))
+            w.refused.connect(self.refused)
+            label = QLabel(f"{GREEK.get(key, key)}  {key}" if key in GREEK else key)
+            label.setToolTip(help_text)
+            form.addRow(label, w)
+            self.editors[key] = w
+
+    def _check_for(self, key: str):
+        def check(value: float) -> float:
+            return hyper_check(self.entry.name, key, self.entry.params)(value)
+
+        return check
+
+    def _on_value(self, key: str, value: float) -> None:
+        self.entry = self.entry.with_hyper(key, value)
+        self.changed.emit(self.entry)
+
+
+class ParamEditor(QWidget):
+    """Widgets generated from a landscape's ``Param`` list: a number box for a numeric
+    parameter (its range and log hint from the engine), a combo box for a categorical one."""
+
+    changed = Signal(object)  # tuple of (name, value) pairs
+    refused = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.values: dict[str, float | str] = {}
+        self.widgets: dict[str, QWidget] = {}
+
+    def build(self, params: tuple[Param, ...], values: dict[str, float | str]) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.widgets.clear()
+        self.values = dict(values)
+        for p in params:
+            value = values.get(p.name, p.default)
+            if p.choices:
+                w: QWidget = QComboBox()
+                w.addItems(list(p.choices))
+                w.setCurrentText(str(value))
+                w.currentTextChanged.connect(partial(self._on_value, p.name))
+            else:
+                span = p.hi - p.lo if math.isfinite(p.hi - p.lo) else 1.0
+                w = NumberBox(
+                    float(value), partial(self._check, p), lo=p.lo, hi=p.hi, log=p.log,
+                    integer=p.integer, step=1 if p.integer else float(f"{span / 100:.1g}"),
+                    help=f"{p.help} [{p.lo:g}, {p.hi:g}]",
+                )
+                w.valueChanged.connect(partial(self._on_value, p.name))
+                w.refused.connect(self.refused)
+            w.setObjectName(f"param.{p.name}")
+            w.setToolTip(p.help)
+            self.form.addRow(QLabel(p.name), w)
+            self.widgets[p.name] = w
+
+    @staticmethod
+    def _check(p: Param, value: float) -> float:
+        return float(p.check(value))
+
+    def _on_value(self, name: str, value: float | str) -> None:
+        self.values[name] = value
+        self.changed.emit(tuple(self.values.items()))
+
+
+class ControlPanel(QWidget):
+    """All the controls; owns the current settings."""
+
+    settingsChanged = Signal(object)  # Settings
+    refused = Signal(str)  # a value was refused: the reason
+    modeChanged = Signal(str)  # "instant" | "animate"
+    playToggled = Signal()
+    stepRequested = Signal()
+    resetRequested = Signal()
+    speedChanged = Signal(float)
+
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        s = settings or Settings()
+        if not s.params:
+            s = replace(s, params=default_params(s.landscape))
+        self._settings = s
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(8)
+        lay.addWidget(self._landscape_group())
+        lay.addWidget(self._optimizer_group())
+        lay.addWidget(self._init_group())
+        lay.addWidget(self._run_group())
+        lay.addStretch(1)
+        self._sync_landscape_widgets()
+        self._sync_init_widgets()
+
+    # -- settings --------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def _emit(self, settings: Settings) -> None:
+        if settings == self._settings:
+            return
+        self._settings = settings
+        self.settingsChanged.emit(settings)
+
+    # -- landscape -------------------------------------------------------------------------
+    def _landscape_group(self) -> QGroupBox:
+        box = QGroupBox("Landscape")
+        v = QVBoxLayout(box)
+        self.landscape_combo = QComboBox()
+        self.landscape_combo.setObjectName("landscape")
+        self.landscape_combo.addItems(list(LANDSCAPES))
+        self.landscape_combo.setCurrentText(self._settings.landscape)
+        self.landscape_combo.currentTextChanged.connect(self._on_landscape)
+        v.addWidget(self.landscape_combo)
+        self.landscape_desc = QLabel()
+        self.landscape_desc.setWordWrap(True)
+        self.landscape_desc.setObjectName("hint")
+        v.addWidget(self.landscape_desc)
+        self.params = ParamEditor()
+        self.params.changed.connect(self._on_params)
+        self.params.refused.connect(self.refused)
+        v.addWidget(self.params)
+        return box
+
+    def refresh_landscapes(self) -> None:
+        """Pick up landscapes registered after the window was built (data models)."""
+        current = self.landscape_combo.currentText()
+        self.landscape_combo.blockSignals(True)
+        self.landscape_combo.clear()
+        self.landscape_combo.addItems(list(LANDSCAPES))
+        self.landscape_combo.setCurrentText(current)
+        self.landscape_combo.blockSignals(False)
+
+    def _sync_landscape_widgets(self) -> None:
+        cls = LANDSCAPES[self._settings.landscape]
+        text = cls.description
+        if cls.formula:
+            text += f"\nL = {cls.formula}"
+        self.landscape_desc.setText(text)
+        self.params.build(cls.params, dict(self._settings.params))
+
+    def _on_landscape(self, name: str) -> None:
+        if name not in LANDSCAPES:
+            return
+        params = default_params(name)
+        try:
+            land = make_landscape(name, **dict(params))
+        except ValueError as exc:
+            self.refused.emit(str(exc))
+            return
+        init = self._settings.init
+        if init.kind == "point":
+            start = NICE_STARTS.get(name) or default_start(land)
+            if len(start) != land.dim:
+                start = tuple(0.0 for _ in range(land.dim))
+            init = Init("point", tuple(float(c) for c in start))
+        self._settings = replace(self._settings, landscape=name, params=params, init=init)
+        self._sync_landscape_widgets()
+        self._sync_init_widgets()
+        self.settingsChanged.emit(self._settings)
+
+    def _on_params(self, params: tuple) -> None:
+        self._emit(replace(self._settings, params=params))
+
+    # -- optimizers ------------------------------------------------------------------------
+    def _optimizer_group(self) -> QGroupBox:
+        box = QGroupBox("Optimizers  (tick to race)")
+        v = QVBoxLayout(box)
+        self.opt_list = QListWidget()
+        self.opt_list.setObjectName("optimizers")
+        self.opt_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # the selected racer's editor; the others are hidden, so the box is as tall as the
+        # editor shown (a QStackedWidget would always be as tall as adam's four rows)
+        self.opt_editors_box = QWidget()
+        editors_layout = QVBoxLayout(self.opt_editors_box)
+        editors_layout.setContentsMargins(0, 0, 0, 0)
+        self.opt_editors: list[OptimizerEditor] = []
+        for i, e in enumerate(self._settings.optimizers):
+            item = QListWidgetItem(QIcon(swatch(e.color, 16)), e.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if e.enabled else Qt.CheckState.Unchecked)
+            item.setToolTip(OPTIMIZERS[e.name].description if e.name in OPTIMIZERS else e.name)
+            self.opt_list.addItem(item)
+            ed = OptimizerEditor(e)
+            ed.changed.connect(partial(self._on_entry, i))
+            ed.refused.connect(self.refused)
+            ed.setVisible(False)
+            editors_layout.addWidget(ed)
+            self.opt_editors.append(ed)
+        rows = self.opt_list.count()
+        self.opt_list.setFixedHeight(self.opt_list.sizeHintForRow(0) * rows + 2 * self.opt_list.frameWidth() + 4)
+        self.opt_list.currentRowChanged.connect(self._show_editor)
+        self.opt_list.itemChanged.connect(self._on_check)
+        first = next((i for i, e in enumerate(self._settings.optimizers) if e.enabled), 0)
+        self.opt_list.setCurrentRow(first)
+        v.addWidget(self.opt_list)
+        self.all_alpha = QPushButton("Same α for all ticked")
+        self.all_alpha.setToolTip("copy the selected optimizer's learning rate to every ticked one")
+        self.all_alpha.clicked.connect(self._copy_alpha)
+        v.addWidget(self.opt_editors_box)
+        v.addWidget(self.all_alpha)
+        return box
+
+    def _show_editor(self, index: int) -> None:
+        for i, ed in enumerate(self.opt_editors):
+            ed.setVisible(i == index)
+
+    def editor(self, name: str) -> OptimizerEditor:
+        for ed in self.opt_editors:
+            if ed.entry.name == name:
+                return ed
+        raise KeyError(name)
+
+    def select_optimizer(self, name: str) -> None:
+        for i, ed in enumerate(self.opt_editors):
+            if ed.entry.name == name:
+                self.opt_list.setCurrentRow(i)
+
+    def set_enabled(self, name: str, on: bool) -> None:
+        for i, ed in enumerate(self.opt_editors):
+            if ed.entry.name == name:
+                self.opt_list.item(i).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def _on_entry(self, index: int, entry: OptimizerEntry) -> None:
+        entry = replace(entry, enabled=self._settings.optimizers[index].enabled)
+        self.opt_editors[index].entry = entry
+        self._emit(self._settings.replace_entry(index, entry))
+
+    def _on_check(self, item: QListWidgetItem) -> None:
+        index = self.opt_list.row(item)
+        on = item.checkState() == Qt.CheckState.Checked
+        entry = replace(self._settings.optimizers[index], enabled=on)
+        self.opt_editors[index].entry = entry
+        self._emit(self._settings.replace_entry(index, entry))
+
+    def _copy_alpha(self) -> None:
+        src = self.opt_editors[self.opt_list.currentRow()].entry.params.get("alpha")
+        if src is None:
+            return
+        s = self._settings
+        for i, ed in enumerate(self.opt_editors):
+            e = s.optimizers[i]
+            if e.enabled and "alpha" in e.params:
+                e = e.with_hyper("alpha", src)
+                ed.entry = e
+                ed.editors["alpha"].setValue(src)
+                s = s.replace_entry(i, e)
+        self._emit(s)
+
+    # -- init ------------------------------------------------------------------------------
+    def _init_group(self) -> QGroupBox:
+        box = QGroupBox("Start  (or click / drag on the plot)")
+        form = QFormLayout(box)
+        kinds = QHBoxLayout()
+        self.init_buttons = QButtonGroup(self)
+        for i, (kind, text) in enumerate((("point", "Point"), ("zeros", "Zeros"), ("random", "Small random"))):
+            b = QRadioButton(text)
+            b.setObjectName(f"init.{kind}")
+            self.init_buttons.addButton(b, i)
+            kinds.addWidget(b)
+        self.init_buttons.idClicked.connect(self._on_init_kind)
+        form.addRow(kinds)
+        start = self._settings.init.resolve(2) if self._settings.init.kind != "point" else self._settings.init.point
+        self.x_box = NumberBox(float(start[0]), self._coord_check("x"), step=0.1, help="start x")
+        self.y_box = NumberBox(float(start[1]), self._coord_check("y"), step=0.1, help="start y")
+        self.x_box.setObjectName("init.x")
+        self.y_box.setObjectName("init.y")
+        self.x_box.valueChanged.connect(self._on_xy)
+        self.y_box.valueChanged.connect(self._on_xy)
+        for b in (self.x_box, self.y_box):
+            b.refused.connect(self.refused)
+        self.x_label, self.y_label = QLabel("x"), QLabel("y")
+        form.addRow(self.x_label, self.x_box)
+        form.addRow(self.y_label, self.y_box)
+        init = self._settings.init
+        self.sigma_box = NumberBox(
+            init.sigma, lambda v: check_positive("sigma", v), lo=1e-6, hi=100.0, log=True,
+            help="standard deviation of the small random start",
+        )
+        self.seed_box = NumberBox(
+            init.seed, lambda v: check_int("seed", v, 0, 2**32 - 1), lo=0, hi=2**32 - 1, step=1,
+            integer=True, help="same seed, same start",
+        )
+        self.sigma_box.setObjectName("init.sigma")
+        self.seed_box.setObjectName("init.seed")
+        self.sigma_box.valueChanged.connect(self._on_random_params)
+        self.seed_box.valueChanged.connect(self._on_random_params)
+        for b in (self.sigma_box, self.seed_box):
+            b.refused.connect(self.refused)
+        form.addRow("σ  sigma", self.sigma_box)
+        form.addRow("seed", self.seed_box)
+        return box
+
+    @staticmethod
+    def _coord_check(name: str):
+        def check(v: float) -> float:
+            return Range(-1e6, 1e6).check(f"start {name}", v)
+
+        return check
+
+    def _sync_init_widgets(self) -> None:
+        s = self._settings
+        labels = LANDSCAPES[s.landscape].axis_labels
+        self.x_label.setText(labels[0] if labels else "x")
+        self.y_label.setText(labels[1] if len(labels) > 1 else "y")
+        kind = s.init.kind
+        self.init_buttons.button(("point", "zeros", "random").index(kind)).setChecked(True)
+        try:
+            start = s.init.resolve(2)
+        except ValueError:
+            return
+        self.x_box.setValue(float(start[0]))
+        self.y_box.setValue(float(start[1]))
+        random = kind == "random"
+        self.sigma_box.setEnabled(random)
+        self.seed_box.setEnabled(random)
+
+    def _on_init_kind(self, index: int) -> None:
+        kind = ("point", "zeros", "random")[index]
+        init = self._settings.init
+        if kind == "point":
+            new = Init("point", (self.x_box.value(), self.y_box.value()))
+        else:
+            new = Init(kind, sigma=init.sigma, seed=init.seed)
+        self._set_init(new)
+
+    def _on_xy(self, _value: float = 0.0) -> None:
+        self._set_init(Init("point", (self.x_box.value(), self.y_box.value())))
+
+    def _on_random_params(self, _value: float = 0.0) -> None:
+        self._set_init(Init("random", sigma=self.sigma_box.value(), seed=int(self.seed_box.value())))
+
+    def set_start(self, x: float, y: float) -> None:
+        """The start was clicked or dragged on the plot."""
+        try:
+            x = self._coord_check("x")(x)
+            y = self._coord_check("y")(y)
+        except ValueError as exc:
+            self.refused.emit(str(exc))
+            return
+        self._set_init(Init("point", (float(x), float(y))))
+
+    def _set_init(self, init: Init) -> None:
+        self._settings = replace(self._settings, init=init) if init != self._settings.init else self._settings
+        self._sync_init_widgets()
+        self.settingsChanged.emit(self._settings)
+
+    # -- steps and watching ----------------------------------------------------------------
+    def _run_group(self) -> QGroupBox:
+        box = QGroupBox("Run")
+        form = QFormLayout(box)
+        s = self._settings
+        self.steps_box = NumberBox(
+            s.steps, lambda v: check_int("steps", v, 1, MAX_STEPS), lo=1, hi=MAX_STEPS, step=100,
+            integer=True, help=f"number of steps (1 to {MAX_STEPS})",
+        )
+        self.steps_box.setObjectName("steps")
+        self.steps_box.valueChanged.connect(lambda v: self._emit(replace(self._settings, steps=int(v))))
+        self.steps_box.refused.connect(self.refused)
+        form.addRow("steps", self.steps_box)
+        self.tol_box = NumberBox(
+            s.tol, lambda v: Range(1e-15, 1.0).check("tol", v), lo=1e-15, hi=1.0, log=True,
+            help="converged when the gradient norm falls below this",
+        )
+        self.tol_box.setObjectName("tol")
+        self.tol_box.valueChanged.connect(lambda v: self._emit(replace(self._settings, tol=float(v))))
+        self.tol_box.refused.connect(self.refused)
+        form.addRow("tol ‖∇L‖", self.tol_box)
+
+        modes = QHBoxLayout()
+        self.mode_buttons = QButtonGroup(self)
+        self.instant_button = QRadioButton("Instant")
+        self.instant_button.setToolTip("every change redraws the whole trajectory")
+        self.animate_button = QRadioButton("Animate")
+        self.animate_button.setToolTip("watch the steps one by one")
+        self.instant_button.setChecked(True)
+        for i, b in enumerate((self.instant_button, self.animate_button)):
+            self.mode_buttons.addButton(b, i)
+            modes.addWidget(b)
+        self.mode_buttons.idClicked.connect(lambda i: self.modeChanged.emit(("instant", "animate")[i]))
+        form.addRow("watch", modes)
+
+        transport = QHBoxLayout()
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setToolTip("play / pause (Space)")
+        self.step_button = QPushButton("Step ▸")
+        self.step_button.setToolTip("one step (Right arrow)")
+        self.reset_button = QPushButton("⟲ Reset")
+        self.reset_button.setToolTip("back to step 0, same start (R)")
+        for b, sig in (
+            (self.play_button, self.playToggled),
+            (self.step_button, self.stepRequested),
+            (self.reset_button, self.resetRequested),
+        ):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must not press a focused button
+            b.clicked.connect(sig)
+            transport.addWidget(b)
+        form.addRow(transport)
+        self.speed_box = NumberBox(
+            100, lambda v: Range(1, 100000).check("speed", v), lo=1, hi=100000, log=True,
+            help="animation speed in steps per second",
+        )
+        self.speed_box.setObjectName("speed")
+        self.speed_box.valueChanged.connect(self.speedChanged)
+        self.speed_box.refused.connect(self.refused)
+        form.addRow("steps / s", self.speed_box)
+        self.step_label = QLabel("")
+        self.step_label.setObjectName("steplabel")
+        form.addRow("step", self.step_label)
+        return box
+
+    def set_mode(self, mode: str) -> None:
+        (self.instant_button if mode == "instant" else self.animate_button).setChecked(True)
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("❚❚ Pause" if playing else "▶ Play")

@@ -1,0 +1,229 @@
+"""The exported figure: the contour view with its trajectories and the training curves,
+as PNG (at a chosen pixel width) or SVG. One code path for the window's File > Export and
+the command line's ``--png/--svg`` (:func:`save_figure`).
+
+The figure is laid out by fresh, hidden views (the same classes as the window's) at a fixed
+logical size. For a PNG wider than that, the views are built with every font, pen and marker
+scaled by the same factor and laid out at full size: pyqtgraph's pens are cosmetic, so
+scaling a painter would leave hair-thin lines on a large image.
+
+SVG: pyqtgraph 0.14's SVGExporter is broken on Qt >= 6.11 (pyqtgraph issue #3495), so the
+widget is painted into a ``QSvgGenerator`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+
+from engine.landscapes import Landscape
+from engine.simulation import Run
+from gui.plots import ContourView, CurveView
+from gui.settings import color_for, label_from_engine
+from gui.surface import Surface, build_surface
+from gui.tracks import Track, make_tracks
+
+WHATS = ("both", "contour", "curves")
+FORMATS = ("png", "svg")
+MIN_WIDTH, MAX_WIDTH = 16, 20000  # as the command line's --width
+# logical size of each panel at scale 1
+PANEL_W = {"contour": 760, "curves": 640}
+PANEL_H = 680
+
+_app: QApplication | None = None  # the application save_figure made, kept alive
+
+
+def _ensure_app() -> QApplication:
+    global _app
+    app = QApplication.instance()
+    if app is None:
+        # headless by contract: never open a window, whatever the display
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _app = app = QApplication([])
+    return app  # type: ignore[return-value]
+
+
+def check_request(path: str | Path, what: str, width: int, fmt: str | None) -> str:
+    """Validate an export request; returns the format. Raises ``ValueError``."""
+    if what not in WHATS:
+        raise ValueError(f"invalid figure part {what!r} (choose from {', '.join(WHATS)})")
+    if fmt is None:
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ValueError(f"cannot tell the format of {str(path)!r}: use a .png or .svg name")
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"invalid format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if isinstance(width, bool) or not isinstance(width, int) or not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValueError(f"invalid width {width!r} (a whole number of pixels in [{MIN_WIDTH}, {MAX_WIDTH}])")
+    return fmt
+
+
+class FigureWidget(QWidget):
+    """The contour view and the curves side by side, never shown on screen."""
+
+    def __init__(self, what: str = "both", k: float = 1.0) -> None:
+        super().__init__()
+        self.what = what
+        self.k = k
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        self.setStyleSheet("background: white;")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.contour = ContourView(interactive=False, k=k) if what in ("both", "contour") else None
+        self.curves = CurveView(k=k, cached=False) if what in ("both", "curves") else None
+        w = 0
+        if self.contour is not None:
+            lay.addWidget(self.contour, PANEL_W["contour"])
+            w += PANEL_W["contour"]
+        if self.curves is not None:
+            lay.addWidget(self.curves, PANEL_W["curves"])
+            w += PANEL_W["curves"]
+        self.logical = QSize(w, PANEL_H)
+        self.resize(round(w * k), round(PANEL_H * k))
+
+    def show_data(
+        self,
+        surface: Surface,
+        landscape: Landscape,
+        tracks: tuple[Track, ...],
+        steps: int,
+        *,
+        step: int | None = None,
+        tol: float | None = None,
+        view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    ) -> None:
+        k = steps if step is None else step
+        if self.contour is not None:
+            self.contour.set_surface(surface, landscape)
+            self.contour.set_tracks(tracks)
+            self.contour.reveal(k)
+            if view is not None:
+                self.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
+        if self.curves is not None:
+            self.curves.set_surface(surface)
+            self.curves.set_tol(tol)
+            self.curves.set_tracks(tracks, steps)
+            self.curves.reveal(k)
+            self.curves.show_cursor(step is not None and step < steps)
+
+    def _settle(self) -> None:
+        # Lay out at the final size without showing anything: render() delivers the pending
+        # resize events of a hidden widget tree, then pyqtgraph's scene layouts run. (Showing
+        # the widget, even off screen, makes the offscreen platform warn on every size hint.)
+        scratch = QImage(1, 1, QImage.Format.Format_ARGB32)
+        painter = QPainter(scratch)
+        self.render(painter, QPoint())
+        painter.end()
+        QApplication.processEvents()
+
+    def render_bytes(self, fmt: str, width: int | None = None) -> bytes:
+        """The figure as PNG (``width`` pixels wide, default its own width) or SVG."""
+        self._settle()
+        buf = QBuffer()
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        if fmt == "svg":
+            gen = QSvgGenerator()
+            gen.setOutputDevice(buf)
+            gen.setSize(self.size())
+            gen.setViewBox(QRect(0, 0, self.width(), self.height()))
+            gen.setResolution(self.logicalDpiX())
+            gen.setTitle("Basin figure")
+            painter = QPainter(gen)
+            self.render(painter, QPoint())
+            painter.end()
+        else:
+            width = width or self.width()
+            scale = width / self.width()
+            img = QImage(width, max(1, round(self.height() * scale)), QImage.Format.Format_ARGB32)
+            img.fill(Qt.GlobalColor.white)
+            painter = QPainter(img)
+            painter.setRenderHints(
+                QPainter.RenderHint.Antialiasing
+                | QPainter.RenderHint.TextAntialiasing
+                | QPainter.RenderHint.SmoothPixmapTransform
+            )
+            if scale != 1.0:
+                painter.scale(scale, scale)
+            self.render(painter, QPoint())
+            painter.end()
+            img.save(buf, "PNG")
+        buf.close()
+        return bytes(QByteArray(buf.data()).data())
+
+
+def figure_bytes(
+    surface: Surface,
+    landscape: Landscape,
+    tracks: tuple[Track, ...],
+    steps: int,
+    *,
+    what: str = "both",
+    width: int = 1600,
+    fmt: str = "png",
+    step: int | None = None,
+    tol: float | None = None,
+    view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> bytes:
+    """Render the figure; the window's export and :func:`save_figure` both come here."""
+    _ensure_app()
+    logical_w = sum(PANEL_W[p] for p in (("contour", "curves") if what == "both" else (what,)))
+    # Lay out at the target size with every size scaled (sharp lines at any width), except
+    # for thumbnails: below half size the layout would have no room, so a half-size layout
+    # is painted scaled down.
+    k = 1.0 if fmt == "svg" else max(width / logical_w, 0.5)
+    fig = FigureWidget(what, k)
+    try:
+        fig.show_data(surface, landscape, tracks, steps, step=step, tol=tol, view=view)
+        return fig.render_bytes(fmt, width if fmt == "png" else None)
+    finally:
+        fig.close()
+        fig.deleteLater()
+
+
+def write_bytes(path: str | Path, data: bytes) -> None:
+    """Write the file; an unwritable path raises ``OSError`` naming it."""
+    Path(path).write_bytes(data)
+
+
+def save_figure(
+    landscape: Landscape,
+    run: Run,
+    path: str | Path,
+    *,
+    what: str = "both",
+    width: int = 1600,
+    fmt: str | None = None,
+    colors: list[str] | tuple[str, ...] | None = None,
+) -> None:
+    """Write the figure of ``run`` on ``landscape`` (contour and trajectories, training
+    curves, or both side by side) as PNG ``width`` pixels wide, or SVG.
+
+    ``fmt`` is ``"png"`` or ``"svg"``, taken from the suffix of ``path`` when None;
+    ``colors`` gives one colour per row of the run (default: each optimizer's own colour).
+    Works headless (creates an offscreen QApplication when there is none). Raises
+    ``ValueError`` on a bad ``what``, format or width and ``OSError`` when the file cannot be
+    written.
+    """
+    fmt = check_request(path, what, width, fmt)
+    n = run.theta.shape[0]
+    names = [label.partition("(")[0] for label in run.names]
+    if colors is None:
+        taken: set[str] = set()
+        colors = []
+        for name in names:
+            c = color_for(name, taken)
+            taken.add(c)
+            colors.append(c)
+    elif len(colors) != n:
+        raise ValueError(f"colors has {len(colors)} entries, the run has {n} rows")
+    surface = build_surface(landscape)
+    tracks = make_tracks(landscape, surface, run, [label_from_engine(x) for x in run.names], list(colors))
+    data = figure_bytes(surface, landscape, tracks, run.steps, what=what, width=width, fmt=fmt)
+    write_bytes(path, data)

@@ -1,0 +1,440 @@
+"""The two views: the landscape with its trajectories, and the training curves.
+
+pyqtgraph is fast when items are built once and each frame only calls ``setData``: the
+colour image, iso-lines and critical-point markers are rebuilt only when the surface
+(landscape) changes; a new run re-sizes the item lists only when the number of optimizers
+changes; an animation frame only slices arrays the worker prepared.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsItem
+
+from engine.landscapes import Landscape
+from gui.surface import Surface
+from gui.tracks import Track, curve_ranges, loss_on_log_axis
+
+pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
+
+# Pale cool greys, low loss lightest: every trajectory colour reads on top of it, on a
+# screen and through a projector, and the basins still show as light pools.
+CMAP = pg.ColorMap(
+    [0.0, 0.25, 0.6, 1.0],
+    [(255, 255, 255), (232, 238, 244), (196, 207, 220), (160, 175, 194)],
+)
+ISO_COLOR = (70, 80, 100, 90)
+KIND_STYLE = {
+    # kind: (symbol, size, brush, pen colour, pen width, legend label)
+    "minimum": ("star", 20, "#ffffff", "#111111", 1.5, "minimum"),
+    "saddle": ("x", 16, "#333333", "#ffffff", 1.0, "saddle"),
+    "maximum": ("t1", 16, "#ffffff", "#111111", 1.5, "maximum"),
+}
+FONT_PT = 11
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_label(e: int) -> str:
+    return {-1: "0.1", 0: "1", 1: "10"}.get(e, "10" + str(e).translate(_SUPERSCRIPT))
+
+
+def log_ticks(lo: float, hi: float, max_labels: int = 6) -> list[list[tuple[float, str]]]:
+    """Ticks for an axis whose values are log10 of the data: labelled decades (every
+    1, 2, 5 ... decades, at most ``max_labels``) and an unlabelled grid line at every other
+    decade. Given explicitly because pyqtgraph's own log ticks draw every minor tick
+    (2, 3 ... 9 of each decade) as a grid line: some 200 lines, 20 ms per repaint."""
+    a, b = math.floor(lo), math.ceil(hi)
+    step = next((s for s in (1, 2, 3, 5, 10, 20, 50, 100) if (b - a) / s <= max_labels), 200)
+    majors = [(float(e), decade_label(e)) for e in range(a, b + 1) if e % step == 0]
+    minors = [(float(e), "") for e in range(a, b + 1) if e % step] if step <= 10 else []
+    return [majors, minors]
+
+
+def cache(item: QGraphicsItem, on: bool = True) -> None:
+    """Keep a pixmap of an item that rarely changes (the colour image, the iso-lines, the
+    axes with their grids), so that an animation frame repaints only what moved. Exported
+    figures paint without caches: an SVG must get lines, not pixmaps."""
+    item.setCacheMode(
+        QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+    )
+
+
+def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True) -> None:
+    """Fonts and axis pens scaled by ``k`` (a figure exported at twice the size uses
+    k = 2: pyqtgraph's pens are cosmetic, so only this keeps lines in proportion)."""
+    font = QFont()
+    font.setPointSizeF(FONT_PT * k)
+    for name in ("left", "bottom"):
+        ax = plot.getAxis(name)
+        ax.setStyle(tickFont=font, tickTextOffset=int(6 * k), tickLength=int(-6 * k))
+        ax.setTextPen("#202020")
+        ax.setPen(pg.mkPen("#404040", width=k))
+        ax.enableAutoSIPrefix(False)
+        cache(ax, cached)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+
+
+def _label(plot: pg.PlotItem, side: str, text: str, k: float = 1.0) -> None:
+    plot.setLabel(side, text, **{"font-size": f"{(FONT_PT + 1) * k:.1f}pt", "color": "#202020"})
+
+
+def trace_item() -> pg.PlotCurveItem:
+    """A trajectory or training curve. Drawn as separate segments: Qt strokes a thick
+    antialiased polyline of a thousand points several times slower than the same segments,
+    and at these widths the joins look the same."""
+    item = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
+    item.setSegmentedLineMode("on")
+    return item
+
+
+class ContourView(pg.PlotWidget):
+    """The landscape's colour image, iso-lines and critical points, the trajectories with a
+    marker at each head, and a draggable start marker (a click also sets the start)."""
+
+    startMoved = Signal(float, float)  # the start was clicked or dragged to (x, y)
+    hovered = Signal(float, float, float)  # x, y and the loss under the cursor
+
+    def __init__(self, parent=None, interactive: bool = True, k: float = 1.0) -> None:
+        super().__init__(parent, background="w")
+        self.k = k
+        self._interactive = interactive
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.plot: pg.PlotItem = self.getPlotItem()
+        style_plot(self.plot, k, cached=interactive)
+        self.plot.setAspectLocked(True)
+        self.plot.vb.setDefaultPadding(0.0)
+        self.plot.vb.disableAutoRange()
+        self.landscape: Landscape | None = None
+        self.surface: Surface | None = None
+        self.tracks: tuple[Track, ...] = ()
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(CMAP.getLookupTable(nPts=256))
+        self.image.setZValue(-20)
+        cache(self.image, interactive)
+        self.plot.addItem(self.image)
+        self.isolines = pg.PlotCurveItem(pen=pg.mkPen(ISO_COLOR, width=k), connect="pairs", antialias=True)
+        self.isolines.setZValue(-10)
+        cache(self.isolines, interactive)
+        self.plot.addItem(self.isolines)
+        self.critical: dict[str, pg.ScatterPlotItem] = {}
+        for kind, (symbol, size, brush, pen, width, _text) in KIND_STYLE.items():
+            item = pg.ScatterPlotItem(
+                symbol=symbol, size=size * k, brush=brush, pen=pg.mkPen(pen, width=width * k)
+            )
+            item.setZValue(5)
+            cache(item, interactive)
+            self.plot.addItem(item)
+            self.critical[kind] = item
+
+        self.curves: list[pg.PlotCurveItem] = []
+        self._drawn: list[tuple[Track | None, int]] = []  # what each curve shows now
+        self._cached = False
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.heads.setZValue(20)
+        self.plot.addItem(self.heads)
+
+        self.start = pg.TargetItem(
+            pos=(0.0, 0.0), size=22 * k, movable=interactive, pen=pg.mkPen("#000000", width=2.5 * k),
+            hoverPen=pg.mkPen("#d62728", width=3 * k), brush=(255, 255, 255, 120),
+        )
+        self.start.setZValue(30)
+        cache(self.start, interactive)
+        self.start.setToolTip("start: drag me, or click anywhere")
+        self.plot.addItem(self.start)
+        self._placing = False
+        self.start.sigPositionChanged.connect(self._on_target_moved)
+
+        self.legend = pg.LegendItem(
+            offset=(-8 * k, 8 * k), labelTextSize=f"{FONT_PT * k:.1f}pt", brush=(255, 255, 255, 215),
+            pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
+        )
+        self.legend.setParentItem(self.plot.vb)
+        self.legend.setZValue(100)
+        self._legend_key: tuple = ()
+
+        if interactive:
+            self.scene().sigMouseClicked.connect(self._on_click)
+            self.scene().sigMouseMoved.connect(self._on_hover)
+
+    # -- landscape -------------------------------------------------------------------------
+    def set_surface(self, surface: Surface, landscape: Landscape) -> None:
+        """Rebuild what depends on the landscape only: image, iso-lines, critical points."""
+        self.surface, self.landscape = surface, landscape
+        if self._interactive:
+            # drop the old pixmaps outright: for items larger than the viewport Qt keeps
+            # parts of a device-coordinate cache across an update (stale iso-lines showed)
+            for item in (self.image, self.isolines, *self.critical.values()):
+                cache(item, False)
+                cache(item, True)
+        (xlo, xhi), (ylo, yhi) = surface.extent
+        ny, nx = surface.z.shape
+        dx, dy = (xhi - xlo) / (nx - 1), (yhi - ylo) / (ny - 1)
+        self.image.setImage(surface.z, levels=surface.zrange, autoLevels=False)
+        self.image.setRect(QRectF(xlo - dx / 2, ylo - dy / 2, xhi - xlo + dx, yhi - ylo + dy))
+        lines = surface.lines
+        self.isolines.setData(lines[:, 0], lines[:, 1], connect="pairs")
+        for kind, item in self.critical.items():
+            pts = [cp.point for cp in surface.critical if cp.kind == kind]
+            pts = [p for p in pts if xlo <= p[0] <= xhi and ylo <= p[1] <= yhi]  # (within extent)
+            item.setData(pos=np.array(pts, dtype=float).reshape(-1, 2))
+        _label(self.plot, "bottom", surface.axis_labels[0], self.k)
+        _label(self.plot, "left", surface.axis_labels[1], self.k)
+        self.plot.setTitle(surface.title, size=f"{(FONT_PT + 2) * self.k:.1f}pt", color="#202020")
+        self.reset_view()
+        self._legend_key = ()  # critical kinds may differ: rebuild the legend
+
+    def reset_view(self) -> None:
+        if self.surface is None:
+            return
+        (xlo, xhi), (ylo, yhi) = self.surface.view
+        self.plot.vb.setRange(xRange=(xlo, xhi), yRange=(ylo, yhi), padding=0.0)
+
+    def view_range(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        (xlo, xhi), (ylo, yhi) = self.plot.vb.viewRange()
+        return (float(xlo), float(xhi)), (float(ylo), float(yhi))
+
+    # -- run -------------------------------------------------------------------------------
+    def set_tracks(self, tracks: tuple[Track, ...]) -> None:
+        """Take a new run: create or drop curve items only if the count changed."""
+        self.tracks = tracks
+        while len(self.curves) < len(tracks):
+            c = trace_item()
+            c.setZValue(10)
+            cache(c, self._cached)
+            self.plot.addItem(c)
+            self.curves.append(c)
+            self._drawn.append((None, 0))
+        while len(self.curves) > len(tracks):
+            self.plot.removeItem(self.curves.pop())
+            self._drawn.pop()
+        for i, (c, t) in enumerate(zip(self.curves, tracks, strict=True)):
+            if c.opts["pen"].color().name() != t.color:  # a new pen would drop the cache
+                c.setPen(pg.mkPen(t.color, width=3 * self.k))
+            cache(c, self._cached and self._drawn[i][0] is t)
+        kinds = tuple(k for k, it in self.critical.items() if len(it.data))
+        key = tuple(t.color for t in tracks) + kinds
+        texts = [t.label + ("   ✕ diverged" if t.diverged else "") for t in tracks]
+        if key != self._legend_key:
+            self._legend_key = key
+            self.legend.clear()
+            for c, text in zip(self.curves, texts, strict=True):
+                self.legend.addItem(c, text)
+            for kind in kinds:
+                self.legend.addItem(self.critical[kind], KIND_STYLE[kind][5])
+            self._cache_legend()
+        else:  # same racers: only their labels (alpha ...) may have changed
+            for (_sample, label), text in zip(self.legend.items, texts, strict=False):
+                if label.text != text:
+                    label.setText(text)
+        if tracks:
+            self.set_start_marker(*tracks[0].xy[0])
+
+    def reveal(self, k: int) -> None:
+        """Draw every trajectory up to step ``k``, with a marker at its head."""
+        pos, brushes, symbols, sizes, pens = [], [], [], [], []
+        k_ = self.k
+        for i, (c, t) in enumerate(zip(self.curves, self.tracks, strict=True)):
+            n = t.upto(k)
+            if self._drawn[i][0] is not t or self._drawn[i][1] != n:  # else keep the cached pixmap
+                xy = t.xy_upto(k)
+                c.setData(xy[:, 0], xy[:, 1])
+                self._drawn[i] = (t, n)
+            pos.append(t.xy[n - 1])
+            ended_badly = t.diverged and n == t.n and k >= t.stop
+            brushes.append(pg.mkBrush(t.color))
+            symbols.append("x" if ended_badly else "o")
+            sizes.append((22 if ended_badly else 13) * k_)
+            pens.append(pg.mkPen("#000000" if ended_badly else "#ffffff", width=1.5 * k_))
+        if pos:
+            self.heads.setData(pos=np.array(pos), brush=brushes, symbol=symbols, size=sizes, pen=pens)
+        else:
+            self.heads.clear()
+
+    def _cache_legend(self) -> None:
+        # the legend's samples and labels change only with the racers: keep their pixmaps
+        if self._interactive:
+            for sample, label in self.legend.items:
+                cache(sample)
+                cache(label)
+
+    def set_caching(self, on: bool) -> None:
+        """Cache the pixmap of each trajectory that did not change with the last frame
+        (dragging one racer's alpha then redraws that racer alone), never while animating.
+        A changed trajectory is drawn directly: rendering it into a fresh cache first
+        would cost twice, which is what dragging the start (every racer changes) would pay."""
+        self._cached = on
+        for c, (t, _n) in zip(self.curves, self._drawn, strict=True):
+            cache(c, on and t is not None and t in self.tracks)
+
+    # -- start -----------------------------------------------------------------------------
+    def set_start_marker(self, x: float, y: float) -> None:
+        self._placing = True
+        try:
+            self.start.setPos(QPointF(float(x), float(y)))
+        finally:
+            self._placing = False
+
+    def start_position(self) -> tuple[float, float]:
+        p = self.start.pos()
+        return float(p.x()), float(p.y())
+
+    def _on_target_moved(self, item: object) -> None:
+        if self._placing:
+            return
+        x, y = self.start_position()
+        self.startMoved.emit(x, y)
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.plot.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        self.set_start_marker(p.x(), p.y())
+        self.startMoved.emit(float(p.x()), float(p.y()))
+
+    def _on_hover(self, scene_pos: QPointF) -> None:
+        vb = self.plot.vb
+        if self.landscape is None or not vb.sceneBoundingRect().contains(scene_pos):
+            return
+        p = vb.mapSceneToView(scene_pos)
+        x, y = float(p.x()), float(p.y())
+        if self.landscape.dim != 2:
+            return
+        with np.errstate(all="ignore"):
+            loss = float(self.landscape.loss(np.array([[x, y]]))[0])
+        self.hovered.emit(x, y, loss)
+
+    def view_to_widget(self, x: float, y: float) -> QPointF:
+        """Widget (viewport) coordinates of the data point (x, y): for tests and scripts."""
+        scene = self.plot.vb.mapViewToScene(QPointF(x, y))
+        return QPointF(self.mapFromScene(scene))
+
+
+class CurveView(pg.GraphicsLayoutWidget):
+    """Training curves, one colour per optimizer: the loss on top (log of the gap to the
+    lowest known minimum), the gradient norm below (log) with the tolerance as a dashed
+    line. A plateau shows as a flat loss over a small but not vanishing gradient;
+    convergence as a gradient that falls through the tolerance line."""
+
+    def __init__(self, parent=None, k: float = 1.0, cached: bool = True) -> None:
+        super().__init__(parent)
+        self.k = k
+        self.setBackground("w")
+        self.ci.layout.setSpacing(4)
+        self.loss_plot: pg.PlotItem = self.addPlot(row=0, col=0)
+        self.grad_plot: pg.PlotItem = self.addPlot(row=1, col=0)
+        for p in (self.loss_plot, self.grad_plot):
+            style_plot(p, k, cached)
+            p.showGrid(x=False, y=True, alpha=0.3)
+            p.vb.disableAutoRange()
+            p.vb.setMouseEnabled(x=True, y=False)
+        self.grad_plot.setXLink(self.loss_plot)
+        self.loss_plot.getAxis("bottom").setStyle(showValues=False)
+        _label(self.grad_plot, "bottom", "step", k)
+        _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k)
+        self.loss_curves: list[pg.PlotCurveItem] = []
+        self.grad_curves: list[pg.PlotCurveItem] = []
+        self.cursors = [
+            pg.InfiniteLine(
+                angle=90, movable=False, pen=pg.mkPen("#505050", width=1.5 * k, style=Qt.PenStyle.DotLine)
+            )
+            for _ in range(2)
+        ]
+        self.loss_plot.addItem(self.cursors[0])
+        self.grad_plot.addItem(self.cursors[1])
+        self.tol_line = pg.InfiniteLine(
+            angle=0, movable=False, pen=pg.mkPen("#303030", width=1.5 * k, style=Qt.PenStyle.DashLine),
+            label="tol", labelOpts={"position": 0.03, "color": "#303030", "anchors": [(0, 1), (0, 1)]},
+        )
+        self.grad_plot.addItem(self.tol_line)
+        cache(self.tol_line, cached)
+        cache(self.tol_line.label, cached)
+        self.tracks: tuple[Track, ...] = ()
+        self._drawn: list[tuple[Track | None, int]] = []
+        self._cached = False
+        self._ranges: tuple = ()
+        self._loss_log = True
+        self.set_loss_axis(True)
+        self.show_cursor(False)
+
+    def set_loss_axis(self, log: bool) -> None:
+        self._loss_log = log
+        if not log:
+            self.loss_plot.getAxis("left").setTicks(None)  # pyqtgraph's own, linear
+        _label(self.loss_plot, "left", "loss − f*  (f* lowest minimum)" if log else "loss", self.k)
+
+    def set_surface(self, surface: Surface) -> None:
+        self.set_loss_axis(loss_on_log_axis(surface))
+
+    def set_tol(self, tol: float | None) -> None:
+        if tol is None or tol <= 0:
+            self.tol_line.hide()
+        else:
+            self.tol_line.setPos(math.log10(tol))
+            self.tol_line.show()
+
+    def set_tracks(self, tracks: tuple[Track, ...], steps: int) -> None:
+        self.tracks = tracks
+        for plot, items in ((self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves)):
+            while len(items) < len(tracks):
+                c = trace_item()
+                cache(c, self._cached)
+                plot.addItem(c)
+                items.append(c)
+            while len(items) > len(tracks):
+                plot.removeItem(items.pop())
+        self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
+        xr, lr, gr = curve_ranges(tracks, steps)
+        if self.tol_line.isVisible():
+            gr = (min(gr[0], self.tol_line.value() - 0.5), max(gr[1], self.tol_line.value() + 0.5))
+        new_range = (xr, lr, gr) != self._ranges
+        for items in (self.loss_curves, self.grad_curves):
+            for i, (c, t) in enumerate(zip(items, tracks, strict=True)):
+                if c.opts["pen"].color().name() != t.color:
+                    c.setPen(pg.mkPen(t.color, width=2.5 * self.k))
+                # a new range redraws every curve anyway: caching them now would cost twice
+                cache(c, self._cached and self._drawn[i][0] is t and not new_range)
+        if new_range:
+            self._ranges = (xr, lr, gr)
+            self.loss_plot.vb.setRange(xRange=xr, yRange=lr, padding=0.05)
+            self.grad_plot.vb.setRange(yRange=gr, padding=0.05)
+            if self._loss_log:
+                self.loss_plot.getAxis("left").setTicks(log_ticks(*self.loss_plot.vb.viewRange()[1]))
+            self.grad_plot.getAxis("left").setTicks(log_ticks(*self.grad_plot.vb.viewRange()[1]))
+            # now, not at the next paint: pyqtgraph defers the new transform to the paint,
+            # whose items then ask for a second paint
+            self.loss_plot.vb.updateMatrix()
+            self.grad_plot.vb.updateMatrix()
+
+    def reveal(self, k: int) -> None:
+        for i, (lc, gc, t) in enumerate(zip(self.loss_curves, self.grad_curves, self.tracks, strict=True)):
+            n = t.curve_upto(k)
+            if self._drawn[i][0] is t and self._drawn[i][1] == n:
+                continue
+            x, ly, gy = t.curves_upto(k)
+            lc.setData(x, ly)
+            gc.setData(x, gy)
+            self._drawn[i] = (t, n)
+        for c in self.cursors:
+            c.setPos(k)
+
+    def set_caching(self, on: bool) -> None:
+        """As :meth:`ContourView.set_caching`: cache the curves that did not change."""
+        self._cached = on
+        for items in (self.loss_curves, self.grad_curves):
+            for c, (t, _n) in zip(items, self._drawn, strict=False):
+                cache(c, on and t is not None and t in self.tracks)
+
+    def show_cursor(self, on: bool) -> None:
+        for c in self.cursors:
+            c.setVisible(on)
+

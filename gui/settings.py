@@ -1,0 +1,186 @@
+"""The whole simulation request as one frozen value, and how it becomes engine objects.
+
+A control change never touches the engine directly: it produces a new :class:`Settings`
+(``dataclasses.replace``), the worker turns it into a landscape, a stacked optimizer and the
+starts with :meth:`Settings.build`, and runs them. Frozen values can cross threads safely and
+compare equal when nothing changed, which is how a redundant request is skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from engine.inits import Init
+from engine.landscapes import LANDSCAPES, Landscape, make_landscape
+from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+
+# One colour per optimizer, the same in the window and in every exported figure. Tableau's
+# ten, in an order that keeps the three most used (gd, momentum, adam) far apart; all are dark
+# enough to read on the pale contour image on a projector.
+PALETTE = (
+    "#1f77b4",  # blue
+    "#ff7f0e",  # orange
+    "#2ca02c",  # green
+    "#d62728",  # red
+    "#9467bd",  # purple
+    "#8c564b",  # brown
+    "#e377c2",  # pink
+    "#17becf",  # cyan
+    "#7f7f7f",  # grey
+    "#bcbd22",  # olive
+)
+OPTIMIZER_COLORS = {
+    "gd": PALETTE[0],
+    "momentum": PALETTE[1],
+    "nesterov": PALETTE[2],
+    "adam": PALETTE[4],
+    "rmsprop": PALETTE[5],
+    "adagrad": PALETTE[6],
+    "newton": PALETTE[3],
+}
+
+# Starting hyperparameters in the window, where the engine's defaults make a poor first
+# picture (gd with alpha 0.01 leaves rosenbrock's view at once; adam races it at 0.05).
+GUI_DEFAULTS: dict[str, dict[str, float]] = {
+    "gd": {"alpha": 0.001},
+    "momentum": {"alpha": 0.001, "mu": 0.9},
+    "nesterov": {"alpha": 0.001, "mu": 0.9},
+    "adam": {"alpha": 0.05},
+    "rmsprop": {"alpha": 0.01},
+    "adagrad": {"alpha": 0.5},
+    "newton": {"alpha": 1.0},
+}
+GUI_ENABLED = ("gd", "momentum", "nesterov", "adam")
+
+
+def color_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """The optimizer's own colour, or the first free palette colour if that is taken."""
+    own = OPTIMIZER_COLORS.get(name)
+    if own is not None and own not in taken:
+        return own
+    for c in PALETTE:
+        if c not in taken:
+            return c
+    return PALETTE[len(taken) % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class OptimizerEntry:
+    """One racer: an optimizer by name, its own hyperparameters, its colour."""
+
+    name: str
+    hyper: tuple[tuple[str, float], ...]
+    color: str
+    enabled: bool = True
+
+    @classmethod
+    def default(cls, name: str, *, enabled: bool = True, color: str | None = None) -> OptimizerEntry:
+        spec = OPTIMIZERS[name]
+        hyper = {**spec.defaults, **GUI_DEFAULTS.get(name, {})}
+        return cls(name, tuple(hyper.items()), color or color_for(name), enabled)
+
+    @property
+    def params(self) -> dict[str, float]:
+        return dict(self.hyper)
+
+    def with_hyper(self, key: str, value: float) -> OptimizerEntry:
+        return replace(self, hyper=tuple((k, value if k == key else v) for k, v in self.hyper))
+
+    def make(self) -> Optimizer:
+        """The engine optimizer; raises ``ValueError`` with the engine's message."""
+        return make_optimizer(self.name, **self.params)
+
+    def label(self) -> str:
+        """Short legend text: the name and the hyperparameters a lecture varies."""
+        return short_label(self.name, self.params)
+
+
+def short_label(name: str, hyper: dict[str, float]) -> str:
+    parts = [name]
+    if "alpha" in hyper:
+        parts.append(f"α={hyper['alpha']:.3g}")
+    if "mu" in hyper:
+        parts.append(f"μ={hyper['mu']:.3g}")
+    return " ".join(parts)
+
+
+def label_from_engine(label: str) -> str:
+    """Shorten an engine label such as ``adam(alpha=0.05, beta1=0.9, ...)`` the same way."""
+    name, _, rest = label.partition("(")
+    hyper: dict[str, float] = {}
+    for part in rest.rstrip(")").split(","):
+        key, eq, value = part.strip().partition("=")
+        if eq:
+            try:
+                hyper[key] = float(value)
+            except ValueError:
+                pass
+    return short_label(name, hyper)
+
+
+@dataclass(frozen=True)
+class Built:
+    """Engine objects for one request: run ``optimizer`` from ``starts`` on ``landscape``."""
+
+    landscape: Landscape
+    optimizer: Optimizer
+    starts: np.ndarray  # (K, D): the one start repeated for each of the K racers
+    entries: tuple[OptimizerEntry, ...]  # the enabled racers, in row order
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a simulation needs; a new value for every control change."""
+
+    landscape: str = "rosenbrock"
+    params: tuple[tuple[str, float | str], ...] = ()
+    optimizers: tuple[OptimizerEntry, ...] = field(
+        default_factory=lambda: tuple(
+            OptimizerEntry.default(n, enabled=n in GUI_ENABLED) for n in OPTIMIZERS
+        )
+    )
+    init: Init = field(default_factory=lambda: Init("point", (-1.5, 2.0)))
+    steps: int = 1000
+    tol: float = 1e-6
+
+    @property
+    def landscape_key(self) -> tuple[str, tuple[tuple[str, float | str], ...]]:
+        """Identifies the surface: the contour image is rebuilt only when this changes."""
+        return (self.landscape, self.params)
+
+    @property
+    def enabled(self) -> tuple[OptimizerEntry, ...]:
+        return tuple(e for e in self.optimizers if e.enabled)
+
+    def make_landscape(self) -> Landscape:
+        return make_landscape(self.landscape, **dict(self.params))
+
+    def build(self, landscape: Landscape | None = None) -> Built:
+        """Landscape, stacked optimizer and starts; raises ``ValueError`` on a bad value
+        (the message names it) or when no optimizer is enabled."""
+        land = landscape if landscape is not None else self.make_landscape()
+        entries = self.enabled
+        if not entries:
+            raise ValueError("no optimizer selected: tick at least one")
+        opt = Optimizer.stack([e.make() for e in entries])
+        start = self.init.resolve(land.dim)
+        starts = np.repeat(start[None, :], len(entries), axis=0)
+        return Built(land, opt, starts, entries)
+
+    def replace_entry(self, index: int, entry: OptimizerEntry) -> Settings:
+        opts = list(self.optimizers)
+        opts[index] = entry
+        return replace(self, optimizers=tuple(opts))
+
+
+def default_params(name: str) -> tuple[tuple[str, float | str], ...]:
+    return tuple((p.name, p.default) for p in LANDSCAPES[name].params)
+
+
+def default_start(landscape: Landscape) -> tuple[float, ...]:
+    """A start that shows the landscape's character: a quarter of the way in from the top
+    left corner of the view (rosenbrock's classic (-1.5, 2) lies nearby)."""
+    (xlo, xhi), (ylo, yhi) = landscape.view[:2]
+    return (round(xlo + 0.125 * (xhi - xlo), 3), round(yhi - 0.25 * (yhi - ylo), 3))

@@ -1,0 +1,219 @@
+"""What the views draw for one run, prepared once so that a frame only slices arrays.
+
+Pure numpy (no Qt): the worker builds these next to the simulation, and the command line's
+figure builds the same ones, so the window and ``save_figure`` draw identical data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.landscapes import Landscape
+from engine.simulation import Run, Status, describe
+from gui.surface import Surface
+
+# Where a loss gap or a gradient norm reaches zero exactly (a start on a saddle, a minimum
+# hit to the last bit) the log axis needs a finite value: draw it at this floor.
+LOG_FLOOR = 1e-18
+
+# Lines longer than this are thinned before drawing (a 100000-step run would otherwise
+# cost seconds per frame); shorter ones are drawn point for point.
+THIN_ABOVE = 2000
+CURVE_BUCKETS = 1000  # a thinned training curve keeps each bucket's lowest and highest point
+XY_CELLS = 2000  # a thinned trajectory keeps a point when it enters a new cell of the view
+
+
+def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray | None:
+    """Indices of the trajectory points worth drawing, or None for all of them: a point is
+    kept when it lies in another cell of a ``XY_CELLS``-wide grid over the view than the
+    previous point (so nothing visible is lost), plus the first and last."""
+    n = xy.shape[0]
+    if n <= THIN_ABOVE:
+        return None
+    span = max(view[0][1] - view[0][0], view[1][1] - view[1][0])
+    with np.errstate(all="ignore"):
+        cells = np.floor(xy / (span / XY_CELLS))
+    keep = np.ones(n, dtype=bool)
+    keep[1:] = np.any(cells[1:] != cells[:-1], axis=1)
+    keep[-1] = True
+    idx = np.nonzero(keep)[0]
+    if idx.size > 4 * THIN_ABOVE:  # wandering everywhere: a plain stride, ends kept
+        idx = np.unique(np.r_[idx[:: idx.size // (2 * THIN_ABOVE)], n - 1])
+    return idx
+
+
+def thin_curves(*ys: np.ndarray) -> np.ndarray | None:
+    """Indices of the training-curve points worth drawing, or None for all: in each of
+    ``CURVE_BUCKETS`` runs of steps, the steps of every curve's lowest and highest value
+    (the envelope a pixel column shows), plus the first and last step."""
+    n = ys[0].shape[0]
+    if n <= THIN_ABOVE:
+        return None
+    b = -(-n // CURVE_BUCKETS)
+    m = (n // b) * b
+    picks = [np.array([0, n - 1]), np.arange(m, n)]
+    base = np.arange(0, m, b)
+    for y in ys:
+        blocks = y[:m].reshape(-1, b)
+        picks += [base + np.argmin(blocks, axis=1), base + np.argmax(blocks, axis=1)]
+    return np.unique(np.concatenate(picks))
+
+
+def prefix(idx: np.ndarray | None, n: int) -> np.ndarray | slice:
+    """What to draw of a thinned line revealed up to ``n`` points: the kept points before
+    the head, and the head itself."""
+    if idx is None:
+        return slice(0, n)
+    c = int(np.searchsorted(idx, n - 1, side="right"))
+    if c and idx[c - 1] == n - 1:
+        return idx[:c]
+    return np.r_[idx[:c], n - 1]
+
+
+@dataclass(frozen=True, eq=False)
+class Track:
+    """One trajectory and its training curves, cut to the drawable steps.
+
+    ``xy`` is ``(n, 2)`` (``n = run.finite_length(i)``); ``loss_y`` and ``grad_y`` are the
+    curve values as drawn (log10 of the loss gap and of the gradient norm, or the raw loss
+    when the curves use a linear axis); ``loss`` and ``grad`` are the raw values.
+    """
+
+    label: str
+    color: str
+    xy: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    loss_y: np.ndarray
+    grad_y: np.ndarray
+    steps: np.ndarray  # 0..n-1 as float, the curves' x
+    stop: int
+    status: Status
+    text: str
+    log_loss: bool = True  # loss_y is log10(loss - best); else the raw loss
+    xy_keep: np.ndarray | None = None  # thinned trajectory (None: draw every point)
+    curve_keep: np.ndarray | None = None  # thinned training curves
+
+    @property
+    def n(self) -> int:
+        return self.xy.shape[0]
+
+    @property
+    def diverged(self) -> bool:
+        return self.status in (Status.DIVERGED, Status.FAILED)
+
+    def upto(self, k: int) -> int:
+        """How many points of the trajectory are revealed at animation step ``k`` (at
+        least the start)."""
+        return max(1, min(k + 1, self.n))
+
+    def curve_upto(self, k: int) -> int:
+        """How many points of the training curves are revealed at step ``k``."""
+        return min(k + 1, self.loss_y.shape[0])
+
+    def xy_upto(self, k: int) -> np.ndarray:
+        """The points to draw at step ``k``: ``(m, 2)``, ending at the head."""
+        return self.xy[prefix(self.xy_keep, self.upto(k))]
+
+    def curves_upto(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Steps, loss values and gradient values to draw at step ``k``."""
+        n = self.curve_upto(k)
+        if n == 0:
+            return self.steps[:0], self.loss_y[:0], self.grad_y[:0]
+        sel = prefix(self.curve_keep, n)
+        return self.steps[sel], self.loss_y[sel], self.grad_y[sel]
+
+
+def loss_on_log_axis(surface: Surface) -> bool:
+    """The loss curve uses a log axis of ``loss - best`` when the lowest minimum is known,
+    else (a saddle with no minimum: the loss has no floor) a linear axis of the raw loss."""
+    return surface.best is not None
+
+
+def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: str, color: str) -> Track:
+    """The drawable form of row ``i`` of ``run``."""
+    log_loss = loss_on_log_axis(surface)
+    n = max(run.finite_length(i), 1)
+    xy = np.ascontiguousarray(run.theta[i, :n, :2])
+    loss = run.loss[i, :n]
+    grad = run.grad_norm[i, :n]
+    with np.errstate(all="ignore"):
+        if log_loss:
+            loss_y = np.log10(np.maximum(loss - surface.best, LOG_FLOOR))
+        else:
+            loss_y = loss.copy()
+        grad_y = np.log10(np.maximum(grad, LOG_FLOOR))
+    # a diverged row's first point may already be non-finite: keep the arrays drawable
+    ok = np.isfinite(xy).all(axis=1) & np.isfinite(loss_y) & np.isfinite(grad_y)
+    if not ok.all():
+        m = int(np.argmin(ok))  # the first bad step; the start itself is always finite
+        xy = xy[: max(m, 1)]
+        loss, grad, loss_y, grad_y = loss[:m], grad[:m], loss_y[:m], grad_y[:m]
+        n = m
+    return Track(
+        label=label,
+        color=color,
+        xy=xy,
+        loss=loss,
+        grad=grad,
+        loss_y=np.ascontiguousarray(loss_y),
+        grad_y=np.ascontiguousarray(grad_y),
+        steps=np.arange(loss_y.shape[0], dtype=np.float64),
+        stop=int(run.stop[i]),
+        status=Status(int(run.status[i])),
+        text=describe(landscape, run.final, i),
+        log_loss=log_loss,
+        xy_keep=thin_xy(xy, surface.view),
+        curve_keep=thin_curves(loss_y, grad_y) if loss_y.size else None,
+    )
+
+
+def make_tracks(
+    landscape: Landscape,
+    surface: Surface,
+    run: Run,
+    labels: list[str] | tuple[str, ...],
+    colors: list[str] | tuple[str, ...],
+) -> tuple[Track, ...]:
+    return tuple(
+        make_track(landscape, surface, run, i, labels[i], colors[i]) for i in range(run.theta.shape[0])
+    )
+
+
+def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, float], ...]:
+    """Fixed ranges for the curves (x; loss y; gradient y) from the whole run, so an
+    animation reveals into a still frame instead of rescaling every step."""
+
+    def span(arrays: list[np.ndarray]) -> tuple[float, float]:
+        vals = [a[np.isfinite(a)] for a in arrays]
+        vals = [v for v in vals if v.size]
+        if not vals:
+            return (0.0, 1.0)
+        lo = float(min(v.min() for v in vals))
+        hi = float(max(v.max() for v in vals))
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        return (lo, hi)
+
+    def clipped(values: list[np.ndarray], log: bool) -> tuple[float, float]:
+        # A diverged curve would squash the others into a line at the bottom: the range
+        # comes from the others (and the diverged ones' start), and a diverged curve leaves
+        # through the top, which reads as what it is.
+        calm = [v for v, t in zip(values, tracks, strict=True) if not t.diverged]
+        wild = [v[:1] for v, t in zip(values, tracks, strict=True) if t.diverged]
+        if not calm:
+            return span(values)
+        lo, hi = span(calm + wild)
+        full_hi = span(values)[1]
+        if full_hi > hi:
+            hi = min(full_hi, hi + (2.0 if log else 0.3 * (hi - lo)))
+        return (lo, hi)
+
+    log_loss = bool(tracks) and tracks[0].log_loss
+    return (
+        (0.0, float(max(steps, 1))),
+        clipped([t.loss_y for t in tracks], log_loss),
+        clipped([t.grad_y for t in tracks], True),
+    )

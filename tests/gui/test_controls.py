@@ -1,0 +1,114 @@
+"""Controls: refusals with a reason, widgets generated from the engine's parameter lists."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QComboBox
+
+from engine.landscapes import Param
+from gui.controls import ParamEditor
+from gui.main_window import MainWindow
+from gui.widgets import NumberBox
+
+
+def type_into(box: NumberBox, text: str) -> None:
+    box.lineEdit().setText(text)
+    box.editingFinished.emit()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("20", "alpha"), ("0", "alpha"), ("-1", "alpha"), ("abc", "not a number"), ("nan", "alpha"), ("", "not a number")],
+)
+def test_typed_bad_alpha_is_refused_and_the_old_value_kept(
+    window: MainWindow, qtbot, text: str, reason: str
+) -> None:
+    editor = window.panel.editor("gd").editors["alpha"]
+    generation = window.simulator.generation
+    type_into(editor.box, text)
+    assert editor.value() == 0.001
+    assert editor.box.lineEdit().text() == "0.001"
+    assert reason in editor.box.reason
+    assert reason in editor.box.toolTip()
+    assert reason in window.statusBar().currentMessage()
+    assert editor.box.property("invalid") is True
+    assert window.simulator.generation == generation  # nothing was recomputed
+    assert window.panel.settings.optimizers[0].params["alpha"] == 0.001
+    type_into(editor.box, "0.002")  # a good value clears the refusal
+    assert editor.value() == 0.002 and editor.box.reason == ""
+    assert editor.slider.to_value(editor.slider.value()) == pytest.approx(0.002, rel=0.02)
+
+
+def test_mu_refuses_one(window: MainWindow) -> None:
+    window.panel.select_optimizer("momentum")
+    mu = window.panel.editor("momentum").editors["mu"]
+    type_into(mu.box, "1")
+    assert mu.value() == 0.9
+    assert "mu" in mu.box.reason
+
+
+def test_steps_must_be_a_whole_number(window: MainWindow) -> None:
+    box = window.panel.steps_box
+    type_into(box, "12.5")
+    assert box.value() == 1000 and "whole" in box.reason
+    type_into(box, "0")
+    assert box.value() == 1000 and "steps" in box.reason
+
+
+def test_each_optimizer_gets_its_own_hyperparameters(window: MainWindow, settle) -> None:
+    adam = window.panel.editor("adam")
+    assert set(adam.editors) == {"alpha", "beta1", "beta2", "eps"}
+    type_into(adam.editors["alpha"].box, "0.2")
+    settle(window)
+    params = {e.name: e.params["alpha"] for e in window.frame.settings.optimizers}
+    assert params["adam"] == 0.2 and params["gd"] == 0.001
+    labels = [t.label for t in window.frame.tracks]
+    assert "adam α=0.2" in labels and "gd α=0.001" in labels
+
+
+def test_landscape_params_are_generated(window: MainWindow, settle) -> None:
+    window.panel.landscape_combo.setCurrentText("quadratic")
+    settle(window)
+    widgets = window.panel.params.widgets
+    assert set(widgets) == {"kappa", "angle"}
+    type_into(widgets["kappa"], "50")
+    settle(window)
+    assert dict(window.frame.settings.params)["kappa"] == 50
+    assert window.frame.landscape.values["kappa"] == 50
+    type_into(widgets["angle"], "400")
+    assert "angle" in widgets["angle"].reason
+    assert dict(window.panel.settings.params)["angle"] == 0
+
+
+def test_categorical_param_gets_a_combo_box(qtbot) -> None:
+    editor = ParamEditor()
+    qtbot.addWidget(editor)
+    params = (
+        Param("activation", "tanh", choices=("tanh", "logistic", "relu")),
+        Param("hidden", 2, 1, 8, integer=True),
+        Param("noise", 0.1, 0.0, 1.0),
+    )
+    editor.build(params, {p.name: p.default for p in params})
+    combo = editor.widgets["activation"]
+    assert isinstance(combo, QComboBox)
+    assert [combo.itemText(i) for i in range(combo.count())] == ["tanh", "logistic", "relu"]
+    seen = []
+    editor.changed.connect(seen.append)
+    combo.setCurrentText("relu")
+    assert dict(seen[-1])["activation"] == "relu"
+    hidden = editor.widgets["hidden"]
+    type_into(hidden, "2.5")
+    assert "whole" in hidden.reason
+    type_into(hidden, "4")
+    assert dict(seen[-1])["hidden"] == 4
+
+
+def test_every_landscape_draws(window: MainWindow, settle) -> None:
+    for i in range(window.panel.landscape_combo.count()):
+        window.panel.landscape_combo.setCurrentIndex(i)
+        settle(window)
+        f = window.frame
+        assert f.error is None
+        assert f.landscape.name == window.panel.landscape_combo.currentText()
+        assert window.contour.surface is f.surface
+        assert len(window.contour.curves) == len(f.tracks) == 4

@@ -1,0 +1,68 @@
+"""The numpy side of the views: thinning long lines, iso-lines, the colour surface."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import make_landscape, make_optimizer, simulate
+from gui.surface import build_surface, iso_segments
+from gui.tracks import THIN_ABOVE, make_tracks, prefix, thin_curves, thin_xy
+
+
+def test_short_lines_are_drawn_point_for_point() -> None:
+    xy = np.random.default_rng(0).standard_normal((THIN_ABOVE, 2))
+    assert thin_xy(xy, ((-2, 2), (-2, 2))) is None
+    assert thin_curves(xy[:, 0]) is None
+    assert prefix(None, 10) == slice(0, 10)
+
+
+def test_long_lines_are_thinned_and_end_at_the_head() -> None:
+    n = 100_001
+    t = np.linspace(0, 1, n)
+    xy = np.c_[np.cos(20 * t), np.sin(20 * t)]
+    idx = thin_xy(xy, ((-2, 2), (-2, 2)))
+    assert idx is not None and idx[0] == 0 and idx[-1] == n - 1
+    assert idx.size < 8 * THIN_ABOVE
+    # consecutive kept points are a few cells of a 2000-cell grid apart (a pixel or two
+    # of the view): nothing visible is lost
+    cell = 4 / 2000
+    assert np.max(np.hypot(*np.diff(xy[idx], axis=0).T)) < 5 * cell
+    for k in (1, 7, 5000, n):
+        sel = prefix(idx, k)
+        assert np.asarray(sel)[-1] == k - 1  # the head is always drawn
+    y = np.sin(np.arange(n) * 0.37)  # oscillates every step
+    keep = thin_curves(y)
+    assert keep.size <= 2 * 1000 + 200
+    assert y[keep].max() == y.max() and y[keep].min() == y.min()  # envelope kept
+
+
+def test_iso_segments_of_a_circle_lie_on_it() -> None:
+    xs = np.linspace(-2, 2, 201)
+    ys = np.linspace(-2, 2, 201)
+    z = np.hypot(xs[None, :], ys[:, None])
+    seg = iso_segments(z, np.array([1.0]), xs, ys)
+    assert seg.shape[0] > 100 and seg.shape[0] % 2 == 0
+    r = np.hypot(seg[:, 0], seg[:, 1])
+    assert np.max(np.abs(r - 1.0)) < 2e-3
+
+
+def test_surface_and_tracks_for_every_kind_of_landscape() -> None:
+    for name in ("rosenbrock", "saddle", "six-hump-camel"):
+        land = make_landscape(name)
+        s = build_surface(land)
+        assert np.all(np.isfinite(s.z)) and s.zrange[0] < s.zrange[1]
+        assert s.lines.shape[1] == 2 and s.lines.shape[0] > 0
+        run = simulate(land, make_optimizer("gd", alpha=0.01), np.array([[0.3, 0.2]]), 300)
+        (t,) = make_tracks(land, s, run, ["gd"], ["#000000"])
+        assert np.all(np.isfinite(t.loss_y)) and np.all(np.isfinite(t.grad_y))
+        assert t.log_loss == (name != "saddle")  # a saddle has no lowest minimum
+        np.testing.assert_array_equal(t.xy, run.theta[0, : run.finite_length(0)])
+
+
+def test_a_diverged_run_is_cut_to_its_finite_part() -> None:
+    land = make_landscape("rosenbrock")
+    run = simulate(land, make_optimizer("gd", alpha=0.1), np.array([[-1.5, 2.0]]), 100)
+    (t,) = make_tracks(land, build_surface(land), run, ["gd"], ["#000000"])
+    assert t.diverged and t.n == run.finite_length(0) == int(run.stop[0])
+    assert "diverged" in t.text
+    assert np.all(np.isfinite(t.xy)) and np.all(np.isfinite(t.loss_y))
