@@ -239,6 +239,9 @@ class Landscape(ABC):
         return f"<Landscape {self.label()}>"
 
 
+_1, _2, _200 = np.array(1.0), np.array(2.0), np.array(200.0)
+
+
 def _cols(w: Array) -> tuple[Array, Array]:
     return w[..., 0], w[..., 1]
 
@@ -324,16 +327,20 @@ class Rosenbrock(Landscape):
         return (1.0 - x) ** 2 + 100.0 * (r * r)
 
     def grad(self, w: Array) -> Array:
-        x, y = _cols(w)
-        r = y - x * x
+        # The hot path of a live trajectory, so written for the fewest, cheapest numpy calls:
+        # 0-d array constants and positional outputs (a Python float operand or an out=
+        # keyword costs numpy more than the arithmetic on a few points).
+        x, y = w[..., 0], w[..., 1]
         g = np.empty_like(w)
-        np.multiply(r, 200.0, out=g[..., 1])
-        # -2(1-x) - 400 x r  ==  2 (x (1 - 200 r) - 1): four in-place calls, not six
-        gx = g[..., 0]
-        np.subtract(1.0, g[..., 1], out=gx)
+        gx, gy = g[..., 0], g[..., 1]
+        r = x * x
+        np.subtract(y, r, r)  # r = y - x^2
+        np.multiply(r, _200, gy)  # 200 r
+        # -2(1-x) - 400 x r  ==  2 (x (1 - 200 r) - 1)
+        np.subtract(_1, gy, gx)
         gx *= x
-        gx -= 1.0
-        gx *= 2.0
+        gx -= _1
+        gx *= _2
         return g
 
     def hessian_parts(self, w: Array) -> Parts:

@@ -168,16 +168,17 @@ def simulate(
 
 
 def _gradient_oracle(landscape: Landscape, batch_size: int | None, seed: int):
-    """``grad(q, t)`` for step ``t``: full batch, or the mini-batch of that step."""
+    """``grad(q, t)`` for step ``t``, the mini-batch of that step; None for full batch
+    (the loop then calls ``landscape.grad(q)`` directly, a call less per step)."""
     if batch_size is None:
-        return lambda q, t: landscape.grad(q)
+        return None
     n = getattr(landscape, "n_train", None)
     if n is None or not callable(getattr(landscape, "batch_grad", None)):
         raise ValueError(f"{landscape.name} is not trained on data: it has no mini-batches")
     batch_size = check_int("batch size", batch_size, 1, n)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if batch_size == n:
-        return lambda q, t: landscape.grad(q)
+        return None
     per_epoch = n // batch_size  # the remainder of each shuffle is dropped, as usual
     epochs: dict[int, Array] = {}
 
@@ -280,7 +281,8 @@ class _Simulation:
             hloss = np.full((steps + 1, b), np.nan)
             hgn = np.full((steps + 1, b), np.nan)
         hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
-        grad = self.grad
+        batch_grad = self.grad
+        full_grad = L.grad
         t0 = 0  # first step of the current block
         t = 0
         while True:
@@ -306,7 +308,8 @@ class _Simulation:
                         break
                     w = np.asfortranarray(w[keep])
                     state = OptState(
-                        np.ascontiguousarray(state.mv.transpose(0, 2, 1)[:, :, keep]).transpose(0, 2, 1),
+                        np.asfortranarray(state.m[keep]),
+                        np.asfortranarray(state.v[keep]),
                         np.asfortranarray(state.p[keep]),
                         state.t,
                     )
@@ -320,8 +323,8 @@ class _Simulation:
                 if self.cancel is not None and self.cancel():
                     raise Cancelled()
             # one optimizer step
-            q = rule.query(state, w)
-            g = grad(q, t)
+            q = rule.query(state, w) if rule.has_look else w
+            g = full_grad(q) if batch_grad is None else batch_grad(q, t)
             h = (lambda rows, q=q: hess(q[rows])) if rule.needs_hessian else None
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array

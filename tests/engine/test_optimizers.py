@@ -237,10 +237,10 @@ def test_update_is_pure():
     w = np.tile([[-1.0, 1.5]], (7, 1))
     state = opt.init(w)
     g = L.grad(w)
-    copies = [w.copy(), g.copy(), state.mv.copy(), state.p.copy()]
+    copies = [w.copy(), g.copy(), state.m.copy(), state.v.copy(), state.p.copy()]
     upd1, s1 = opt.update(g, state, w, L.hessian(w))
     upd2, _ = opt.update(g, state, w, L.hessian(w))
     assert np.array_equal(upd1, upd2)
-    for a, b in zip(copies, [w, g, state.mv, state.p], strict=True):
+    for a, b in zip(copies, [w, g, state.m, state.v, state.p], strict=True):
         assert np.array_equal(a, b)
     assert s1.t == 1 and state.t == 0
