@@ -82,6 +82,12 @@ def _add_problem_options(p: argparse.ArgumentParser) -> None:
     r.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size, for models trained on data")
 
 
+def _add_figure_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--png", metavar="FILE", help=f"{what} as PNG (the window's figure)")
+    p.add_argument("--svg", metavar="FILE", help="the same figure as SVG")
+    p.add_argument("--width", type=int, default=1600, metavar="PX", help="PNG width in pixels (1600)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Basin: see why training deep networks is hard. No arguments: open the window.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -99,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_problem_options(basins)
     basins.add_argument("--grid", type=int, default=128, metavar="N", help="N x N starts over the view (128)")
     basins.add_argument("--csv", metavar="FILE", help="x0,y0,outcome,steps for every start")
+    _add_figure_options(basins, "the basin map over the contour plot")
     basins.set_defaults(func=cmd_basins)
 
     sweep = sub.add_parser("sweep", help="final loss against the learning rate, per optimizer")
@@ -106,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
     sweep.add_argument("--points", type=int, default=61, metavar="N", help="number of alphas (61)")
     sweep.add_argument("--csv", metavar="FILE", help="optimizer,alpha,status,stop,train_loss,validation_loss")
+    _add_figure_options(sweep, "final loss against alpha")
     sweep.set_defaults(func=cmd_sweep)
 
     phase = sub.add_parser("phase", help="steps to converge over learning rate and momentum")
@@ -113,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     phase.add_argument("--grid", type=int, default=64, metavar="N", help="N alphas x N momenta (64)")
     phase.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
     phase.add_argument("--csv", metavar="FILE", help="alpha,mu,outcome,steps for every setting")
+    _add_figure_options(phase, "the (alpha, mu) map")
     phase.set_defaults(func=cmd_phase)
     return p
 
@@ -199,7 +208,7 @@ class Problem:
         same = scenario is not None and scenario.landscape == name
         self.batch_size = args.batch_size if args.batch_size is not None else (
             scenario.batch_size if same else None)
-        self.seed = args.seed if args.seed is not None else 0
+        self.seed = args.seed if args.seed is not None else (scenario.seed if same else 0)
         self.scenario = scenario
 
     def describe(self) -> str:
@@ -338,12 +347,37 @@ def _write_rows(path: Path, header: list[str], rows) -> None:
     print(f"wrote {path}")
 
 
+def _figure_outputs(args: argparse.Namespace) -> dict[str, Path]:
+    """The --png/--svg files, checked before any work (a bad width is bad input: exit 2; a
+    folder that cannot take the file: exit 1)."""
+    outputs = {k: _writable(getattr(args, k)) for k in ("png", "svg") if getattr(args, k)}
+    if outputs and not 16 <= args.width <= 20000:
+        raise UsageError(f"invalid --width {args.width} (must be in [16, 20000])")
+    return outputs
+
+
+def _write_figures(outputs: dict[str, Path], what: str, result, landscape, width: int) -> None:
+    """Render the analysis figure as the window draws it (headless, offscreen) and write it."""
+    if not outputs:
+        return
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.figure import save_analysis_figure
+
+    for kind, path in outputs.items():
+        try:
+            save_analysis_figure(what, result, path, width=width, fmt=kind, landscape=landscape)
+        except OSError as e:
+            raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+        print(f"wrote {path}")
+
+
 def cmd_basins(args: argparse.Namespace) -> int:
     from engine.analysis import basin_map
 
     problem = Problem(args)
     opt = _one_optimizer(problem, "basins")
     csv_path = _writable(args.csv) if args.csv else None
+    figures = _figure_outputs(args)
     bm = basin_map(problem.landscape, opt, args.grid, problem.steps, tol=problem.tol, bound=problem.bound)
     n, steps = args.grid, problem.steps
     print(f"{problem.landscape.label()}: basins of {opt.label()}, {n}x{n} starts, {steps} steps")
@@ -353,6 +387,12 @@ def cmd_basins(args: argparse.Namespace) -> int:
         print(f"  {key}{where}: {share:.1%}")
     if csv_path:
         _write_rows(csv_path, ["x0", "y0", "outcome", "steps"], ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows()))
+    if figures:
+        from gui.analysis_data import basin_result, optimizer_label
+
+        L = problem.landscape
+        result = basin_result(L, bm, optimizer_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
+        _write_figures(figures, "basins", result, L, args.width)
     return 0
 
 
@@ -368,6 +408,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     lo, hi = _range(args.alphas)
     alphas = log_grid(lo, hi, args.points)
     csv_path = _writable(args.csv) if args.csv else None
+    figures = _figure_outputs(args)
     names = [n for n, _ in problem.entries]
     sw = lr_sweep(
         problem.landscape, names, problem.start, problem.steps, alphas=alphas,
@@ -389,6 +430,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 rows.append([n, repr(float(a)), str(Status(int(sw.status[k, j]))), int(sw.stop[k, j]),
                              repr(float(sw.train[k, j])), v])
         _write_rows(csv_path, ["optimizer", "alpha", "status", "stop", "train_loss", "validation_loss"], rows)
+    if figures:
+        from gui.analysis_data import sweep_curves, sweep_result
+        from gui.settings import color_for
+
+        taken: set[str] = set()
+        entries = []
+        for n, h in problem.entries:
+            color = color_for(n, taken)
+            taken.add(color)
+            entries.append((n, n, h, color))
+        result = sweep_result(problem.landscape, sw, sweep_curves(entries), problem.start)
+        _write_figures(figures, "sweep", result, problem.landscape, args.width)
     return 0
 
 
@@ -405,6 +458,7 @@ def cmd_phase(args: argparse.Namespace) -> int:
         raise UsageError(f"phase takes one --optimizer, momentum or nesterov (got {len(names)})")
     lo, hi = _range(args.alphas)
     csv_path = _writable(args.csv) if args.csv else None
+    figures = _figure_outputs(args)
     pm = phase_map(
         problem.landscape, problem.start, problem.steps, optimizer=names[0],
         alphas=log_grid(lo, hi, args.grid), mus=np.linspace(0.0, 0.99, args.grid),
@@ -425,6 +479,11 @@ def cmd_phase(args: argparse.Namespace) -> int:
             for i, m in enumerate(pm.mus) for j, a in enumerate(pm.alphas)
         ]
         _write_rows(csv_path, ["alpha", "mu", "outcome", "steps"], rows)
+    if figures:
+        from gui.analysis_data import phase_result
+
+        _write_figures(figures, "phase", phase_result(problem.landscape, pm, problem.start), problem.landscape,
+                       args.width)
     return 0
 
 

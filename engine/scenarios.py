@@ -18,7 +18,8 @@ A scenario is a TOML file in ``assets/scenarios/`` (the file name is its name)::
     name = "gd"
     alpha = 0.03
 
-Optional keys: ``sigma``, ``seed`` (random init), ``tol``, ``batch_size`` (data models).
+Optional keys: ``sigma`` (random init), ``seed`` (random init and mini-batch shuffles),
+``tol``, ``batch_size`` (data models).
 Loading checks every field by building the engine objects; a file that is malformed or names
 something unknown is reported with its path and field, and the other scenarios still load.
 """
@@ -73,6 +74,7 @@ class Scenario:
     try_this: tuple[str, ...]
     tol: float = 1e-6
     batch_size: int | None = None
+    seed: int = 0  # the random init's, and the mini-batch shuffles'
     path: Path | None = field(default=None, compare=False)
 
     def make_landscape(self) -> Landscape:
@@ -179,6 +181,7 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
         try_this=tuple(t.strip() for t in tries),
         tol=tol,
         batch_size=batch_size,
+        seed=seed,
         path=path,
     )
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -36,8 +37,10 @@ from engine.landscapes import LANDSCAPES, Param, make_landscape
 from engine.optimizers import HYPER, OPTIMIZERS, make_optimizer
 from engine.simulation import MAX_STEPS
 from engine.validate import Range, check_int, check_positive
-from gui.settings import OptimizerEntry, Settings, default_params, default_start
+from gui.settings import PALETTE, OptimizerEntry, Settings, color_for, default_params, default_start
 from gui.widgets import NumberBox, SliderBox, swatch
+
+MAX_RACERS = len(PALETTE)  # one colour each
 
 GREEK = {"alpha": "α", "mu": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ", "eps": "ε", "damping": "λ"}
 
@@ -184,12 +187,14 @@ class ControlPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(8)
         lay.addWidget(self._landscape_group())
+        lay.addWidget(self._batch_group())
         lay.addWidget(self._optimizer_group())
         lay.addWidget(self._init_group())
         lay.addWidget(self._run_group())
         lay.addStretch(1)
         self._sync_landscape_widgets()
         self._sync_init_widgets()
+        self._sync_batch_widgets()
 
     # -- settings --------------------------------------------------------------------------
     @property
@@ -200,6 +205,24 @@ class ControlPanel(QWidget):
         if settings == self._settings:
             return
         self._settings = settings
+        self.settingsChanged.emit(settings)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Show ``settings`` in every control (a scenario was chosen) and ask for its frame.
+        The landscape, its parameters, the racers, init, steps, tolerance and mini-batches
+        all follow; everything stays editable."""
+        if not settings.params:
+            settings = replace(settings, params=default_params(settings.landscape))
+        self._settings = settings
+        self.landscape_combo.blockSignals(True)
+        self.landscape_combo.setCurrentText(settings.landscape)
+        self.landscape_combo.blockSignals(False)
+        self._sync_landscape_widgets()
+        self._build_racers()
+        self._sync_init_widgets()
+        self.steps_box.setValue(settings.steps)
+        self.tol_box.setValue(settings.tol)
+        self._sync_batch_widgets()
         self.settingsChanged.emit(settings)
 
     # -- landscape -------------------------------------------------------------------------
@@ -254,13 +277,93 @@ class ControlPanel(QWidget):
             if len(start) != land.dim:
                 start = tuple(0.0 for _ in range(land.dim))
             init = Init("point", tuple(float(c) for c in start))
-        self._settings = replace(self._settings, landscape=name, params=params, init=init)
+        n = getattr(land, "n_train", None)
+        batch = self._settings.batch_size
+        batch = None if n is None or batch is None else min(batch, n)  # analytic: no mini-batches
+        self._settings = replace(self._settings, landscape=name, params=params, init=init, batch_size=batch)
         self._sync_landscape_widgets()
         self._sync_init_widgets()
+        self._sync_batch_widgets()
         self.settingsChanged.emit(self._settings)
 
     def _on_params(self, params: tuple) -> None:
         self._emit(replace(self._settings, params=params))
+
+    # -- mini-batches ----------------------------------------------------------------------
+    def _batch_group(self) -> QGroupBox:
+        box = QGroupBox("Mini-batches  (models trained on data)")
+        box.setObjectName("batch")
+        form = QFormLayout(box)
+        self.full_batch = QCheckBox("full batch: every training example")
+        self.full_batch.setObjectName("batch.full")
+        self.full_batch.setToolTip("each step uses the gradient over the whole training set")
+        self.full_batch.toggled.connect(self._on_full_batch)
+        form.addRow(self.full_batch)
+        self.batch_box = NumberBox(
+            16, self._check_batch, lo=1, hi=1_000_000, step=1, integer=True,
+            help="examples per step, drawn from a fresh shuffle of the training set every epoch",
+        )
+        self.batch_box.setObjectName("batch.size")
+        self.batch_box.valueChanged.connect(self._on_batch)
+        self.batch_box.refused.connect(self.refused)
+        form.addRow("batch size", self.batch_box)
+        self.batch_seed_box = NumberBox(
+            self._settings.batch_seed, lambda v: check_int("seed", v, 0, 2**32 - 1), lo=0, hi=2**32 - 1,
+            step=1, integer=True, help="same seed, same mini-batches, same path",
+        )
+        self.batch_seed_box.setObjectName("batch.seed")
+        self.batch_seed_box.valueChanged.connect(self._on_batch)
+        self.batch_seed_box.refused.connect(self.refused)
+        form.addRow("seed", self.batch_seed_box)
+        self.batch_hint = QLabel("")
+        self.batch_hint.setObjectName("hint")
+        self.batch_hint.setWordWrap(True)
+        form.addRow(self.batch_hint)
+        self.batch_group = box
+        self.n_train: int | None = None
+        return box
+
+    def _check_batch(self, value: float) -> int:
+        return check_int("batch size", value, 1, self.n_train or 1)
+
+    def _sync_batch_widgets(self) -> None:
+        s = self._settings
+        try:
+            land = s.make_landscape()
+        except ValueError:
+            return
+        self.n_train = getattr(land, "n_train", None)
+        self.batch_group.setVisible(self.n_train is not None)
+        if self.n_train is None:
+            return
+        n = self.n_train
+        self.batch_box.setRange(1, n)
+        full = s.batch_size is None
+        self.full_batch.blockSignals(True)
+        self.full_batch.setChecked(full)
+        self.full_batch.blockSignals(False)
+        self.full_batch.setText(f"full batch: all {n} training examples")
+        if not full:
+            self.batch_box.setValue(s.batch_size)
+        elif self.batch_box.value() > n:
+            self.batch_box.setValue(min(16, n))
+        self.batch_seed_box.setValue(s.batch_seed)
+        self.batch_box.setEnabled(not full)
+        self.batch_seed_box.setEnabled(not full)
+        self.batch_hint.setText(
+            "the loss curves stay full-batch, training and validation"
+            if full else f"each step: the gradient of {int(self.batch_box.value())} of {n} examples"
+        )
+
+    def _on_full_batch(self, full: bool) -> None:
+        batch = None if full else int(self.batch_box.value())
+        self._emit(replace(self._settings, batch_size=batch))
+        self._sync_batch_widgets()
+
+    def _on_batch(self, _value: float = 0.0) -> None:
+        batch = None if self.full_batch.isChecked() else int(self.batch_box.value())
+        self._emit(replace(self._settings, batch_size=batch, batch_seed=int(self.batch_seed_box.value())))
+        self._sync_batch_widgets()
 
     # -- optimizers ------------------------------------------------------------------------
     def _optimizer_group(self) -> QGroupBox:
@@ -272,11 +375,41 @@ class ControlPanel(QWidget):
         # the selected racer's editor; the others are hidden, so the box is as tall as the
         # editor shown (a QStackedWidget would always be as tall as adam's four rows)
         self.opt_editors_box = QWidget()
-        editors_layout = QVBoxLayout(self.opt_editors_box)
-        editors_layout.setContentsMargins(0, 0, 0, 0)
+        self._editors_layout = QVBoxLayout(self.opt_editors_box)
+        self._editors_layout.setContentsMargins(0, 0, 0, 0)
         self.opt_editors: list[OptimizerEditor] = []
+        self.opt_list.currentRowChanged.connect(self._show_editor)
+        self.opt_list.itemChanged.connect(self._on_check)
+        v.addWidget(self.opt_list)
+        v.addWidget(self.opt_editors_box)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton("＋ Copy")
+        self.copy_button.setToolTip("race a copy of the selected optimizer, e.g. gd against gd with another α")
+        self.copy_button.clicked.connect(self.copy_selected)
+        self.remove_button = QPushButton("− Remove")
+        self.remove_button.setToolTip("remove the selected copy (each optimizer keeps one row)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.all_alpha = QPushButton("Same α for all ticked")
+        self.all_alpha.setToolTip("copy the selected optimizer's learning rate to every ticked one")
+        self.all_alpha.clicked.connect(self._copy_alpha)
+        for b in (self.copy_button, self.remove_button, self.all_alpha):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(b)
+        v.addLayout(buttons)
+        self._build_racers()
+        return box
+
+    def _build_racers(self, current: int | None = None) -> None:
+        """(Re)build the list rows and editors from the settings' racers: one row each,
+        copies of one optimizer named ``gd``, ``gd #2`` ... (``Settings.row_names``)."""
+        self.opt_list.blockSignals(True)
+        self.opt_list.clear()
+        for ed in self.opt_editors:
+            self._editors_layout.removeWidget(ed)
+            ed.deleteLater()
+        self.opt_editors = []
         for i, e in enumerate(self._settings.optimizers):
-            item = QListWidgetItem(QIcon(swatch(e.color, 16)), e.name)
+            item = QListWidgetItem(QIcon(swatch(e.color, 16)), "")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if e.enabled else Qt.CheckState.Unchecked)
             item.setToolTip(OPTIMIZERS[e.name].description if e.name in OPTIMIZERS else e.name)
@@ -285,36 +418,56 @@ class ControlPanel(QWidget):
             ed.changed.connect(partial(self._on_entry, i))
             ed.refused.connect(self.refused)
             ed.setVisible(False)
-            editors_layout.addWidget(ed)
+            self._editors_layout.addWidget(ed)
             self.opt_editors.append(ed)
-        rows = self.opt_list.count()
-        self.opt_list.setFixedHeight(self.opt_list.sizeHintForRow(0) * rows + 2 * self.opt_list.frameWidth() + 4)
-        self.opt_list.currentRowChanged.connect(self._show_editor)
-        self.opt_list.itemChanged.connect(self._on_check)
-        first = next((i for i, e in enumerate(self._settings.optimizers) if e.enabled), 0)
-        self.opt_list.setCurrentRow(first)
-        v.addWidget(self.opt_list)
-        self.all_alpha = QPushButton("Same α for all ticked")
-        self.all_alpha.setToolTip("copy the selected optimizer's learning rate to every ticked one")
-        self.all_alpha.clicked.connect(self._copy_alpha)
-        v.addWidget(self.opt_editors_box)
-        v.addWidget(self.all_alpha)
-        return box
+        self._label_rows()
+        rows = max(self.opt_list.count(), 1)
+        row_h = self.opt_list.sizeHintForRow(0) if self.opt_list.count() else self.fontMetrics().height() + 6
+        self.opt_list.setFixedHeight(row_h * rows + 2 * self.opt_list.frameWidth() + 4)
+        if current is None:
+            current = next((i for i, e in enumerate(self._settings.optimizers) if e.enabled), 0)
+        self.opt_list.blockSignals(False)
+        self.opt_list.setCurrentRow(current)
+        self._show_editor(current)
+
+    def _label_rows(self) -> None:
+        """Each row reads ``name [#k]  α=... μ=...``: which copy, and what it races with."""
+        self.opt_list.blockSignals(True)
+        for i, (row, e) in enumerate(zip(self._settings.row_names(), self._settings.optimizers, strict=True)):
+            text = row + e.label()[len(e.name):]
+            item = self.opt_list.item(i)
+            if item is not None and item.text() != text:
+                item.setText(text)
+        self.opt_list.blockSignals(False)
 
     def _show_editor(self, index: int) -> None:
         for i, ed in enumerate(self.opt_editors):
             ed.setVisible(i == index)
+        if 0 <= index < len(self._settings.optimizers):
+            name = self._settings.optimizers[index].name
+            copies = sum(e.name == name for e in self._settings.optimizers)
+            self.remove_button.setEnabled(copies > 1)
 
     def editor(self, name: str) -> OptimizerEditor:
+        """The editor of the first racer called ``name`` (``"gd #2"`` names a copy)."""
+        names = self._settings.row_names()
+        if name in names:
+            return self.opt_editors[names.index(name)]
         for ed in self.opt_editors:
             if ed.entry.name == name:
                 return ed
         raise KeyError(name)
 
     def select_optimizer(self, name: str) -> None:
+        """Select the first racer called ``name`` (or the row named so, e.g. ``"gd #2"``)."""
+        names = self._settings.row_names()
+        if name in names:
+            self.opt_list.setCurrentRow(names.index(name))
+            return
         for i, ed in enumerate(self.opt_editors):
             if ed.entry.name == name:
                 self.opt_list.setCurrentRow(i)
+                return
 
     def set_enabled(self, name: str, on: bool) -> None:
         for i, ed in enumerate(self.opt_editors):
@@ -325,6 +478,7 @@ class ControlPanel(QWidget):
         entry = replace(entry, enabled=self._settings.optimizers[index].enabled)
         self.opt_editors[index].entry = entry
         self._emit(self._settings.replace_entry(index, entry))
+        self._label_rows()
 
     def _on_check(self, item: QListWidgetItem) -> None:
         index = self.opt_list.row(item)
@@ -332,6 +486,69 @@ class ControlPanel(QWidget):
         entry = replace(self._settings.optimizers[index], enabled=on)
         self.opt_editors[index].entry = entry
         self._emit(self._settings.replace_entry(index, entry))
+
+    def copy_selected(self) -> None:
+        """Race a ticked copy of the selected racer, in a colour of its own, right below it."""
+        i = self.opt_list.currentRow()
+        opts = list(self._settings.optimizers)
+        if not 0 <= i < len(opts):
+            return
+        if len(opts) >= MAX_RACERS:
+            self.refused.emit(f"at most {MAX_RACERS} racers: remove a copy first")
+            return
+        color = color_for(opts[i].name, {e.color for e in opts})
+        opts.insert(i + 1, replace(opts[i], color=color, enabled=True))
+        self._settings = replace(self._settings, optimizers=tuple(opts))
+        self._build_racers(i + 1)
+        self.settingsChanged.emit(self._settings)
+
+    def remove_selected(self) -> None:
+        """Remove the selected racer if another row runs the same optimizer."""
+        i = self.opt_list.currentRow()
+        opts = list(self._settings.optimizers)
+        if not 0 <= i < len(opts):
+            return
+        if sum(e.name == opts[i].name for e in opts) < 2:
+            self.refused.emit(f"{opts[i].name} has a single row: untick it instead")
+            return
+        del opts[i]
+        self._settings = replace(self._settings, optimizers=tuple(opts))
+        self._build_racers(min(i, len(opts) - 1))
+        self.settingsChanged.emit(self._settings)
+
+    def apply_hyper(self, values: dict[str, float], prefer: str) -> bool:
+        """Set hyperparameters (the theory panel's best alpha, or best alpha and mu) on the
+        selected racer if it takes all of them, else on the first racer called ``prefer``;
+        the racer is ticked. Refuses with a reason when no racer fits or a value is out of
+        range. Returns whether anything changed."""
+        opts = self._settings.optimizers
+        i = self.opt_list.currentRow()
+        fits = lambda e: all(k in e.params for k in values)
+        if not (0 <= i < len(opts) and fits(opts[i])):
+            i = next((j for j, e in enumerate(opts) if e.name == prefer), -1)
+        if i < 0 or not fits(opts[i]):
+            self.refused.emit(f"no racer takes {', '.join(values)}: select one that does")
+            return False
+        entry = opts[i]
+        try:
+            for key, value in values.items():
+                value = hyper_check(entry.name, key, {**entry.params})(float(value))
+                entry = entry.with_hyper(key, value)
+        except ValueError as exc:
+            self.refused.emit(str(exc))
+            return False
+        entry = replace(entry, enabled=True)
+        ed = self.opt_editors[i]
+        ed.entry = entry
+        for key in values:
+            ed.editors[key].setValue(entry.params[key])
+        self.opt_list.blockSignals(True)
+        self.opt_list.item(i).setCheckState(Qt.CheckState.Checked)
+        self.opt_list.blockSignals(False)
+        self.opt_list.setCurrentRow(i)
+        self._emit(self._settings.replace_entry(i, entry))
+        self._label_rows()
+        return True
 
     def _copy_alpha(self) -> None:
         src = self.opt_editors[self.opt_list.currentRow()].entry.params.get("alpha")
@@ -346,6 +563,7 @@ class ControlPanel(QWidget):
                 ed.editors["alpha"].setValue(src)
                 s = s.replace_entry(i, e)
         self._emit(s)
+        self._label_rows()
 
     # -- init ------------------------------------------------------------------------------
     def _init_group(self) -> QGroupBox:
@@ -411,6 +629,9 @@ class ControlPanel(QWidget):
             return
         self.x_box.setValue(float(start[0]))
         self.y_box.setValue(float(start[1]))
+        if kind != "point":
+            self.sigma_box.setValue(s.init.sigma)
+            self.seed_box.setValue(s.init.seed)
         random = kind == "random"
         self.sigma_box.setEnabled(random)
         self.seed_box.setEnabled(random)

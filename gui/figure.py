@@ -227,3 +227,115 @@ def save_figure(
     tracks = make_tracks(landscape, surface, run, [label_from_engine(x) for x in run.names], list(colors))
     data = figure_bytes(surface, landscape, tracks, run.steps, what=what, width=width, fmt=fmt)
     write_bytes(path, data)
+
+
+# -- the analysis figures: basins over the contour view, the (alpha, mu) map, the sweep ------
+
+ANALYSIS_WHATS = ("basins", "phase", "sweep")
+# logical size of each analysis figure at scale 1
+ANALYSIS_SIZE = {"basins": (760, 680), "phase": (860, 640), "sweep": (900, 600)}
+
+
+def check_analysis_request(path: str | Path, what: str, width: int, fmt: str | None) -> str:
+    """Validate an analysis export request; returns the format. Raises ``ValueError``."""
+    if what not in ANALYSIS_WHATS:
+        raise ValueError(f"invalid analysis figure {what!r} (choose from {', '.join(ANALYSIS_WHATS)})")
+    return check_request(path, "both", width, fmt)
+
+
+class AnalysisFigure(QWidget):
+    """One analysis view, never shown on screen; laid out and rendered exactly as
+    :class:`FigureWidget` (the same two methods), so PNG and SVG come out alike."""
+
+    _settle = FigureWidget._settle
+    render_bytes = FigureWidget.render_bytes
+
+    def __init__(self, what: str, k: float = 1.0) -> None:
+        from gui.analysis_views import BasinOverlay, PhaseView, SweepView
+
+        super().__init__()
+        self.what = what
+        self.k = k
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        self.setStyleSheet("background: white;")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.overlay = None
+        if what == "basins":
+            self.view = ContourView(interactive=False, k=k)
+            self.overlay = BasinOverlay(self.view)
+        elif what == "phase":
+            self.view = PhaseView(interactive=False, k=k)
+        else:
+            self.view = SweepView(interactive=False, k=k)
+        lay.addWidget(self.view)
+        w, h = ANALYSIS_SIZE[what]
+        self.logical = QSize(w, h)
+        self.resize(round(w * k), round(h * k))
+
+
+def analysis_figure_bytes(
+    what: str,
+    result: object,
+    *,
+    fmt: str = "png",
+    width: int = 1200,
+    surface: Surface | None = None,
+    landscape: Landscape | None = None,
+    tracks: tuple[Track, ...] = (),
+    steps: int = 0,
+    step: int | None = None,
+    view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    opacity: float = 0.65,
+    current: object = None,
+) -> bytes:
+    """Render an analysis figure; the window's Analysis > Export and the command line's
+    ``basins/phase/sweep --png/--svg`` both come here.
+
+    ``basins``: ``result`` is a ``BasinResult`` drawn over the contour view of ``landscape``
+    (``surface`` is built when not given), with ``tracks`` up to ``step`` if any, over
+    ``view`` (default: the map's box). ``phase``: a ``PhaseResult``, ``current`` the
+    crosshair's ``(alpha, mu)``. ``sweep``: a ``SweepResult``, ``current`` the rings'
+    ``(curve, alpha, colour)`` list.
+    """
+    _ensure_app()
+    logical_w = ANALYSIS_SIZE[what][0]
+    k = 1.0 if fmt == "svg" else max(width / logical_w, 0.5)
+    fig = AnalysisFigure(what, k)
+    try:
+        if what == "basins":
+            if landscape is None:
+                raise ValueError("a basin figure needs its landscape")
+            surface = surface if surface is not None else build_surface(landscape)
+            c = fig.view
+            c.set_surface(surface, landscape)
+            c.set_tracks(tracks)
+            c.reveal(steps if step is None else step)
+            c.start.setVisible(bool(tracks))
+            fig.overlay.set_opacity(opacity)
+            fig.overlay.show_result(result)
+            box = view if view is not None else result.box
+            c.plot.vb.setRange(xRange=box[0], yRange=box[1], padding=0.0)
+        elif what == "phase":
+            fig.view.show_result(result)
+            if current is not None:
+                fig.view.set_current(*current)
+        else:
+            fig.view.show_result(result)
+            if current is not None:
+                fig.view.set_current(current)
+        return fig.render_bytes(fmt, width if fmt == "png" else None)
+    finally:
+        fig.close()
+        fig.deleteLater()
+
+
+def save_analysis_figure(
+    what: str, result: object, path: str | Path, *, width: int = 1200, fmt: str | None = None,
+    landscape: Landscape | None = None,
+) -> None:
+    """Write an analysis figure (``basins``, ``phase`` or ``sweep``) as PNG ``width`` pixels
+    wide or SVG; works headless. Raises ``ValueError`` on a bad request, ``OSError`` when the
+    file cannot be written."""
+    fmt = check_analysis_request(path, what, width, fmt)
+    write_bytes(path, analysis_figure_bytes(what, result, fmt=fmt, width=width, landscape=landscape))

@@ -35,10 +35,13 @@ from PySide6.QtWidgets import (
 
 from engine.records import write_csv
 from engine.simulation import Status
+from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
 from gui.figure import MAX_WIDTH, MIN_WIDTH, check_request, figure_bytes, write_bytes
 from gui.plots import ContourView, CurveView
-from gui.settings import Settings
+from gui.readouts import ReadoutPane
+from gui.scenario_panel import LessonPanel
+from gui.settings import Settings, scenario_settings
 from gui.tracks import Track
 from gui.widgets import swatch
 from gui.worker import Frame, Simulator
@@ -189,8 +192,8 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.contour)
         split.addWidget(self.curves)
-        split.setStretchFactor(0, 6)
-        split.setStretchFactor(1, 5)
+        split.setStretchFactor(0, 5)  # the landscape gets the larger share (docks on both sides)
+        split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
         central = QWidget()
         v = QVBoxLayout(central)
@@ -215,6 +218,8 @@ class MainWindow(QMainWindow):
         self.coords = QLabel("")
         self.statusBar().addPermanentWidget(self.coords)
         self._make_menus()
+        self._build_lessons()
+        self.analysis = install_analysis(self)  # basins, (alpha, mu) map, sweep, curvature
 
         self.panel.settingsChanged.connect(self._on_settings)
         self.panel.refused.connect(self.show_refusal)
@@ -258,6 +263,54 @@ class MainWindow(QMainWindow):
         action(view, "Reset zoom", self.contour.reset_view, "Ctrl+0")
         action(view, "Larger text", lambda: self.zoom_text(1), QKeySequence.StandardKey.ZoomIn)
         action(view, "Smaller text", lambda: self.zoom_text(-1), QKeySequence.StandardKey.ZoomOut)
+
+    def _build_lessons(self) -> None:
+        """The right-hand docks: the lesson (scenario picker, explanation, theory, symmetry
+        and cost panels in tabs) and below it the curvature readouts; the Scenarios menu."""
+        features = (
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.lessons = LessonPanel()
+        self.readouts = ReadoutPane()
+        docks = []
+        for title, name, widget in (("Lesson", "lesson", self.lessons), ("Curvature", "curvature", self.readouts)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setFeatures(features)
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            docks.append(dock)
+        self.lesson_dock, self.readout_dock = docks
+        self.resizeDocks([self.lesson_dock], [355], Qt.Orientation.Horizontal)
+        self.lessons.fill_menu(
+            self.menuBar().addMenu("&Scenarios"), self.lesson_dock.toggleViewAction(),
+            self.readout_dock.toggleViewAction(),
+        )
+        self.lessons.scenarioChosen.connect(self.apply_scenario)
+        self.lessons.applyHyper.connect(self.panel.apply_hyper)
+        self.lessons.marksChanged.connect(self.contour.set_marks)
+        self.frameShown.connect(self._on_lesson_frame)
+        self.stepShown.connect(self.readouts.show_step)
+        self.contour.hovered.connect(self.readouts.show_cursor)
+
+    @Slot(object)
+    def apply_scenario(self, scenario) -> None:
+        """Set every control as the scenario asks (free play, None, changes nothing)."""
+        if scenario is None:
+            return
+        self.panel.apply_settings(scenario_settings(scenario))
+        self.statusBar().setStyleSheet("")
+        self.statusBar().showMessage(f"scenario: {scenario.title}", 6000)
+
+    @Slot(int)
+    def _on_lesson_frame(self, _generation: int) -> None:
+        f = self.frame
+        if f is None:
+            return
+        self.readouts.set_tracks(f.landscape, f.tracks, f.settings.tol)
+        self.lessons.show_frame(f)
 
     def zoom_text(self, step: int) -> None:
         app = QApplication.instance()
@@ -466,5 +519,6 @@ class MainWindow(QMainWindow):
     # -- shutdown --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
+        self.analysis.shutdown()
         self.simulator.shutdown()
         super().closeEvent(event)

@@ -52,7 +52,20 @@ def log_ticks(lo: float, hi: float, max_labels: int = 6) -> list[list[tuple[floa
     step = next((s for s in (1, 2, 3, 5, 10, 20, 50, 100) if (b - a) / s <= max_labels), 200)
     majors = [(float(e), decade_label(e)) for e in range(a, b + 1) if e % step == 0]
     minors = [(float(e), "") for e in range(a, b + 1) if e % step] if step <= 10 else []
+    if hi - lo < 1.5:  # under two decades in view (a training loss from 2 to 0.3): label 2 and 5 too
+        mantissas = (2, 5) if hi - lo > 0.6 else (2, 3, 4, 5, 6, 7, 8, 9)
+        majors += [
+            (e + math.log10(m), _mantissa_label(m, e)) for e in range(a, b + 1) for m in mantissas
+            if lo <= e + math.log10(m) <= hi
+        ]
     return [majors, minors]
+
+
+def _mantissa_label(m: int, e: int) -> str:
+    """``m * 10**e`` as an axis label: ``0.2``, ``50``, or ``5×10⁻⁴`` when far from 1."""
+    if -3 <= e <= 3:
+        return f"{m * 10.0**e:g}"
+    return f"{m}×{decade_label(e)}"
 
 
 def cache(item: QGraphicsItem, on: bool = True) -> None:
@@ -318,12 +331,38 @@ class ContourView(pg.PlotWidget):
         scene = self.plot.vb.mapViewToScene(QPointF(x, y))
         return QPointF(self.mapFromScene(scene))
 
+    def set_marks(self, marks: list[tuple[float, float, str]], line: bool = False) -> None:
+        """Labelled points drawn over the landscape (a lesson's points of interest, such as
+        the symmetry panel's two minima and their average), as rings that leave the markers
+        below them visible, joined in order by a dashed line if ``line``; ``[]`` removes them."""
+        for item in getattr(self, "_marks", []):
+            self.plot.removeItem(item)
+        self._marks: list[pg.GraphicsObject] = []
+        if not marks:
+            return
+        pos = np.array([(x, y) for x, y, _ in marks], dtype=float)
+        pen = pg.mkPen("#8a5a00", width=2.5 * self.k)
+        self._marks.append(pg.ScatterPlotItem(pos=pos, symbol="o", size=26 * self.k, brush=(0, 0, 0, 0), pen=pen))
+        if line:
+            dashed = pg.mkPen("#8a5a00", width=2 * self.k, style=Qt.PenStyle.DashLine)
+            self._marks.append(pg.PlotCurveItem(pos[:, 0], pos[:, 1], pen=dashed))
+        for x, y, text in marks:
+            label = pg.TextItem(text, color="#111111", anchor=(-0.25, 1.15), fill=(255, 255, 255, 200))
+            label.setFont(QFont(label.textItem.font().family(), round(FONT_PT * self.k)))
+            label.setPos(x, y)
+            self._marks.append(label)
+        for item in self._marks:
+            item.setZValue(25)
+            self.plot.addItem(item)
+
 
 class CurveView(pg.GraphicsLayoutWidget):
     """Training curves, one colour per optimizer: the loss on top (log of the gap to the
     lowest known minimum), the gradient norm below (log) with the tolerance as a dashed
     line. A plateau shows as a flat loss over a small but not vanishing gradient;
-    convergence as a gradient that falls through the tolerance line."""
+    convergence as a gradient that falls through the tolerance line. For a model trained on
+    data the loss pane shows the training loss itself (log axis) and, dashed in the same
+    colour, the validation loss."""
 
     def __init__(self, parent=None, k: float = 1.0, cached: bool = True) -> None:
         super().__init__(parent)
@@ -343,6 +382,18 @@ class CurveView(pg.GraphicsLayoutWidget):
         _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k)
         self.loss_curves: list[pg.PlotCurveItem] = []
         self.grad_curves: list[pg.PlotCurveItem] = []
+        # dashed: one polyline each (a segmented line would restart the dash on every step)
+        self.validation_curves: list[pg.PlotCurveItem] = []
+        self.split_legend = pg.LegendItem(
+            offset=(-6 * k, 6 * k), labelTextSize=f"{FONT_PT * k:.1f}pt", brush=(255, 255, 255, 215),
+            pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
+        )
+        self.split_legend.setParentItem(self.loss_plot.vb)
+        for text, style in (("training", Qt.PenStyle.SolidLine), ("validation", Qt.PenStyle.DashLine)):
+            sample = pg.PlotDataItem(pen=pg.mkPen("#303030", width=2.5 * k, style=style))
+            self.split_legend.addItem(sample, text)
+        self.split_legend.hide()
+        self._loss_label = ""
         self.cursors = [
             pg.InfiniteLine(
                 angle=90, movable=False, pen=pg.mkPen("#505050", width=1.5 * k, style=Qt.PenStyle.DotLine)
@@ -366,11 +417,14 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.set_loss_axis(True)
         self.show_cursor(False)
 
-    def set_loss_axis(self, log: bool) -> None:
+    def set_loss_axis(self, log: bool, text: str | None = None) -> None:
         self._loss_log = log
         if not log:
             self.loss_plot.getAxis("left").setTicks(None)  # pyqtgraph's own, linear
-        _label(self.loss_plot, "left", "loss − f*  (f* lowest minimum)" if log else "loss", self.k)
+        if text is None:
+            text = "loss − f*  (f* lowest minimum)" if log else "loss"
+        self._loss_label = text
+        _label(self.loss_plot, "left", text, self.k)
 
     def set_surface(self, surface: Surface) -> None:
         self.set_loss_axis(loss_on_log_axis(surface))
@@ -393,13 +447,14 @@ class CurveView(pg.GraphicsLayoutWidget):
             while len(items) > len(tracks):
                 plot.removeItem(items.pop())
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
+        self._set_validation_items(tracks)
         xr, lr, gr = curve_ranges(tracks, steps)
         if self.tol_line.isVisible():
             gr = (min(gr[0], self.tol_line.value() - 0.5), max(gr[1], self.tol_line.value() + 0.5))
         new_range = (xr, lr, gr) != self._ranges
-        for items in (self.loss_curves, self.grad_curves):
+        for items in (self.loss_curves, self.grad_curves, self.validation_curves):
             for i, (c, t) in enumerate(zip(items, tracks, strict=True)):
-                if c.opts["pen"].color().name() != t.color:
+                if items is not self.validation_curves and c.opts["pen"].color().name() != t.color:
                     c.setPen(pg.mkPen(t.color, width=2.5 * self.k))
                 # a new range redraws every curve anyway: caching them now would cost twice
                 cache(c, self._cached and self._drawn[i][0] is t and not new_range)
@@ -415,6 +470,30 @@ class CurveView(pg.GraphicsLayoutWidget):
             self.loss_plot.vb.updateMatrix()
             self.grad_plot.vb.updateMatrix()
 
+    def _set_validation_items(self, tracks: tuple[Track, ...]) -> None:
+        """One dashed validation curve per racer of a model trained on data, and the loss
+        axis's title and key to match."""
+        items = self.validation_curves
+        while len(items) < len(tracks):
+            c = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
+            c.setZValue(-1)  # under the training curves
+            cache(c, self._cached)
+            self.loss_plot.addItem(c)
+            items.append(c)
+        while len(items) > len(tracks):
+            self.loss_plot.removeItem(items.pop())
+        for c, t in zip(items, tracks, strict=True):
+            c.setVisible(t.validation_y is not None)
+            if c.opts["pen"].color().name() != t.color:
+                c.setPen(pg.mkPen(t.color, width=2.0 * self.k, style=Qt.PenStyle.DashLine))
+        on_data = any(t.validation_y is not None for t in tracks)
+        self.split_legend.setVisible(on_data)
+        if on_data:
+            log = tracks[0].loss_axis == "log"
+            text = "loss (log axis)" if log else "loss"
+            if text != self._loss_label or log != self._loss_log:
+                self.set_loss_axis(log, text)
+
     def reveal(self, k: int) -> None:
         for i, (lc, gc, t) in enumerate(zip(self.loss_curves, self.grad_curves, self.tracks, strict=True)):
             n = t.curve_upto(k)
@@ -423,6 +502,9 @@ class CurveView(pg.GraphicsLayoutWidget):
             x, ly, gy = t.curves_upto(k)
             lc.setData(x, ly)
             gc.setData(x, gy)
+            vy = t.validation_upto(k)
+            if vy is not None:
+                self.validation_curves[i].setData(x, vy)
             self._drawn[i] = (t, n)
         for c in self.cursors:
             c.setPos(k)
@@ -430,7 +512,7 @@ class CurveView(pg.GraphicsLayoutWidget):
     def set_caching(self, on: bool) -> None:
         """As :meth:`ContourView.set_caching`: cache the curves that did not change."""
         self._cached = on
-        for items in (self.loss_curves, self.grad_curves):
+        for items in (self.loss_curves, self.grad_curves, self.validation_curves):
             for c, (t, _n) in zip(items, self._drawn, strict=False):
                 cache(c, on and t is not None and t in self.tracks)
 

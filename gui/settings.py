@@ -15,6 +15,7 @@ import numpy as np
 from engine.inits import Init
 from engine.landscapes import LANDSCAPES, Landscape, make_landscape
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from engine.scenarios import Scenario
 
 # One colour per optimizer, the same in the window and in every exported figure. Tableau's
 # ten, in an order that keeps the three most used (gd, momentum, adam) far apart; all are dark
@@ -55,12 +56,18 @@ GUI_DEFAULTS: dict[str, dict[str, float]] = {
 GUI_ENABLED = ("gd", "momentum", "nesterov", "adam")
 
 
+# Colours for a second or third copy of an optimizer (three gd racers with different alphas):
+# first the palette colours no optimizer owns, so that momentum stays orange in every scenario.
+_GREY = "#7f7f7f"  # last: the faintest on the grey contour image
+SPARE_COLORS = (*(c for c in PALETTE if c not in OPTIMIZER_COLORS.values() and c != _GREY), _GREY)
+
+
 def color_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """The optimizer's own colour, or the first free palette colour if that is taken."""
+    """The optimizer's own colour, or if that is taken a spare colour, then any free one."""
     own = OPTIMIZER_COLORS.get(name)
     if own is not None and own not in taken:
         return own
-    for c in PALETTE:
+    for c in (*SPARE_COLORS, *PALETTE):
         if c not in taken:
             return c
     return PALETTE[len(taken) % len(PALETTE)]
@@ -144,6 +151,8 @@ class Settings:
     init: Init = field(default_factory=lambda: Init("point", (-1.5, 2.0)))
     steps: int = 1000
     tol: float = 1e-6
+    batch_size: int | None = None  # mini-batch size (models trained on data); None: full batch
+    batch_seed: int = 0  # seeds the shuffles that make the mini-batches
 
     @property
     def landscape_key(self) -> tuple[str, tuple[tuple[str, float | str], ...]]:
@@ -173,6 +182,46 @@ class Settings:
         opts = list(self.optimizers)
         opts[index] = entry
         return replace(self, optimizers=tuple(opts))
+
+    def row_names(self) -> tuple[str, ...]:
+        """What the panel calls each racer: its optimizer's name, with ``#2``, ``#3`` ... for
+        further copies of the same optimizer (a scenario may race gd against gd)."""
+        seen: dict[str, int] = {}
+        out = []
+        for e in self.optimizers:
+            seen[e.name] = seen.get(e.name, 0) + 1
+            out.append(e.name if seen[e.name] == 1 else f"{e.name} #{seen[e.name]}")
+        return tuple(out)
+
+
+def scenario_settings(scenario: Scenario) -> Settings:
+    """The settings a scenario asks for: its landscape and parameters, its racers in its order
+    with their hyperparameters (each ticked; the optimizers it does not use follow, unticked,
+    so a tick adds them to the race), its init, steps, tolerance, batch size and seed (the
+    mini-batch shuffles', as on the command line)."""
+    entries: list[OptimizerEntry] = []
+    taken: set[str] = set()
+    for name, hyper in scenario.optimizers:
+        merged = {**OPTIMIZERS[name].defaults, **hyper}  # as the engine fills them in
+        color = color_for(name, taken)
+        taken.add(color)
+        entries.append(OptimizerEntry(name, tuple(merged.items()), color, True))
+    used = {e.name for e in entries}
+    for name in OPTIMIZERS:
+        if name not in used:
+            color = color_for(name, taken)
+            taken.add(color)
+            entries.append(OptimizerEntry.default(name, enabled=False, color=color))
+    return Settings(
+        landscape=scenario.landscape,
+        params=tuple(scenario.params.items()),
+        optimizers=tuple(entries),
+        init=scenario.init,
+        steps=scenario.steps,
+        tol=scenario.tol,
+        batch_size=scenario.batch_size,
+        batch_seed=scenario.seed,
+    )
 
 
 def default_params(name: str) -> tuple[tuple[str, float | str], ...]:

@@ -79,6 +79,11 @@ class Track:
     ``xy`` is ``(n, 2)`` (``n = run.finite_length(i)``); ``loss_y`` and ``grad_y`` are the
     curve values as drawn (log10 of the loss gap and of the gradient norm, or the raw loss
     when the curves use a linear axis); ``loss`` and ``grad`` are the raw values.
+
+    Models trained on data also carry the validation loss at every point (``validation``,
+    drawn as ``validation_y``), and their loss curves show the loss itself on a log axis
+    (``loss_axis == "log"``): the validation loss may lie below the lowest training loss, so
+    a gap to that minimum would not be positive.
     """
 
     label: str
@@ -92,9 +97,12 @@ class Track:
     stop: int
     status: Status
     text: str
-    log_loss: bool = True  # loss_y is log10(loss - best); else the raw loss
+    log_loss: bool = True  # loss_y is on a log axis (see loss_axis); else the raw loss
     xy_keep: np.ndarray | None = None  # thinned trajectory (None: draw every point)
     curve_keep: np.ndarray | None = None  # thinned training curves
+    loss_axis: str = "gap"  # loss_y is log10(loss - best) "gap", log10(loss) "log", or "linear"
+    validation: np.ndarray | None = None  # validation loss at each point (models on data)
+    validation_y: np.ndarray | None = None  # the same as drawn, on the loss curve's axis
 
     @property
     def n(self) -> int:
@@ -125,6 +133,14 @@ class Track:
         sel = prefix(self.curve_keep, n)
         return self.steps[sel], self.loss_y[sel], self.grad_y[sel]
 
+    def validation_upto(self, k: int) -> np.ndarray | None:
+        """The validation curve's values to draw at step ``k`` (at the steps of
+        :meth:`curves_upto`), or None for a landscape not trained on data."""
+        if self.validation_y is None:
+            return None
+        n = self.curve_upto(k)
+        return self.validation_y[prefix(self.curve_keep, n)] if n else self.validation_y[:0]
+
 
 def loss_on_log_axis(surface: Surface) -> bool:
     """The loss curve uses a log axis of ``loss - best`` when the lowest minimum is known,
@@ -139,19 +155,33 @@ def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: 
     xy = np.ascontiguousarray(run.theta[i, :n, :2])
     loss = run.loss[i, :n]
     grad = run.grad_norm[i, :n]
+    on_data = callable(getattr(landscape, "validation_loss", None))
+    axis = ("log" if on_data else "gap") if log_loss else "linear"
+    validation = validation_y = None
     with np.errstate(all="ignore"):
-        if log_loss:
+        if on_data:
+            validation = np.asarray(landscape.validation_loss(xy), dtype=np.float64)
+        if axis == "gap":
             loss_y = np.log10(np.maximum(loss - surface.best, LOG_FLOOR))
+        elif axis == "log":
+            loss_y = np.log10(np.maximum(loss, LOG_FLOOR))
+            validation_y = np.log10(np.maximum(validation, LOG_FLOOR))
         else:
             loss_y = loss.copy()
+            validation_y = validation.copy() if validation is not None else None
         grad_y = np.log10(np.maximum(grad, LOG_FLOOR))
     # a diverged row's first point may already be non-finite: keep the arrays drawable
     ok = np.isfinite(xy).all(axis=1) & np.isfinite(loss_y) & np.isfinite(grad_y)
+    if validation_y is not None:
+        ok &= np.isfinite(validation_y)
     if not ok.all():
         m = int(np.argmin(ok))  # the first bad step; the start itself is always finite
         xy = xy[: max(m, 1)]
         loss, grad, loss_y, grad_y = loss[:m], grad[:m], loss_y[:m], grad_y[:m]
+        if validation is not None and validation_y is not None:
+            validation, validation_y = validation[:m], validation_y[:m]
         n = m
+    curves = (loss_y, grad_y) if validation_y is None else (loss_y, grad_y, validation_y)
     return Track(
         label=label,
         color=color,
@@ -166,7 +196,10 @@ def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: 
         text=describe(landscape, run.final, i),
         log_loss=log_loss,
         xy_keep=thin_xy(xy, surface.view),
-        curve_keep=thin_curves(loss_y, grad_y) if loss_y.size else None,
+        curve_keep=thin_curves(*curves) if loss_y.size else None,
+        loss_axis=axis,
+        validation=validation,
+        validation_y=None if validation_y is None else np.ascontiguousarray(validation_y),
     )
 
 
@@ -212,8 +245,14 @@ def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, fl
         return (lo, hi)
 
     log_loss = bool(tracks) and tracks[0].log_loss
+    loss_range = clipped([t.loss_y for t in tracks], log_loss)
+    if any(t.validation_y is not None for t in tracks):  # the validation curves share the axis
+        lo, hi = clipped(
+            [t.validation_y if t.validation_y is not None else t.loss_y for t in tracks], log_loss
+        )
+        loss_range = (min(loss_range[0], lo), max(loss_range[1], hi))
     return (
         (0.0, float(max(steps, 1))),
-        clipped([t.loss_y for t in tracks], log_loss),
+        loss_range,
         clipped([t.grad_y for t in tracks], True),
     )

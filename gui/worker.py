@@ -108,13 +108,26 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
             cache.key, cache.landscape, cache.rows = settings.landscape_key, landscape, {}
         landscape, surface = cache.landscape, cache.surface
         built = settings.build(landscape)
-        common = (settings.landscape_key, settings.init, settings.steps, settings.tol)
-        keys = [(*common, e.name, e.hyper) for e in built.entries]
+        batch = settings.batch_size
+        common = (
+            settings.landscape_key, settings.init, settings.steps, settings.tol,
+            batch, settings.batch_seed if batch is not None else 0,
+        )
+        # two identical racers (a scenario's copies, before one is edited) get a key each
+        seen: dict[tuple, int] = {}
+        keys = []
+        for e in built.entries:
+            k = (*common, e.name, e.hyper)
+            seen[k] = seen.get(k, 0) + 1
+            keys.append((*k, seen[k]))
         missing = [i for i, k in enumerate(keys) if k not in cache.rows]
         if missing:
             opt = Optimizer.stack([built.entries[i].make() for i in missing])
+            # every row sees the same mini-batches (engine.simulation), so a racer run alone
+            # here follows the path it would follow in the full stack
             sub = simulate(
-                landscape, opt, built.starts[missing], settings.steps, tol=settings.tol, cancel=cancel
+                landscape, opt, built.starts[missing], settings.steps, tol=settings.tol, cancel=cancel,
+                batch_size=batch, seed=settings.batch_seed,
             )
             for j, i in enumerate(missing):
                 cache.rows[keys[i]] = _Row(

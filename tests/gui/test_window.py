@@ -247,4 +247,6 @@ def test_hover_shows_position_and_loss(window: MainWindow) -> None:
     scene_pos = window.contour.plot.vb.mapViewToScene(QPointF(1.0, 1.0))
     window.contour.scene().sigMouseMoved.emit(scene_pos)
     text = window.coords.text()
-    assert "x = 1" in text and "y = 1" in text and "loss = 0" in text  # rosenbrock's minimum
+    assert "x = 1" in text and "y = 1" in text  # rosenbrock's minimum
+    # the pixel mapping may leave the last bit of x and y off the minimum: loss ~1e-28, not 0
+    assert float(text.split("loss = ")[1]) < 1e-20

@@ -1,0 +1,349 @@
+"""The lesson side of the window: a scenario picker grouped by the lecture's ideas, the
+scenario's explanation with what to try, and the panels that put numbers beside the picture
+(theory, symmetry, Newton's cost), each shown when it applies.
+
+Scenarios are the files of ``assets/scenarios`` (``engine.scenarios.load_scenarios``). A file
+that cannot be used is listed, with its name and field, in a small note under the picker;
+the others load as usual.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.landscapes import LANDSCAPES
+from engine.scenarios import IDEAS, SCENARIO_DIR, Scenario, load_scenarios
+from gui.theory_panel import CostPanel, SymmetryPanel, TheoryPanel, theory_numbers
+from gui.worker import Frame
+
+FREE_PLAY = "Free play (no scenario)"
+
+
+def idea_heading(text: str) -> str:
+    """``"weight-space symmetry: the loss of ..."`` -> ``"Weight-space symmetry"``."""
+    head = text.split(":")[0].strip()
+    return head[0].upper() + head[1:]
+
+
+def short_error(line: str) -> str:
+    """A loader error without the folder: ``broken.toml: field 'idea': unknown idea ...``."""
+    head, sep, rest = line.partition(": ")
+    return f"{Path(head).name}{sep}{rest}" if sep else line
+
+
+def paragraphs(text: str) -> list[str]:
+    """The scenario's explanation as paragraphs: its lines are wrapped for the file, not for
+    the panel, so lines are joined and blank lines separate paragraphs."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        joined = " ".join(line.strip() for line in block.splitlines() if line.strip())
+        if joined:
+            out.append(joined)
+    return out
+
+
+def lesson_html(sc: Scenario | None) -> str:
+    """The lesson tab's text: title, idea, explanation and what to try (rich text whose sizes
+    are relative, so View > Larger text scales it)."""
+    if sc is None:
+        ideas = "".join(f"<li>{html.escape(v)}</li>" for v in IDEAS.values())
+        return (
+            '<p style="font-size: x-large; font-weight: 600;">Free play</p>'
+            "<p>Choose a scenario above: each one sets up one idea of the lecture, on an analytic "
+            "landscape or on a small model trained on data, and says what to look at and what to "
+            "try. Afterwards every control stays yours.</p>"
+            '<p style="font-size: large; font-weight: 600;">The ideas</p>'
+            f"<ul>{ideas}</ul>"
+        )
+    cls = LANDSCAPES.get(sc.landscape)
+    where = html.escape(sc.landscape + (f": {cls.description}" if cls is not None else ""))
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs(sc.explanation))
+    tries = "".join(f"<li>{html.escape(t)}</li>" for t in sc.try_this)
+    return (
+        f'<p style="font-size: x-large; font-weight: 600;">{html.escape(sc.title)}</p>'
+        f'<p style="color: #505050;">{html.escape(IDEAS.get(sc.idea, sc.idea))}<br>{where}</p>'
+        f"{body}"
+        '<p style="font-size: large; font-weight: 600;">What to try</p>'
+        f"<ul>{tries}</ul>"
+    )
+
+
+def _scroll(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a table
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class ScenarioPicker(QComboBox):
+    """The scenario combo box: scenarios are indented under their idea in the list, and
+    shown without the indent once chosen."""
+
+    def paintEvent(self, event) -> None:
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        opt.currentText = opt.currentText.strip()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
+class LessonPanel(QWidget):
+    """Scenario picker, explanation and the numbers panels, in tabs under the picker."""
+
+    scenarioChosen = Signal(object)  # Scenario, or None for free play
+    applyHyper = Signal(object, str)  # from the theory panel: values, preferred optimizer
+    marksChanged = Signal(object, bool)  # [(x, y, label)] to mark on the contour plot, joined?
+
+    def __init__(self, folder: Path | str = SCENARIO_DIR, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lesson")
+        self.folder = Path(folder)
+        self.scenarios: dict[str, Scenario] = {}
+        self.errors: list[str] = []
+        self.current: Scenario | None = None
+        self.frame: Frame | None = None
+        self._landscape_key: object = None
+        self._menu: QMenu | None = None
+        self._menu_extra: tuple[QAction, ...] = ()
+
+        v = QVBoxLayout(self)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.setSpacing(4)
+        row = QHBoxLayout()
+        label = QLabel("Scenario")
+        label.setStyleSheet("font-weight: bold;")
+        row.addWidget(label)
+        self.picker = ScenarioPicker()
+        self.picker.setObjectName("scenario")
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.picker.setMinimumContentsLength(16)
+        self.picker.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.picker.setMaxVisibleItems(40)
+        self.picker.setToolTip("each scenario sets up one idea of the lecture (Ctrl+PgDown: next)")
+        self.picker.currentIndexChanged.connect(self._on_pick)
+        row.addWidget(self.picker, 1)
+        v.addLayout(row)
+        self.error_note = QLabel()
+        self.error_note.setObjectName("scenario.errors")
+        self.error_note.setWordWrap(True)
+        self.error_note.setStyleSheet("color: #a15c00;")
+        self.error_note.setTextFormat(Qt.TextFormat.RichText)
+        self.error_note.linkActivated.connect(self.show_errors)
+        self.error_note.hide()
+        v.addWidget(self.error_note)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.lesson = QLabel()
+        self.lesson.setObjectName("lesson.text")
+        self.lesson.setWordWrap(True)
+        self.lesson.setTextFormat(Qt.TextFormat.RichText)
+        self.lesson.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.lesson.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.lesson.setContentsMargins(6, 4, 6, 4)
+        self.theory = TheoryPanel()
+        self.symmetry = SymmetryPanel()
+        self.cost = CostPanel()
+        self.theory.applyHyper.connect(self.applyHyper)
+        self.lesson_tab = self.tabs.addTab(_scroll(self.lesson), "Lesson")
+        self.theory_tab = self.tabs.addTab(_scroll(self.theory), "Theory")
+        self.symmetry_tab = self.tabs.addTab(_scroll(self.symmetry), "Symmetry")
+        self.cost_tab = self.tabs.addTab(_scroll(self.cost), "Cost")
+        self.tabs.setTabToolTip(self.cost_tab, "what a Newton step costs a network")
+        for i in (self.theory_tab, self.symmetry_tab, self.cost_tab):
+            self.tabs.setTabVisible(i, False)
+        self.tabs.currentChanged.connect(lambda _i: self._refresh_numbers())
+        v.addWidget(self.tabs, 1)
+        self.load()
+
+    # -- scenarios -------------------------------------------------------------------------
+    def load(self, folder: Path | str | None = None) -> None:
+        """(Re)read the scenario files; the picker keeps the current scenario if it is still
+        there. Broken files are listed in the note under the picker."""
+        if folder is not None:
+            self.folder = Path(folder)
+        try:
+            self.scenarios, self.errors = load_scenarios(self.folder)
+        except Exception as exc:  # the loader reports bad files itself; this is for a bug
+            self.scenarios, self.errors = {}, [f"{self.folder}: could not read the scenarios: {exc}"]
+        keep = self.current.name if self.current is not None else None
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        self.picker.addItem(FREE_PLAY, None)
+        model = self.picker.model()
+        assert isinstance(model, QStandardItemModel)
+        bold = QFont(self.picker.font())
+        bold.setBold(True)
+        for idea, text in IDEAS.items():
+            group = [sc for sc in self.scenarios.values() if sc.idea == idea]
+            if not group:
+                continue
+            self.picker.addItem(idea_heading(text), None)
+            head = model.item(self.picker.count() - 1)
+            head.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
+            head.setFont(bold)
+            head.setForeground(QColor("#303030"))  # readable, though it cannot be chosen
+            for sc in group:
+                self.picker.addItem("    " + sc.title, sc.name)
+                self.picker.setItemData(self.picker.count() - 1, sc.summary, Qt.ItemDataRole.ToolTipRole)
+        view = self.picker.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+        index = self.picker.findData(keep) if keep in self.scenarios else 0
+        self.picker.setCurrentIndex(max(index, 0))
+        self.picker.blockSignals(False)
+        if keep is not None and keep in self.scenarios:
+            self.current = self.scenarios[keep]
+        elif keep is not None:
+            self.current = None
+        self.lesson.setText(lesson_html(self.current))
+        self._show_errors_note()
+
+    def _show_errors_note(self) -> None:
+        n = len(self.errors)
+        if not n:
+            self.error_note.hide()
+            return
+        what = "1 scenario file" if n == 1 else f"{n} scenario files"
+        self.error_note.setText(f'⚠ {what} could not be read: <a href="errors">details</a>')
+        self.error_note.setToolTip("\n".join(short_error(e) for e in self.errors))
+        self.error_note.show()
+
+    def show_errors(self, _link: str = "") -> None:
+        QMessageBox.information(
+            self, "Scenario files",
+            "These scenario files could not be used; the others are available.\n\n"
+            + "\n\n".join(short_error(e) for e in self.errors),
+        )
+
+    def names(self) -> list[str]:
+        """The scenarios in the picker's order."""
+        return [self.picker.itemData(i) for i in range(self.picker.count()) if self.picker.itemData(i)]
+
+    def choose(self, name: str | None) -> bool:
+        """Pick a scenario by name (None: free play); False if there is none of that name."""
+        index = self.picker.findData(name) if name is not None else 0
+        if index < 0:
+            return False
+        if index == self.picker.currentIndex():
+            self._on_pick(index)  # choosing it again re-applies it (a fresh start)
+        else:
+            self.picker.setCurrentIndex(index)
+        return True
+
+    def step(self, delta: int) -> None:
+        """The next (``+1``) or previous (``-1``) scenario, in the picker's order."""
+        names = self.names()
+        if not names:
+            return
+        cur = names.index(self.current.name) if self.current is not None and self.current.name in names else -1
+        if cur < 0:
+            nxt = 0 if delta > 0 else len(names) - 1
+        else:
+            nxt = (cur + delta) % len(names)
+        self.choose(names[nxt])
+
+    def _on_pick(self, index: int) -> None:
+        name = self.picker.itemData(index)
+        sc = self.scenarios.get(name) if name else None
+        self.current = sc
+        self.lesson.setText(lesson_html(sc))
+        self.tabs.setCurrentIndex(self.lesson_tab)
+        self.scenarioChosen.emit(sc)
+
+    def fill_menu(self, menu: QMenu, *extra: QAction) -> None:
+        """Fill ``menu`` with next / previous, every scenario under its idea, reload, and the
+        ``extra`` actions (the window's show-panel toggle); refilled after a reload."""
+        self._menu, self._menu_extra = menu, extra
+        menu.clear()
+
+        def add(target: QMenu, text: str, slot, shortcut: str | None = None) -> QAction:
+            a = QAction(text, menu)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(slot)
+            target.addAction(a)
+            return a
+
+        self.next_action = add(menu, "Next scenario", lambda: self.step(1), "Ctrl+PgDown")
+        self.previous_action = add(menu, "Previous scenario", lambda: self.step(-1), "Ctrl+PgUp")
+        menu.addSeparator()
+        for idea, text in IDEAS.items():
+            group = [sc for sc in self.scenarios.values() if sc.idea == idea]
+            if group:
+                sub = menu.addMenu(idea_heading(text))
+                for sc in group:
+                    add(sub, sc.title, lambda _c=False, n=sc.name: self.choose(n))
+        menu.addSeparator()
+        add(menu, "Reload scenario files", self.reload)
+        if self.errors:
+            add(menu, "Why some scenario files did not load…", self.show_errors)
+        for a in extra:
+            menu.addAction(a)
+
+    def reload(self) -> None:
+        self.load()
+        if self._menu is not None:
+            self.fill_menu(self._menu, *self._menu_extra)
+
+    # -- numbers beside the picture --------------------------------------------------------
+    def show_frame(self, frame: Frame) -> None:
+        """A new frame was drawn: show the panels that apply to it and refresh the one in
+        view (the others refresh when their tab is opened)."""
+        if frame.landscape is None:
+            return
+        self.frame = frame
+        land = frame.landscape
+        key = frame.settings.landscape_key
+        theory_on = theory_numbers(land) is not None
+        symmetry_on = callable(getattr(land, "symmetry_report", None))
+        newton_on = any(e.name == "newton" for e in frame.settings.enabled) or (
+            self.current is not None and self.current.idea == "newton"
+        )
+        for i, on in ((self.theory_tab, theory_on), (self.symmetry_tab, symmetry_on), (self.cost_tab, newton_on)):
+            if self.tabs.isTabVisible(i) != on:
+                self.tabs.setTabVisible(i, on)
+        if key != self._landscape_key:
+            self._landscape_key = key
+            if symmetry_on:
+                self.symmetry.show_landscape(land)
+                self.marksChanged.emit(self.symmetry.marks(), True)  # the chord A-M-B
+            else:
+                self.symmetry.report = None
+                self.marksChanged.emit([], False)
+        self._refresh_numbers()
+
+    def _refresh_numbers(self) -> None:
+        f = self.frame
+        if f is None or f.landscape is None or self.tabs.currentIndex() != self.theory_tab:
+            return
+        if not self.tabs.isTabVisible(self.theory_tab):
+            return
+        s = f.settings
+        enabled = [(row, e) for row, e in zip(s.row_names(), s.optimizers, strict=True) if e.enabled]
+        self.theory.show_frame(
+            f.landscape, f.tracks, tuple(e.name for _r, e in enabled), tuple(e.params for _r, e in enabled),
+            batch_size=s.batch_size,
+        )
