@@ -42,24 +42,37 @@ def outcome_name(code: int) -> str:
     return str(int(code))
 
 
-def classify(landscape: Landscape, outcome: Outcome, radius: float | None = None) -> Array:
+def capture_radii(landscape: Landscape, tol: float) -> Array:
+    """How far from each known minimum a run may stop with ``|grad| < tol``: near a minimum
+    ``|grad| ~ lambda_min * distance``, so ``10 * tol / lambda_min`` (the 10 covers the
+    quadratic model's error), and never less than 1e-3 of the view's diagonal."""
+    floor = 1e-3 * math.hypot(*(hi - lo for lo, hi in landscape.view))
+    minima = np.array([cp.point for cp in landscape.minima], dtype=np.float64).reshape(-1, landscape.dim)
+    if not minima.size:
+        return np.zeros(0)
+    with np.errstate(all="ignore"):
+        lam = np.linalg.eigvalsh(landscape.hessian(minima))[:, 0]
+        r = np.where(lam > 0, 10.0 * tol / lam, floor)
+    return np.maximum(np.nan_to_num(r, nan=floor, posinf=floor), floor)
+
+
+def classify(landscape: Landscape, outcome: Outcome, tol: float = 1e-6) -> Array:
     """Which known minimum each row reached.
 
-    A row counts for minimum ``i`` when it converged (``|grad| < tol``) within ``radius`` of it
-    (default: 1e-3 of the view's diagonal); a row that diverged or whose Newton step failed
-    is ``DIVERGED``; anything else (out of steps, or stopped at a saddle or on a plateau) is
-    ``UNCONVERGED``.
+    A row counts for minimum ``i`` when it converged (``|grad| < tol``) and its nearest
+    known minimum is ``i``, within :func:`capture_radii`; a row that diverged or whose
+    Newton step failed is ``DIVERGED``; anything else (out of steps, or stopped at a saddle,
+    a maximum or on a plateau) is ``UNCONVERGED``.
     """
     minima = np.array([cp.point for cp in landscape.minima], dtype=np.float64).reshape(-1, landscape.dim)
-    if radius is None:
-        radius = 1e-3 * math.hypot(*(hi - lo for lo, hi in landscape.view))
     out = np.full(outcome.status.shape, UNCONVERGED, dtype=np.int64)
     out[(outcome.status == Status.DIVERGED) | (outcome.status == Status.FAILED)] = DIVERGED
     conv = np.nonzero(outcome.status == Status.CONVERGED)[0]
     if conv.size and minima.size:
+        radii = capture_radii(landscape, tol)
         d = np.linalg.norm(outcome.theta[conv, None, :] - minima[None], axis=-1)
         nearest = d.argmin(axis=1)
-        near = d[np.arange(conv.size), nearest] <= radius
+        near = d[np.arange(conv.size), nearest] <= radii[nearest]
         out[conv[near]] = nearest[near]
     return out
 
@@ -126,7 +139,7 @@ def basin_map(
         landscape, optimizer, starts, steps, tol=tol, bound=bound, record=False,
         workers=_workers(workers), cancel=cancel, progress=progress,
     )
-    codes = classify(landscape, out).reshape(ny, nx)
+    codes = classify(landscape, out, tol).reshape(ny, nx)
     return BasinMap(xs, ys, codes, out.stop.reshape(ny, nx), len(landscape.minima), steps)
 
 

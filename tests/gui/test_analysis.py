@@ -93,7 +93,7 @@ def test_basin_overlay_agrees_with_single_trajectories_and_momentum_moves_it(win
     rng = np.random.default_rng(3)
     for iy, ix in rng.integers(0, 64, (25, 2)):
         one = simulate(land, opt, np.array([[bm.xs[ix], bm.ys[iy]]]), steps, tol=tol, record=True)
-        code = int(classify(land, one.final)[0])
+        code = int(classify(land, one.final, tol)[0])
         assert bm.outcome[iy, ix] == code and bm.steps[iy, ix] == one.stop[0]
         assert on_segment_to_white(image[iy, ix], hex_rgb(outcome_color(code, r.colors)))
     # the minima are re-marked in their basin's colour, and the legend gives the shares
