@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -331,7 +333,13 @@ class AnalysisController(QObject):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
-        dock.setWidget(self.panel)
+        # in a scroll area: the maps' own minimum width must not widen the whole right-hand
+        # column and squeeze the contour plot, the thing a lecture hall looks at
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        dock.setWidget(scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         lesson = getattr(window, "lesson_dock", None)
         if isinstance(lesson, QDockWidget):

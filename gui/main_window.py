@@ -67,6 +67,9 @@ def outcome_kind(track: Track) -> str:
     return "warn"
 
 
+RIGHT_DOCK_WIDTH = 340  # px: the lesson text stays readable, the plots keep the rest
+
+
 class StatusPane(QWidget):
     """One line per optimizer: colour, name, loss, gradient norm and how the run ended."""
 
@@ -220,6 +223,8 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._build_lessons()
         self.analysis = install_analysis(self)  # basins, (alpha, mu) map, sweep, curvature
+        # the right-hand column no wider than it needs: the contour plot gets the room
+        self.resizeDocks([self.lesson_dock], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
 
         self.panel.settingsChanged.connect(self._on_settings)
         self.panel.refused.connect(self.show_refusal)
@@ -283,7 +288,6 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             docks.append(dock)
         self.lesson_dock, self.readout_dock = docks
-        self.resizeDocks([self.lesson_dock], [355], Qt.Orientation.Horizontal)
         self.lessons.fill_menu(
             self.menuBar().addMenu("&Scenarios"), self.lesson_dock.toggleViewAction(),
             self.readout_dock.toggleViewAction(),

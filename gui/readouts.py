@@ -30,6 +30,7 @@ KIND_COLORS = {
     "maximum": "#c0161b",
     "flat": "#505050",
     "degenerate": "#6f42c1",
+    "diverged": "#c0161b",
     "-": "#505050",
 }
 
@@ -70,6 +71,9 @@ class Reading:
 
 
 NO_READING = Reading("—", "—", "—", "-")
+# the head of a run that diverged: its last finite point is already far out, and its
+# curvature there says nothing useful
+DIVERGED_READING = Reading("—", "—", "—", "diverged")
 
 
 def _compact(text: str) -> str:
@@ -271,7 +275,10 @@ class ReadoutPane(QWidget):
         if self.cursor is not None:
             pts.append(self.cursor)
         readings = read_points(self.landscape, np.array(pts, dtype=np.float64).reshape(-1, 2), self.tol)
-        heads = readings[: len(self.tracks)]
+        heads = [
+            DIVERGED_READING if t.diverged and t.upto(self.step) >= t.n else r
+            for t, r in zip(self.tracks, readings, strict=False)
+        ]
         for row, r in zip(self.rows, heads, strict=True):
             self._show(row, r)
         self.head_readings = heads

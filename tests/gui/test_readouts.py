@@ -109,3 +109,22 @@ def test_pane_rows_follow_the_racers(qtbot) -> None:
     qtbot.waitUntil(lambda: pane.cursor_reading.label == "minimum", timeout=1000)
     assert pane.cursor_row[4].text() == "minimum"
     assert pane.height() == h0  # a reading never resizes the pane
+
+
+def test_a_diverged_head_reads_diverged_not_a_curvature(window, settle) -> None:
+    from dataclasses import replace
+
+    from engine.inits import Init
+    from gui.settings import OptimizerEntry
+
+    s = window.panel.settings
+    gd = OptimizerEntry.default("gd")
+    window.panel.apply_settings(
+        replace(s, landscape="rosenbrock", params=(), optimizers=(gd.with_hyper("alpha", 10.0),),
+                init=Init("point", (-1.5, 2.0)), steps=50)
+    )
+    settle(window)
+    assert window.frame.run.status[0] == 2  # diverged
+    window.readouts.refresh(force=True)
+    assert window.readouts.head_readings[0].kind == "diverged"
+    assert window.readouts.head_readings[0].lam1 == "—"
