@@ -144,16 +144,13 @@ class Rule:
         self.all_newton = len(runs) == 1 and runs[0][0] == slice(0, b)
         self._bias: tuple[int, Array, Array] = (0, np.empty(0), np.empty(0))
 
-    def _bias_denominators(self, t: int) -> tuple[Array, Array]:
-        """``(1 - beta1^t, 1 - beta2^t)`` for Adam's bias correction (1 on other rows, whose
-        ``c`` is 0). Computed for 64 steps at a time: one vectorised power instead of four
-        numpy calls on every step."""
-        lo, t1, t2 = self._bias
-        if not lo <= t < lo + len(t1):
-            ts = np.arange(t, t + 64, dtype=np.float64)
-            t1, t2 = _powers(self.c1, ts), _powers(self.c2, ts)  # each slice laid out like m
-            self._bias = lo, t1, t2 = (t, t1, t2)
-        return t1[t - lo], t2[t - lo]
+    def _tabulate_bias(self, t: int) -> tuple[int, Array, Array]:
+        """``1 - beta1^s`` and ``1 - beta2^s`` for Adam's bias correction, for the 64 steps
+        ``s`` from ``t`` (1 on other rows, whose ``c`` is 0): one vectorised power instead of
+        four numpy calls on every step. Each slice is laid out like ``m``."""
+        ts = np.arange(t, t + 64, dtype=np.float64)
+        self._bias = (t, _powers(self.c1, ts), _powers(self.c2, ts))
+        return self._bias
 
     @property
     def needs_hessian(self) -> bool:
@@ -199,8 +196,10 @@ class Rule:
             gm *= self.bv
             v += gm
             if self.has_bias:
-                b1, b2 = self._bias_denominators(t)
-                mh, vh = m / b1, v / b2
+                lo, t1, t2 = self._bias
+                if not lo <= t < lo + len(t1):
+                    lo, t1, t2 = self._tabulate_bias(t)
+                mh, vh = m / t1[t - lo], v / t2[t - lo]
             else:
                 mh, vh = m, v
             den = np.sqrt(vh)

@@ -285,12 +285,14 @@ class _Simulation:
         full_grad = L.grad
         t0 = 0  # first step of the current block
         t = 0
+        na = b
+        slots = buf[:, :, :na]  # the active rows' columns (a view; redone when rows leave)
+        needs_hessian = rule.needs_hessian
         while True:
-            na = w.shape[0]
-            buf[t - t0 + 1, :, :na] = w.T  # theta_t; w.T is contiguous
+            slots[t - t0 + 1] = w.T  # theta_t; w.T is contiguous
             if t - t0 + 1 == cur or t == steps:
-                pts = buf[1 : t - t0 + 2, :, :na]
-                stopped = self._judge(pts, buf[0, :, :na], t0, idx, rule, last=t == steps)
+                pts = slots[1 : t - t0 + 2]
+                stopped = self._judge(pts, slots[0], t0, idx, rule, last=t == steps)
                 if self.record:
                     if na == b:
                         hist[t0 : t + 1] = pts
@@ -315,9 +317,12 @@ class _Simulation:
                     )
                     rule = rule.take(np.nonzero(keep)[0])
                     idx = idx[keep]
+                    na = w.shape[0]
+                    slots = buf[:, :, :na]
+                    needs_hessian = rule.needs_hessian
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
-                buf[0, :, : w.shape[0]] = w.T
+                slots[0] = w.T
                 if self.progress is not None:
                     self.progress(t0 / (steps + 1))
                 if self.cancel is not None and self.cancel():
@@ -325,7 +330,7 @@ class _Simulation:
             # one optimizer step
             q = rule.query(state, w) if rule.has_look else w
             g = full_grad(q) if batch_grad is None else batch_grad(q, t)
-            h = (lambda rows, q=q: hess(q[rows])) if rule.needs_hessian else None
+            h = (lambda rows, q=q: hess(q[rows])) if needs_hessian else None
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array
             t += 1
