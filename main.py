@@ -388,10 +388,11 @@ def cmd_basins(args: argparse.Namespace) -> int:
     if csv_path:
         _write_rows(csv_path, ["x0", "y0", "outcome", "steps"], ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows()))
     if figures:
-        from gui.analysis_data import basin_result, optimizer_label
+        from gui.analysis_data import basin_result
+        from gui.settings import short_label
 
         L = problem.landscape
-        result = basin_result(L, bm, optimizer_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
+        result = basin_result(L, bm, short_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
         _write_figures(figures, "basins", result, L, args.width)
     return 0
 

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QFormLayout,
@@ -40,7 +39,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -61,7 +59,7 @@ from gui.analysis_data import (
 )
 from gui.analysis_jobs import JobRunner
 from gui.analysis_views import BasinOverlay, CurvatureOverlay, GradientField, PhaseView, SweepView
-from gui.figure import MAX_WIDTH, MIN_WIDTH, analysis_figure_bytes, check_analysis_request, write_bytes
+from gui.figure import ANALYSIS_PARTS, ExportDialog, analysis_figure_bytes, check_analysis_request, write_bytes
 
 KINDS = ("basins", "phase", "sweep")
 TITLES = {"basins": "basins", "phase": "(α, μ) map", "sweep": "α sweep"}
@@ -265,41 +263,6 @@ def _hint(text: str) -> QLabel:
     lab.setTextFormat(Qt.TextFormat.RichText)
     lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
     return lab
-
-
-class AnalysisExportDialog(QDialog):
-    """Which analysis figure, in which format and how wide."""
-
-    def __init__(self, parent: QWidget | None = None, current: str = "basins") -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Export analysis figure")
-        form = QFormLayout(self)
-        self.what = QComboBox()
-        self.what.addItem("basins of attraction over the landscape", "basins")
-        self.what.addItem("(α, μ) map", "phase")
-        self.what.addItem("learning-rate sweep", "sweep")
-        self.what.setCurrentIndex(KINDS.index(current))
-        self.fmt = QComboBox()
-        self.fmt.addItem("PNG (raster)", "png")
-        self.fmt.addItem("SVG (vector)", "svg")
-        self.width_box = QSpinBox()
-        self.width_box.setRange(MIN_WIDTH, MAX_WIDTH)
-        self.width_box.setValue(1600)
-        self.width_box.setSuffix(" px")
-        self.fmt.currentIndexChanged.connect(self._on_fmt)
-        form.addRow("export", self.what)
-        form.addRow("format", self.fmt)
-        form.addRow("width", self.width_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _on_fmt(self) -> None:
-        self.width_box.setEnabled(self.fmt.currentData() == "png")
-
-    def choice(self) -> tuple[str, str, int]:
-        return self.what.currentData(), self.fmt.currentData(), self.width_box.value()
 
 
 class AnalysisController(QObject):
@@ -837,7 +800,8 @@ class AnalysisController(QObject):
     @Slot()
     def export_dialog(self) -> None:
         current = KINDS[self.panel.tabs.currentIndex()] if self.panel.tabs.currentIndex() < 3 else "basins"
-        dlg = AnalysisExportDialog(self.window, current if self.results[current] is not None else "basins")
+        current = current if self.results[current] is not None else "basins"
+        dlg = ExportDialog(self.window, "Export analysis figure", ANALYSIS_PARTS, current)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         what, fmt, width = dlg.choice()

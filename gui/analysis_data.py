@@ -46,6 +46,7 @@ from engine.analysis import (
 from engine.landscapes import Landscape, Quadratic, make_landscape
 from engine.optimizers import make_optimizer
 from engine.simulation import Status
+from gui.settings import short_label
 
 Box = tuple[tuple[float, float], tuple[float, float]]
 Emit = Callable[[object], None]
@@ -312,15 +313,6 @@ def grid_shape(n: int, box: Box) -> tuple[int, int]:
     return max(2, round(n * w / h)), n
 
 
-def optimizer_label(name: str, hyper: dict[str, float]) -> str:
-    parts = [name]
-    if "alpha" in hyper:
-        parts.append(f"α={hyper['alpha']:.3g}")
-    if "mu" in hyper:
-        parts.append(f"μ={hyper['mu']:.3g}")
-    return " ".join(parts)
-
-
 def _fmt_point(p: Sequence[float]) -> str:
     return "(" + ", ".join(f"{c:.3g}" for c in p) + ")"
 
@@ -418,7 +410,7 @@ def compute_basins(spec: BasinSpec, emit: Emit, progress: Progress, cancel: Canc
     key = ("basins", spec.landscape, spec.params, spec.optimizer, spec.steps, spec.tol)
     cost = first_cost(key, land, box)
     sizes = [s for s in BASIN_SIZES if s <= spec.max_grid] or [BASIN_SIZES[0]]
-    label = optimizer_label(spec.optimizer, dict(spec.hyper))
+    label = short_label(spec.optimizer, dict(spec.hyper))
 
     def rows(n: int) -> int:
         nx, ny = grid_shape(n, box)

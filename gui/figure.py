@@ -19,7 +19,16 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QSpinBox,
+    QWidget,
+)
 
 from engine.landscapes import Landscape
 from engine.simulation import Run
@@ -31,11 +40,60 @@ from gui.tracks import Track, make_tracks
 WHATS = ("both", "contour", "curves")
 FORMATS = ("png", "svg")
 MIN_WIDTH, MAX_WIDTH = 16, 20000  # as the command line's --width
+# what each export dialog offers: (label, part)
+FIGURE_PARTS = (
+    ("contour and curves, side by side", "both"),
+    ("contour view", "contour"),
+    ("training curves", "curves"),
+)
+ANALYSIS_PARTS = (
+    ("basins of attraction over the landscape", "basins"),
+    ("(α, μ) map", "phase"),
+    ("learning-rate sweep", "sweep"),
+)
 # logical size of each panel at scale 1
 PANEL_W = {"contour": 760, "curves": 640}
 PANEL_H = 680
 
 _app: QApplication | None = None  # the application save_figure made, kept alive
+
+
+class ExportDialog(QDialog):
+    """Which part to export (from ``parts``, ``(label, key)`` pairs), in which format, and
+    how wide; the window's figure and the analysis views both ask with it."""
+
+    def __init__(
+        self, parent: QWidget | None, title: str, parts: tuple[tuple[str, str], ...], current: str | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        form = QFormLayout(self)
+        self.what = QComboBox()
+        for label, key in parts:
+            self.what.addItem(label, key)
+        if current is not None:
+            self.what.setCurrentIndex([k for _, k in parts].index(current))
+        self.fmt = QComboBox()
+        self.fmt.addItem("PNG (raster)", "png")
+        self.fmt.addItem("SVG (vector)", "svg")
+        self.width_box = QSpinBox()
+        self.width_box.setRange(MIN_WIDTH, MAX_WIDTH)
+        self.width_box.setValue(1600)
+        self.width_box.setSuffix(" px")
+        self.fmt.currentIndexChanged.connect(self._on_fmt)
+        form.addRow("export", self.what)
+        form.addRow("format", self.fmt)
+        form.addRow("width", self.width_box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _on_fmt(self) -> None:
+        self.width_box.setEnabled(self.fmt.currentData() == "png")
+
+    def choice(self) -> tuple[str, str, int]:
+        return self.what.currentData(), self.fmt.currentData(), self.width_box.value()
 
 
 def _ensure_app() -> QApplication:

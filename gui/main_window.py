@@ -15,19 +15,15 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSizePolicy,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -37,7 +33,7 @@ from engine.records import write_csv
 from engine.simulation import Status
 from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
-from gui.figure import MAX_WIDTH, MIN_WIDTH, check_request, figure_bytes, write_bytes
+from gui.figure import FIGURE_PARTS, ExportDialog, check_request, figure_bytes, write_bytes
 from gui.plots import ContourView, CurveView
 from gui.readouts import ReadoutPane
 from gui.scenario_panel import LessonPanel
@@ -130,40 +126,6 @@ class StatusPane(QWidget):
                 text.setProperty("kind", kind)
                 weight = "bold" if kind == "bad" else "normal"
                 text.setStyleSheet(f"color: {OUTCOME_COLORS[kind]}; font-weight: {weight};")
-
-
-class ExportDialog(QDialog):
-    """What to export, in which format and how wide."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Export figure")
-        form = QFormLayout(self)
-        self.what = QComboBox()
-        self.what.addItem("contour and curves, side by side", "both")
-        self.what.addItem("contour view", "contour")
-        self.what.addItem("training curves", "curves")
-        self.fmt = QComboBox()
-        self.fmt.addItem("PNG (raster)", "png")
-        self.fmt.addItem("SVG (vector)", "svg")
-        self.width_box = QSpinBox()
-        self.width_box.setRange(MIN_WIDTH, MAX_WIDTH)
-        self.width_box.setValue(1600)
-        self.width_box.setSuffix(" px")
-        self.fmt.currentIndexChanged.connect(self._on_fmt)
-        form.addRow("export", self.what)
-        form.addRow("format", self.fmt)
-        form.addRow("width", self.width_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _on_fmt(self) -> None:
-        self.width_box.setEnabled(self.fmt.currentData() == "png")
-
-    def choice(self) -> tuple[str, str, int]:
-        return self.what.currentData(), self.fmt.currentData(), self.width_box.value()
 
 
 class MainWindow(QMainWindow):
@@ -499,7 +461,7 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         was_playing = self.playing
         self.pause()
-        dlg = ExportDialog(self)
+        dlg = ExportDialog(self, "Export figure", FIGURE_PARTS)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         what, fmt, width = dlg.choice()

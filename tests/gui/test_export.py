@@ -161,7 +161,7 @@ def test_export_dialog_flow(window: MainWindow, tmp_path: Path, monkeypatch) -> 
     """Ctrl+E: choose what, format and width, then a file name."""
     from PySide6.QtWidgets import QDialog, QFileDialog
 
-    from gui.main_window import ExportDialog
+    from gui.figure import ExportDialog
 
     def choose(self: ExportDialog) -> int:
         self.what.setCurrentIndex(self.what.findData("contour"))
