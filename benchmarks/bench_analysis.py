@@ -35,19 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from bench_engine import timed  # noqa: E402  (this folder is on the path of a script run)
 
 from engine import make_landscape, make_optimizer  # noqa: E402
 from engine.analysis import basin_map, phase_map  # noqa: E402
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()  # warm up
-    ts = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts), min(ts)
 
 
 def bench_basins(repeat: int) -> None:

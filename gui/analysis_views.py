@@ -352,7 +352,24 @@ def _phase_colormap() -> pg.ColorMap:
     return pg.ColorMap(pos, viridis_bytes(1.0 - pos))
 
 
-class PhaseView(pg.PlotWidget):
+class _MapPlot(pg.PlotWidget):
+    """What the (alpha, mu) map and the sweep share: a white plot with Basin's fonts, no
+    mouse panning, alpha along the bottom, and a legend drawn in the plot when exported (in
+    the window a label beside the plot carries it: ``legendChanged``)."""
+
+    def __init__(self, parent, interactive: bool, k: float, legend_in_plot: bool | None) -> None:
+        super().__init__(parent, background="w")
+        self.k = k
+        self._interactive = interactive
+        self._legend_in_plot = not interactive if legend_in_plot is None else legend_in_plot
+        self.legend_html = ""
+        self.plot: pg.PlotItem = self.getPlotItem()
+        style_plot(self.plot, k, cached=interactive)
+        self.plot.vb.setMouseEnabled(x=False, y=False)
+        _label(self.plot, "bottom", "learning rate α", k)
+
+
+class PhaseView(_MapPlot):
     """Steps to converge over log alpha and mu: quick settings bright, slow ones dark,
     diverged red, unconverged grey; the current setting as a crosshair, the quickest setting
     as a star and, on a quadratic, the theory's stability edge (dashed) and Polyak's best
@@ -365,16 +382,8 @@ class PhaseView(pg.PlotWidget):
     def __init__(
         self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None
     ) -> None:
-        super().__init__(parent, background="w")
-        self.k = k
-        self._interactive = interactive
-        self._legend_in_plot = not interactive if legend_in_plot is None else legend_in_plot
-        self.legend_html = ""
-        self.plot: pg.PlotItem = self.getPlotItem()
-        style_plot(self.plot, k, cached=interactive)
-        self.plot.vb.setMouseEnabled(x=False, y=False)
+        super().__init__(parent, interactive, k, legend_in_plot)
         self.plot.vb.setDefaultPadding(0.0)
-        _label(self.plot, "bottom", "learning rate α", k)
         _label(self.plot, "left", "momentum μ", k)
         lo, hi = (math.log10(a) for a in ALPHA_RANGE)
         self.plot.getAxis("bottom").setTicks(log_ticks(lo, hi, 7))
@@ -564,7 +573,7 @@ class PhaseView(pg.PlotWidget):
 # -- the learning-rate sweep ------------------------------------------------------------------
 
 
-class SweepView(pg.PlotWidget):
+class SweepView(_MapPlot):
     """Final loss against alpha (log axis, 1e-5 to 10), one colour per optimizer: training
     solid, validation dashed (data models), a dot per alpha computed, an x in the optimizer's
     row at the top wherever it diverged, a ring at each racer's current alpha; the usual
@@ -577,16 +586,8 @@ class SweepView(pg.PlotWidget):
     def __init__(
         self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None
     ) -> None:
-        super().__init__(parent, background="w")
-        self.k = k
-        self._interactive = interactive
-        self._legend_in_plot = not interactive if legend_in_plot is None else legend_in_plot
-        self.legend_html = ""
-        self.plot: pg.PlotItem = self.getPlotItem()
-        style_plot(self.plot, k, cached=interactive)
-        self.plot.vb.setMouseEnabled(x=False, y=False)
+        super().__init__(parent, interactive, k, legend_in_plot)
         self.plot.showGrid(x=False, y=True, alpha=0.3)
-        _label(self.plot, "bottom", "learning rate α", k)
         lo, hi = (math.log10(a) for a in ALPHA_RANGE)
         self.plot.getAxis("bottom").setTicks(log_ticks(lo, hi, 7))
         ulo, uhi = (math.log10(a) for a in USUAL_ALPHAS)
