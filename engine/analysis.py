@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.landscapes import Landscape, point_kind
+from engine.landscapes import Curvature, Landscape, curvature  # noqa: F401  (re-exported: the analysis API)
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import Outcome, Status, simulate
 from engine.validate import check_int, check_positive
@@ -268,37 +268,6 @@ def lr_sweep(
             v = vfun(np.where(bad[:, None], 0.0, out.theta))
         validation = np.where(bad, np.nan, v).reshape(k, m)
     return Sweep(alphas, tuple(optimizers), train, validation, out.status.reshape(k, m), out.stop.reshape(k, m), steps)
-
-
-@dataclass(frozen=True)
-class Curvature:
-    """The Hessian at points: eigenvalues ascending ``(B, D)``, eigenvectors as columns
-    ``(B, D, D)``, condition number ``|lambda|_max / |lambda|_min`` (inf when singular) and
-    the kind of point (minimum, saddle, maximum, flat, degenerate)."""
-
-    eigenvalues: Array
-    eigenvectors: Array
-    condition: Array
-    kind: Array
-
-
-def curvature(landscape: Landscape, points: Array) -> Curvature:
-    """Eigen-decomposition of the analytic Hessian at ``points (B, D)``."""
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, landscape.dim)
-    with np.errstate(all="ignore"):
-        h = landscape.hessian(pts)
-    ok = np.all(np.isfinite(h), axis=(1, 2))
-    ev = np.full(pts.shape, np.nan)
-    vec = np.full((*pts.shape, landscape.dim), np.nan)
-    if ok.any():
-        ev[ok], vec[ok] = np.linalg.eigh(h[ok])
-    a = np.abs(ev)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cond = np.where(np.min(a, axis=1) > 0, np.max(a, axis=1) / np.min(a, axis=1), np.inf)
-    kind = np.full(pts.shape[0], "-", dtype=object)
-    if ok.any():
-        kind[ok] = point_kind(ev[ok])
-    return Curvature(ev, vec, np.where(ok, cond, np.nan), kind)
 
 
 def newton_cost(n_weights: int) -> dict[str, float]:

@@ -117,6 +117,37 @@ def point_kind(eigenvalues: Array, tol: float = 1e-9) -> Array:
     return out
 
 
+@dataclass(frozen=True)
+class Curvature:
+    """The Hessian at points: eigenvalues ascending ``(B, D)``, eigenvectors as columns
+    ``(B, D, D)``, condition number ``|lambda|_max / |lambda|_min`` (inf when singular) and
+    the kind of point (minimum, saddle, maximum, flat, degenerate)."""
+
+    eigenvalues: Array
+    eigenvectors: Array
+    condition: Array
+    kind: Array
+
+
+def curvature(landscape: Landscape, points: Array) -> Curvature:
+    """Eigen-decomposition of the analytic Hessian at ``points (B, D)``."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, landscape.dim)
+    with np.errstate(all="ignore"):
+        h = landscape.hessian(pts)
+    ok = np.all(np.isfinite(h), axis=(1, 2))
+    ev = np.full(pts.shape, np.nan)
+    vec = np.full((*pts.shape, landscape.dim), np.nan)
+    if ok.any():
+        ev[ok], vec[ok] = np.linalg.eigh(h[ok])
+    a = np.abs(ev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cond = np.where(np.min(a, axis=1) > 0, np.max(a, axis=1) / np.min(a, axis=1), np.inf)
+    kind = np.full(pts.shape[0], "-", dtype=object)
+    if ok.any():
+        kind[ok] = point_kind(ev[ok])
+    return Curvature(ev, vec, np.where(ok, cond, np.nan), kind)
+
+
 class Landscape(ABC):
     """A differentiable loss over ``D`` parameters, vectorised over a batch of points.
 

@@ -156,9 +156,9 @@ class Rule:
     def needs_hessian(self) -> bool:
         return bool(self.newton_runs)
 
-    def newton_runs_by_row(self) -> list[tuple[int, float]]:
-        """``(row, damping)`` for every Newton row."""
-        return [(i, dmp) for rows, dmp in self.newton_runs for i in range(rows.start, rows.stop)]
+    def newton_damping(self, row: int) -> float | None:
+        """The damping of a Newton row, None for a row of another optimizer."""
+        return next((dmp for rows, dmp in self.newton_runs if rows.start <= row < rows.stop), None)
 
     def take(self, rows: Array) -> Rule:
         """The rule restricted to some rows (the simulation drops finished rows)."""
@@ -289,10 +289,6 @@ class Optimizer:
     names: tuple[str, ...]
     members: tuple[Coeffs, ...]
     hyper: tuple[dict[str, float], ...]
-
-    @property
-    def needs_hessian(self) -> bool:
-        return any(c.newton for c in self.members)
 
     def rule(self, rows: int, dim: int) -> Rule:
         """Lay the coefficients out for ``rows`` rows: one member for all of them, or

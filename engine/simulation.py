@@ -37,7 +37,7 @@ from enum import IntEnum
 import numpy as np
 
 from engine._malloc import tune_malloc
-from engine.landscapes import Landscape, point_kind
+from engine.landscapes import Landscape, curvature
 from engine.optimizers import Optimizer, OptState, newton_direction
 from engine.validate import check_int, check_positive
 
@@ -401,7 +401,7 @@ class _Simulation:
     def _newton_failed(self, rule, row: int, before: Array) -> bool:
         """Did the Newton step from ``before`` fail because its system was singular?
         Recomputes exactly the step's arithmetic at the point before the bad one."""
-        newton = dict(rule.newton_runs_by_row()).get(int(row))
+        newton = rule.newton_damping(int(row))
         if newton is None or not np.all(np.isfinite(before)):
             return False
         pt = np.asfortranarray(before[None, :])
@@ -415,18 +415,7 @@ class _Simulation:
 def point_kinds(landscape: Landscape, points: Array) -> Array:
     """Kind of each point (minimum, saddle, maximum, flat, degenerate) from the eigenvalues
     of the analytic Hessian there; non-finite points get ``"-"``."""
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, landscape.dim)
-    out = np.full(pts.shape[0], "-", dtype=object)
-    ok = np.all(np.isfinite(pts), axis=1)
-    if ok.any():
-        with np.errstate(all="ignore"):
-            h = landscape.hessian(pts[ok])
-        fine = np.all(np.isfinite(h), axis=(1, 2))
-        kinds = np.full(h.shape[0], "-", dtype=object)
-        if fine.any():
-            kinds[fine] = point_kind(np.linalg.eigvalsh(h[fine]))
-        out[ok] = kinds
-    return out
+    return curvature(landscape, points).kind
 
 
 def describe(landscape: Landscape, outcome: Outcome, i: int) -> str:
