@@ -71,10 +71,14 @@ def _mantissa_label(m: int, e: int) -> str:
 def cache(item: QGraphicsItem, on: bool = True) -> None:
     """Keep a pixmap of an item that rarely changes (the colour image, the iso-lines, the
     axes with their grids), so that an animation frame repaints only what moved. Exported
-    figures paint without caches: an SVG must get lines, not pixmaps."""
-    item.setCacheMode(
-        QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
-    )
+    figures paint without caches: an SVG must get lines, not pixmaps.
+
+    Does nothing if the mode is already set: Qt purges an item's pixmap on every
+    ``setCacheMode`` call, even one that repeats the current mode, and the item would then
+    be painted anew each frame."""
+    mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)
 
 
 def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True) -> None:
