@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
@@ -191,6 +192,11 @@ class Landscape(ABC):
         """Loss and gradient together; landscapes whose two share work override this."""
         return self.loss(w), self.grad(w)
 
+    # The gradient at one point of a 2-D landscape on Python floats, ``(x, y) -> (gx, gy)``,
+    # or None. Each one repeats its ``grad`` operation by operation (so the numbers agree to
+    # the last bit); a few rows then step without numpy's per-call cost (engine.scalar).
+    grad_point: ClassVar[Callable[..., tuple[float, float]] | None] = None
+
     def hessian(self, w: Array) -> Array:
         """Analytic Hessian: ``(..., D) -> (..., D, D)``. Two-dimensional landscapes define
         :meth:`hessian_parts` and get this for free; others override it."""
@@ -326,6 +332,12 @@ class Quadratic(Landscape):
         g[..., 1] = self.s * u + self.c * kv
         return g
 
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        c, s = self.c, self.s
+        u = c * x + s * y
+        kv = self.kappa * (c * y - s * x)
+        return c * u - s * kv, s * u + c * kv
+
     def hessian_parts(self, w: Array) -> Parts:
         return self._h[0, 0], self._h[0, 1], self._h[1, 1]
 
@@ -373,6 +385,10 @@ class Rosenbrock(Landscape):
         gx -= _1
         gx *= _2
         return g
+
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        gy = (y - x * x) * 200.0
+        return ((1.0 - gy) * x - 1.0) * 2.0, gy
 
     def hessian_parts(self, w: Array) -> Parts:
         x, y = _cols(w)
@@ -435,6 +451,11 @@ class Himmelblau(Landscape):
         gy *= 2.0  # 4yb + 2a
         return g, a, b
 
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        a = x * x + y - 11.0
+        b = y * y + x - 7.0
+        return (x * a * 2.0 + b) * 2.0, (y * b * 2.0 + a) * 2.0
+
     def hessian_parts(self, w: Array) -> Parts:
         x, y = _cols(w)
         return (12.0 * x * x + 4.0 * y - 42.0, 4.0 * (x + y), 4.0 * x + 12.0 * y * y - 26.0)
@@ -478,6 +499,9 @@ class Saddle(Landscape):
         np.multiply(w[..., 1], -2.0, out=g[..., 1])
         return g
 
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        return x * 2.0, y * -2.0
+
     def hessian_parts(self, w: Array) -> Parts:
         return (2.0, 0.0, -2.0)
 
@@ -514,6 +538,9 @@ class MonkeySaddle(Landscape):
         g[..., 0] = 3.0 * (x * x - y * y)
         g[..., 1] = -6.0 * x * y
         return g
+
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        return 3.0 * (x * x - y * y), -6.0 * x * y
 
     def hessian_parts(self, w: Array) -> Parts:
         x, y = _cols(w)
@@ -582,6 +609,11 @@ class Rastrigin(Landscape):
 
     def grad(self, w: Array) -> Array:
         return 2.0 * w + (2.0 * np.pi * self.A) * np.sin(2.0 * np.pi * w)
+
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        k = 2.0 * math.pi
+        ka = k * self.A
+        return 2.0 * x + ka * math.sin(k * x), 2.0 * y + ka * math.sin(k * y)
 
     def hessian_parts(self, w: Array) -> Parts:
         d = 2.0 + (4.0 * np.pi**2 * self.A) * np.cos(2.0 * np.pi * w)
@@ -653,6 +685,17 @@ class Beale(Landscape):
             yprev = yi
         return g
 
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        gx = gy = 0.0
+        yprev = 1.0
+        for i, c in enumerate(_BEALE_C, start=1):
+            yi = yprev * y
+            r2 = 2.0 * (c - x + x * yi)
+            gx += r2 * (yi - 1.0)
+            gy += r2 * (i * x * yprev)
+            yprev = yi
+        return gx, gy
+
     def hessian_parts(self, w: Array) -> Parts:
         x, y = _cols(w)
         hxx = np.zeros_like(x)
@@ -710,6 +753,10 @@ class SixHumpCamel(Landscape):
         g[..., 0] = x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y
         g[..., 1] = x + y * (16.0 * y * y - 8.0)
         return g
+
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        x2 = x * x
+        return x * (8.0 - 8.4 * x2 + 2.0 * x2 * x2) + y, x + y * (16.0 * y * y - 8.0)
 
     def hessian_parts(self, w: Array) -> Parts:
         x, y = _cols(w)
@@ -774,6 +821,9 @@ class DoubleWell(Landscape):
         g[..., 0] = 4.0 * x * (x * x - 1.0) + self.tilt
         np.multiply(y, 2.0, out=g[..., 1])
         return g
+
+    def grad_point(self, x: float, y: float) -> tuple[float, float]:
+        return 4.0 * x * (x * x - 1.0) + self.tilt, y * 2.0
 
     def hessian_parts(self, w: Array) -> Parts:
         x, _ = _cols(w)

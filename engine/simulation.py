@@ -36,6 +36,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from engine import scalar
 from engine._malloc import tune_malloc
 from engine.landscapes import Landscape, curvature
 from engine.optimizers import Optimizer, OptState, newton_direction
@@ -158,9 +159,22 @@ def simulate(
     b = w0.shape[0]
     rule = optimizer.rule(b, landscape.dim)  # validates the row split
     if record:
-        run = _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress, grad)
-        run.names = [optimizer.label(i) for i in range(len(optimizer.names))]
-        return run.go()
+        names = [optimizer.label(i) for i in range(len(optimizer.names))]
+        names = list(np.repeat(np.array(names, dtype=object), b // len(names)))
+        newton = np.zeros(b, dtype=bool)
+        for rows, _damping in rule.newton_runs:
+            newton[rows] = True
+        others = np.nonzero(~newton)[0]
+        if newton.any() and others.size and scalar.eligible(landscape, rule.take(others), others.size, grad):
+            # a few racers with Newton among them: the others take the float path
+            groups = [others, np.nonzero(newton)[0]]
+            parts = [
+                _Simulation(landscape, rule.take(rows), w0[rows], steps, tol, bound, block, True, cancel,
+                            progress, grad, [names[i] for i in rows]).go()
+                for rows in groups
+            ]
+            return _joined(parts, groups)
+        return _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress, grad, names).go()
     tune_malloc()  # large temporaries: see engine/_malloc.py
     if b <= _CHUNK:
         return _Simulation(landscape, rule, w0, steps, tol, bound, block, False, cancel, progress, grad).go()
@@ -245,9 +259,30 @@ def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, pr
     )
 
 
+def _joined(parts: list[Run], rows: list[Array]) -> Run:
+    """One run from runs of disjoint row sets, each row back in its place."""
+    b = sum(r.size for r in rows)
+    order = np.argsort(np.concatenate(rows))
+
+    def cat(get):
+        return np.concatenate([get(p) for p in parts])[order]
+
+    names = tuple(np.array([n for p in parts for n in p.names], dtype=object)[order])
+    final = Outcome(
+        cat(lambda p: p.final.theta), cat(lambda p: p.final.loss), cat(lambda p: p.final.grad_norm),
+        cat(lambda p: p.final.status), cat(lambda p: p.final.stop), parts[0].steps,
+    )
+    assert len(names) == b
+    return Run(
+        names, cat(lambda p: p.theta), cat(lambda p: p.loss), cat(lambda p: p.grad_norm),
+        final.status, final.stop, parts[0].steps, final,
+    )
+
+
 class _Simulation:
-    def __init__(self, landscape, rule, w0, steps, tol, bound, block, record, cancel, progress, grad):
+    def __init__(self, landscape, rule, w0, steps, tol, bound, block, record, cancel, progress, grad, names=None):
         self.L, self.rule, self.steps, self.grad = landscape, rule, steps, grad
+        self.names = names  # one per row (record mode)
         self.tol, self.bound, self.block = tol, bound, block
         self.record, self.cancel, self.progress = record, cancel, progress
         self.w0 = w0
@@ -259,7 +294,50 @@ class _Simulation:
 
     def go(self) -> Run | Outcome:
         with np.errstate(all="ignore"):
+            b = self.w0.shape[0]
+            if scalar.eligible(self.L, self.rule, b, self.grad):
+                return self._go_floats()
             return self._go()
+
+    def _go_floats(self) -> Run | Outcome:
+        """The loop of :meth:`_go` for a few rows, each stepped on Python floats by
+        :mod:`engine.scalar` one block at a time; judging and recording are the same."""
+        steps = self.steps
+        b, d = self.w0.shape
+        rows = scalar.rows_for(self.L, self.rule, self.w0)
+        idx = np.arange(b)
+        n_block = min(self.block, max(8, _JUDGE_POINTS // b), steps + 1)
+        cur = min(16, n_block)
+        t0 = 0
+        if self.record:
+            hist = np.full((steps + 1, d, b), np.nan)
+            hloss = np.full((steps + 1, b), np.nan)
+            hgn = np.full((steps + 1, b), np.nan)
+        while True:
+            n = min(cur, steps + 1 - t0)  # points t0 .. t0+n-1 in this block
+            last = t0 + n - 1 == steps
+            pts = np.empty((n, d, len(rows)))
+            for j, row in enumerate(rows):
+                pts[:, 0, j], pts[:, 1, j] = row.advance(n, step_after=not last)
+            stopped = self._judge(pts, None, t0, idx, self.rule, last=last)
+            if self.record:
+                hist[t0 : t0 + n, :, idx] = pts
+                hloss[t0 : t0 + n, idx] = self._last_loss
+                hgn[t0 : t0 + n, idx] = self._last_gn
+            if last:
+                break
+            if stopped.any():
+                rows = [r for r, s in zip(rows, stopped, strict=True) if not s]
+                idx = idx[~stopped]
+                if not rows:
+                    break
+            t0 += n
+            cur = min(2 * cur, n_block)
+            if self.progress is not None:
+                self.progress(t0 / (steps + 1))
+            if self.cancel is not None and self.cancel():
+                raise Cancelled()
+        return self._result(hist, hloss, hgn) if self.record else self._result()
 
     def _go(self) -> Run | Outcome:
         L, steps = self.L, self.steps
@@ -334,8 +412,12 @@ class _Simulation:
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array
             t += 1
+        return self._result(hist, hloss, hgn) if self.record else self._result()
+
+    def _result(self, hist=None, hloss=None, hgn=None) -> Run | Outcome:
         if self.progress is not None:
             self.progress(1.0)
+        steps = self.steps
         tl = self.tally
         out = Outcome(tl.theta, tl.loss, tl.gnorm, tl.status, tl.stop, steps)
         if not self.record:
@@ -347,8 +429,7 @@ class _Simulation:
         theta[after] = np.nan
         loss[after] = np.nan
         gn[after] = np.nan
-        names = tuple(np.repeat(np.array(self.names, dtype=object), b // len(self.names)))
-        return Run(names, theta, loss, gn, tl.status, tl.stop, steps, out)
+        return Run(tuple(self.names), theta, loss, gn, tl.status, tl.stop, steps, out)
 
     def _judge(self, pts, prev, t0, idx, rule, last: bool) -> Array:
         """Evaluate loss and gradient norm at the stored points ``pts (n, D, Ba)`` of
