@@ -1,0 +1,134 @@
+"""How the views draw: what a frame repaints, the backdrop, the head markers, steady axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtWidgets import QGraphicsItem
+
+from gui.main_window import MainWindow
+from gui.plots import RANGE_FILL, _still_fits, cache
+
+
+@pytest.fixture
+def painted(qtbot, monkeypatch):
+    """A window whose line items count their paints (the class is patched before the
+    window exists: Qt binds an item's paint override when the item is made)."""
+    from tests.gui.conftest import wait_frame
+
+    counts: dict[int, int] = {}
+    base = pg.PlotCurveItem.paint
+
+    def paint(self, *args):
+        counts[id(self)] = counts.get(id(self), 0) + 1
+        return base(self, *args)
+
+    monkeypatch.setattr(pg.PlotCurveItem, "paint", paint)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    wait_frame(w, qtbot)
+    yield w, counts
+    w.close()
+
+
+def test_dragging_one_alpha_repaints_that_racer_alone(painted, qtbot, settle) -> None:
+    window, counts = painted
+    window.panel.select_optimizer("gd")
+    slider = window.panel.editor("gd").editors["alpha"].slider
+    slider.setValue(slider.to_tick(0.0004))
+    settle(window)
+    qtbot.wait(150)
+    counts.clear()
+    slider.setValue(slider.to_tick(0.0006))
+    settle(window)
+    qtbot.wait(150)  # every paint of the frame has happened
+    lines = {
+        "traj": window.contour.curves, "loss": window.curves.loss_curves, "grad": window.curves.grad_curves,
+    }
+    for kind, items in lines.items():
+        assert counts.get(id(items[0]), 0) >= 1, kind  # gd's lines were redrawn
+        others = [counts.get(id(c), 0) for c in items[1:]]
+        assert len(others) == 3 and not any(others), (kind, others)  # the others' pixmaps were reused
+
+
+def test_setting_a_cache_mode_twice_keeps_the_pixmap() -> None:
+    item = pg.PlotCurveItem()
+    cache(item)
+    cache(item)  # Qt would purge the pixmap on a second setCacheMode: cache() must not call it
+    assert item.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    cache(item, False)
+    assert item.cacheMode() == QGraphicsItem.CacheMode.NoCache
+
+
+def test_the_backdrop_is_painted_as_the_views_background(window: MainWindow, qtbot) -> None:
+    view = window.contour
+    for item in (view.image, view.isolines, *view.critical.values()):
+        assert item.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents  # the scene skips it
+    img = view.grab().toImage()
+    # inside the plot the colour image shows (greys), not the white page behind it
+    p = view.view_to_widget(-1.8, -0.8).toPoint()
+    c = img.pixelColor(p)
+    assert (c.red(), c.green(), c.blue()) != (255, 255, 255)
+    assert c.blue() > c.red()  # the scale's cool grey
+    # zooming re-renders it for the new view (a stale background would not follow)
+    view.plot.vb.setRange(xRange=(1.2, 1.8), yRange=(1.6, 2.9), padding=0.0)
+    qtbot.wait(50)
+    lighter = view.grab().toImage().pixelColor(view.view_to_widget(1.5, 2.25).toPoint())
+    assert lighter.red() > c.red() + 40  # on the valley floor (no trajectory there) the image is light
+
+
+def test_exported_figures_paint_the_backdrop_as_items() -> None:
+    from gui.plots import ContourView
+
+    view = ContourView(interactive=False)
+    assert not view.image.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents  # vectors in an SVG
+
+
+def test_heads_sit_at_the_trajectory_ends_and_a_diverged_one_is_crossed(window: MainWindow, settle) -> None:
+    window.panel.select_optimizer("gd")
+    window.panel.apply_hyper({"alpha": 0.05}, "gd")  # rosenbrock from (-1.5, 2): gd blows up
+    settle(window)
+    f = window.frame
+    assert len(window.contour.heads) == len(f.tracks)
+    for head, t in zip(window.contour.heads, f.tracks, strict=True):
+        assert (head.x(), head.y()) == tuple(t.xy[-1])
+        assert head._style == (t.color, t.diverged)
+    assert f.tracks[0].diverged and not f.tracks[1].diverged
+    cross, disc = window.contour.heads[0], window.contour.heads[1]
+    assert cross.boundingRect().width() > disc.boundingRect().width()
+    window.set_mode("animate")  # at step 0 every head is at the start, none crossed
+    for head, t in zip(window.contour.heads, f.tracks, strict=True):
+        assert (head.x(), head.y()) == tuple(t.xy[0]) and not head._style[1]
+
+
+@pytest.mark.parametrize(
+    ("shown", "data", "keep"),
+    [
+        ((0.0, 10.0), (0.5, 9.5), True),
+        ((0.0, 10.0), (-0.1, 9.0), False),  # leaves the range
+        ((0.0, 10.0), (2.0, 6.0), False),  # fills too little of it
+        ((0.0, 10.0), (0.0, 10.0 * RANGE_FILL), True),
+    ],
+)
+def test_a_curve_range_stays_while_the_data_fill_it(shown, data, keep) -> None:
+    assert _still_fits(shown, data) is keep
+
+
+def test_small_start_moves_keep_the_curve_axes_and_big_ones_refit(window: MainWindow, settle) -> None:
+    window.panel.set_start(-1.5, 2.0)
+    settle(window)
+    before = window.curves._ranges
+    window.panel.set_start(-1.49, 2.0)
+    settle(window)
+    assert window.curves._ranges == before
+    window.panel.set_start(0.9, 0.8)  # near the minimum: the loss starts far lower
+    settle(window)
+    after = window.curves._ranges
+    assert after[1] != before[1]
+    lo, hi = after[1]
+    ys = np.concatenate([t.loss_y[np.isfinite(t.loss_y)] for t in window.frame.tracks])
+    assert lo <= ys.min() and ys.max() <= hi
