@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         self.panel.stepRequested.connect(self.step_once)
         self.panel.resetRequested.connect(self.reset)
         self.panel.speedChanged.connect(self.set_speed)
-        self._set_caching(True)
+        self._set_live(False)
         self.contour.startMoved.connect(self.panel.set_start)
         self.contour.hovered.connect(self._on_hover)
         self.simulator.frameReady.connect(self._on_frame)
@@ -356,18 +356,18 @@ class MainWindow(QMainWindow):
             self.step = 0  # at the end: play again from the start
             self._pos = 0.0
             self._draw(0)
-        self._set_caching(False)
+        self._set_live(True)
         self._clock.start()
         self.timer.start()
         self.panel.set_playing(True)
 
-    def _set_caching(self, on: bool) -> None:
-        self.contour.set_caching(on)
-        self.curves.set_caching(on)
+    def _set_live(self, on: bool) -> None:
+        self.contour.set_live(on)
+        self.curves.set_live(on)
 
     def pause(self) -> None:
         self.timer.stop()
-        self._set_caching(True)
+        self._set_live(False)
         self.panel.set_playing(False)
         if self.frame is not None:
             self.status_pane.show_step(self.frame.tracks, self.step)

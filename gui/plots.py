@@ -110,6 +110,90 @@ def trace_item() -> pg.PlotCurveItem:
     return item
 
 
+class Line:
+    """One trajectory or training curve, drawn as two items with the same pen: a *body*
+    kept as a cached pixmap and a short *tail* stroked on every frame.
+
+    While an animation reveals a line a few steps per frame, the body grows only every
+    ``CHUNK`` points (its pixmap is redrawn then, once), the tail holds the rest, and Qt
+    repaints only the small area the tail covers: a frame no longer strokes thousands of
+    segments per line. ``phase`` staggers the moments different lines' bodies grow. A still
+    picture (instant mode, an exported figure) puts the whole line in the body.
+    """
+
+    CHUNK = 48
+
+    def __init__(self, plot: pg.PlotItem, make=trace_item, z: float = 10.0, phase: int = 0) -> None:
+        self.plot = plot
+        self.body, self.tail = make(), make()
+        for item in (self.body, self.tail):
+            item.setZValue(z)
+            plot.addItem(item)
+        self.phase = phase % self.CHUNK
+        self.tail.setVisible(False)  # shown only while it holds points
+        self._visible = True
+        # the legend hides and shows the body when its entry is clicked: the tail follows
+        self.body.visibleChanged.connect(self._follow_body)
+        self._source: object = None
+        self._body_key: tuple = ()
+        self._x = self._y = np.empty(0)
+
+    def remove(self) -> None:
+        self.plot.removeItem(self.body)
+        self.plot.removeItem(self.tail)
+
+    @property
+    def opts(self) -> dict:
+        return self.body.opts
+
+    def color(self) -> str:
+        return self.body.opts["pen"].color().name()
+
+    def setPen(self, pen) -> None:
+        self.body.setPen(pen)
+        self.tail.setPen(pen)
+
+    def setVisible(self, on: bool) -> None:
+        self.body.setVisible(on)
+        self._follow_body()
+
+    def _follow_body(self) -> None:
+        self._visible = self.body.isVisible()
+        self.tail.setVisible(self._visible and self.tail.xData is not None and len(self.tail.xData) > 0)
+
+    def isVisible(self) -> bool:
+        return self.body.isVisible()
+
+    def set_cached(self, on: bool) -> None:
+        cache(self.body, on)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points shown, body and tail together."""
+        return self._x, self._y
+
+    def show(self, x: np.ndarray, y: np.ndarray, source: object, live: bool) -> None:
+        """Draw the points ``(x, y)``, a prefix of the line ``source`` names (points shown
+        earlier from the same source are not set again); ``live``: split body and tail."""
+        n = len(x)
+        if live and n > 2:
+            b = max(((n - 2 - self.phase) // self.CHUNK) * self.CHUNK + self.phase, 0)
+        else:
+            b = max(n - 1, 0)
+        # the source itself is kept (not its id, which a new object could reuse), and the
+        # last body point: a thinned line's final point is its head, not a kept point
+        key = (b, float(x[b]), float(y[b])) if n else (-1,)
+        if source is not self._source or key != self._body_key:
+            self.body.setData(x[: b + 1], y[: b + 1])
+            self._source, self._body_key = source, key
+        if b < n - 1:
+            self.tail.setData(x[b:], y[b:])
+            self.tail.setVisible(self._visible)
+        elif self.tail.isVisible():
+            self.tail.setData([], [])
+            self.tail.setVisible(False)
+        self._x, self._y = x, y
+
+
 class Head(QGraphicsPathItem):
     """The marker at a trajectory's head: a disc in the racer's colour, or a large cross
     where the run diverged. Sized in pixels (it ignores the view's zoom); moving it is one
@@ -197,9 +281,9 @@ class ContourView(pg.PlotWidget):
             self.plot.addItem(item)
             self.critical[kind] = item
 
-        self.curves: list[pg.PlotCurveItem] = []
+        self.curves: list[Line] = []
         self._drawn: list[tuple[Track | None, int]] = []  # what each curve shows now
-        self._cached = False
+        self._live = False  # animating: lines split into cached body and live tail (Line)
         self.heads: list[Head] = []
 
         self.start = pg.TargetItem(
@@ -285,14 +369,10 @@ class ContourView(pg.PlotWidget):
         """Take a new run: create or drop curve items only if the count changed."""
         self.tracks = tracks
         while len(self.curves) < len(tracks):
-            c = trace_item()
-            c.setZValue(10)
-            cache(c, self._cached)
-            self.plot.addItem(c)
-            self.curves.append(c)
+            self.curves.append(Line(self.plot, z=10, phase=len(self.curves) * 7))
             self._drawn.append((None, 0))
         while len(self.curves) > len(tracks):
-            self.plot.removeItem(self.curves.pop())
+            self.curves.pop().remove()
             self._drawn.pop()
         while len(self.heads) < len(tracks):
             head = Head(self.k)
@@ -301,9 +381,9 @@ class ContourView(pg.PlotWidget):
         while len(self.heads) > len(tracks):
             self.plot.removeItem(self.heads.pop())
         for i, (c, t) in enumerate(zip(self.curves, tracks, strict=True)):
-            if c.opts["pen"].color().name() != t.color:  # a new pen would drop the cache
+            if c.color() != t.color:  # a new pen would drop the cache
                 c.setPen(pg.mkPen(t.color, width=3 * self.k))
-            cache(c, self._cached and self._drawn[i][0] is t)
+            c.set_cached(self._interactive and (self._live or self._drawn[i][0] is t))
         kinds = tuple(k for k, it in self.critical.items() if len(it.data))
         key = tuple(t.color for t in tracks) + kinds
         texts = [t.label + ("   ✕ diverged" if t.diverged else "") for t in tracks]
@@ -311,7 +391,7 @@ class ContourView(pg.PlotWidget):
             self._legend_key = key
             self.legend.clear()
             for c, text in zip(self.curves, texts, strict=True):
-                self.legend.addItem(c, text)
+                self.legend.addItem(c.body, text)
             for kind in kinds:
                 self.legend.addItem(self.critical[kind], KIND_STYLE[kind][5])
             self._cache_legend()
@@ -328,7 +408,7 @@ class ContourView(pg.PlotWidget):
             n = t.upto(k)
             if self._drawn[i][0] is not t or self._drawn[i][1] != n:  # else keep the cached pixmap
                 xy = t.xy_upto(k)
-                c.setData(xy[:, 0], xy[:, 1])
+                c.show(xy[:, 0], xy[:, 1], t, self._live)
                 self._drawn[i] = (t, n)
             x, y = t.xy[n - 1]
             head.set_style(t.color, t.diverged and n == t.n and k >= t.stop)
@@ -342,14 +422,15 @@ class ContourView(pg.PlotWidget):
                 cache(sample)
                 cache(label)
 
-    def set_caching(self, on: bool) -> None:
-        """Cache the pixmap of each trajectory that did not change with the last frame
-        (dragging one racer's alpha then redraws that racer alone), never while animating.
-        A changed trajectory is drawn directly: rendering it into a fresh cache first
-        would cost twice, which is what dragging the start (every racer changes) would pay."""
-        self._cached = on
+    def set_live(self, on: bool) -> None:
+        """Animating (``on``): lines grow as a cached body and a live tail (:class:`Line`).
+        Still: each line is drawn whole and cached only if it did not change with the last
+        frame (dragging one racer's alpha then redraws that racer alone); a changed line is
+        drawn directly, since rendering it into a fresh pixmap first would cost twice, which
+        is what dragging the start (every racer changes) would pay."""
+        self._live = on
         for c, (t, _n) in zip(self.curves, self._drawn, strict=True):
-            cache(c, on and t is not None and t in self.tracks)
+            c.set_cached(self._interactive and (on or (t is not None and t in self.tracks)))
 
     # -- start -----------------------------------------------------------------------------
     def set_start_marker(self, x: float, y: float) -> None:
@@ -433,6 +514,10 @@ def _still_fits(shown: tuple[float, float], data: tuple[float, float]) -> bool:
     return lo <= a and b <= hi and (b - a) >= RANGE_FILL * (hi - lo)
 
 
+def _dashed_item() -> pg.PlotCurveItem:
+    return pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
+
+
 class CurveView(pg.GraphicsLayoutWidget):
     """Training curves, one colour per optimizer: the loss on top (log of the gap to the
     lowest known minimum), the gradient norm below (log) with the tolerance as a dashed
@@ -457,10 +542,11 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
         _label(self.grad_plot, "bottom", "step", k)
         _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k)
-        self.loss_curves: list[pg.PlotCurveItem] = []
-        self.grad_curves: list[pg.PlotCurveItem] = []
+        self.cached = cached  # False for exported figures: lines, not pixmaps
+        self.loss_curves: list[Line] = []
+        self.grad_curves: list[Line] = []
         # dashed: one polyline each (a segmented line would restart the dash on every step)
-        self.validation_curves: list[pg.PlotCurveItem] = []
+        self.validation_curves: list[Line] = []
         self.split_legend = pg.LegendItem(
             offset=(-6 * k, 6 * k), labelTextSize=f"{FONT_PT * k:.1f}pt", brush=(255, 255, 255, 215),
             pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
@@ -488,7 +574,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         cache(self.tol_line.label, cached)
         self.tracks: tuple[Track, ...] = ()
         self._drawn: list[tuple[Track | None, int]] = []
-        self._cached = False
+        self._live = False
         self._ranges: tuple = ()
         self._loss_log = True
         self.set_loss_axis(True)
@@ -517,12 +603,9 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.tracks = tracks
         for plot, items in ((self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves)):
             while len(items) < len(tracks):
-                c = trace_item()
-                cache(c, self._cached)
-                plot.addItem(c)
-                items.append(c)
+                items.append(Line(plot, z=0, phase=len(items) * 7))
             while len(items) > len(tracks):
-                plot.removeItem(items.pop())
+                items.pop().remove()
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
         self._set_validation_items(tracks)
         xr, lr, gr = curve_ranges(tracks, steps)
@@ -535,10 +618,10 @@ class CurveView(pg.GraphicsLayoutWidget):
         new_range = (xr, lr, gr) != self._ranges
         for items in (self.loss_curves, self.grad_curves, self.validation_curves):
             for i, (c, t) in enumerate(zip(items, tracks, strict=True)):
-                if items is not self.validation_curves and c.opts["pen"].color().name() != t.color:
+                if items is not self.validation_curves and c.color() != t.color:
                     c.setPen(pg.mkPen(t.color, width=2.5 * self.k))
                 # a new range redraws every curve anyway: caching them now would cost twice
-                cache(c, self._cached and self._drawn[i][0] is t and not new_range)
+                c.set_cached(self.cached and (self._live or (self._drawn[i][0] is t and not new_range)))
         if new_range:
             self._ranges = (xr, lr, gr)
             self.loss_plot.vb.setRange(xRange=xr, yRange=lr, padding=0.05)
@@ -556,16 +639,13 @@ class CurveView(pg.GraphicsLayoutWidget):
         axis's title and key to match."""
         items = self.validation_curves
         while len(items) < len(tracks):
-            c = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
-            c.setZValue(-1)  # under the training curves
-            cache(c, self._cached)
-            self.loss_plot.addItem(c)
-            items.append(c)
+            # under the training curves
+            items.append(Line(self.loss_plot, _dashed_item, z=-1, phase=len(items) * 7))
         while len(items) > len(tracks):
-            self.loss_plot.removeItem(items.pop())
+            items.pop().remove()
         for c, t in zip(items, tracks, strict=True):
             c.setVisible(t.validation_y is not None)
-            if c.opts["pen"].color().name() != t.color:
+            if c.color() != t.color:
                 c.setPen(pg.mkPen(t.color, width=2.0 * self.k, style=Qt.PenStyle.DashLine))
         on_data = any(t.validation_y is not None for t in tracks)
         self.split_legend.setVisible(on_data)
@@ -581,21 +661,21 @@ class CurveView(pg.GraphicsLayoutWidget):
             if self._drawn[i][0] is t and self._drawn[i][1] == n:
                 continue
             x, ly, gy = t.curves_upto(k)
-            lc.setData(x, ly)
-            gc.setData(x, gy)
+            lc.show(x, ly, t.loss_y, self._live)
+            gc.show(x, gy, t.grad_y, self._live)
             vy = t.validation_upto(k)
             if vy is not None:
-                self.validation_curves[i].setData(x, vy)
+                self.validation_curves[i].show(x, vy, t.validation_y, self._live)
             self._drawn[i] = (t, n)
         for c in self.cursors:
             c.setPos(k)
 
-    def set_caching(self, on: bool) -> None:
-        """As :meth:`ContourView.set_caching`: cache the curves that did not change."""
-        self._cached = on
+    def set_live(self, on: bool) -> None:
+        """As :meth:`ContourView.set_live`."""
+        self._live = on
         for items in (self.loss_curves, self.grad_curves, self.validation_curves):
             for c, (t, _n) in zip(items, self._drawn, strict=False):
-                cache(c, on and t is not None and t in self.tracks)
+                c.set_cached(self.cached and (on or (t is not None and t in self.tracks)))
 
     def show_cursor(self, on: bool) -> None:
         for c in self.cursors:

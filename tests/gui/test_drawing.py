@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QGraphicsItem
 
 from gui.main_window import MainWindow
-from gui.plots import RANGE_FILL, _still_fits, cache
+from gui.plots import RANGE_FILL, Line, _still_fits, cache
 
 
 @pytest.fixture
@@ -50,9 +50,31 @@ def test_dragging_one_alpha_repaints_that_racer_alone(painted, qtbot, settle) ->
         "traj": window.contour.curves, "loss": window.curves.loss_curves, "grad": window.curves.grad_curves,
     }
     for kind, items in lines.items():
-        assert counts.get(id(items[0]), 0) >= 1, kind  # gd's lines were redrawn
-        others = [counts.get(id(c), 0) for c in items[1:]]
+        assert counts.get(id(items[0].body), 0) >= 1, kind  # gd's lines were redrawn
+        others = [counts.get(id(c.body), 0) + counts.get(id(c.tail), 0) for c in items[1:]]
         assert len(others) == 3 and not any(others), (kind, others)  # the others' pixmaps were reused
+
+
+def test_an_animation_frame_strokes_only_the_tails(painted, qtbot) -> None:
+    window, counts = painted
+    window.set_mode("animate")
+    window.set_speed(120.0)
+    window.play()
+    qtbot.waitUntil(lambda: window.step > 300, timeout=8000)
+    window.pause()
+    lines = [*window.contour.curves, *window.curves.loss_curves, *window.curves.grad_curves]
+    for line in lines:
+        x, _y = line.getData()
+        bx, tx = line.body.xData, line.tail.xData
+        assert len(bx) + len(tx) - 1 == len(x)  # they share the joining point
+        assert len(tx) <= Line.CHUNK + 2  # a short tail ...
+        np.testing.assert_array_equal(np.r_[bx, tx[1:]], x)  # ... that continues the body exactly
+    frames = window.step  # at least this many frames were drawn (a step or more per frame)
+    bodies = sum(counts.get(id(line.body), 0) for line in lines)
+    tails = sum(counts.get(id(line.tail), 0) for line in lines)
+    assert tails > 50 * len(lines) // 2
+    assert bodies < tails / 5  # a body is redrawn once per CHUNK steps, not every frame
+    assert frames > 0
 
 
 def test_setting_a_cache_mode_twice_keeps_the_pixmap() -> None:
@@ -132,3 +154,17 @@ def test_small_start_moves_keep_the_curve_axes_and_big_ones_refit(window: MainWi
     lo, hi = after[1]
     ys = np.concatenate([t.loss_y[np.isfinite(t.loss_y)] for t in window.frame.tracks])
     assert lo <= ys.min() and ys.max() <= hi
+
+
+def test_a_line_hidden_from_its_legend_entry_hides_its_tail_too(window: MainWindow, qtbot) -> None:
+    window.set_mode("animate")
+    window.set_speed(200.0)
+    window.play()
+    qtbot.waitUntil(lambda: window.step > Line.CHUNK + 10, timeout=5000)
+    window.pause()
+    line = window.contour.curves[0]
+    assert line.tail.isVisible()
+    line.body.setVisible(False)  # what clicking its legend sample does
+    assert not line.tail.isVisible()
+    line.body.setVisible(True)
+    assert line.tail.isVisible()
