@@ -466,11 +466,11 @@ class AnalysisController(QObject):
         """Compute ``kind`` if it is on screen and not shown or under way already; cancel a
         job that became stale."""
         runner = self.runners[kind]
-        want = self.wanted(kind)
         if not self.on_screen(kind):
-            if runner.busy and runner.spec != want:
+            if runner.busy and runner.spec != self.wanted(kind):
                 runner.cancel()  # no one will look at it
             return
+        want = self.wanted(kind)
         if want is None or want == runner.spec or want == self._cancelled[kind]:
             return
         shown = self.results[kind]

@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
             self.curves.set_surface(frame.surface)
         self.curves.set_tol(frame.settings.tol)
         self.contour.set_tracks(frame.tracks)
-        self.curves.set_tracks(frame.tracks, frame.settings.steps)
+        self.curves.set_tracks(frame.tracks, frame.settings.steps, frame.curve_ranges)
         self.status_pane.set_tracks(frame.tracks)
         if self.mode == "instant":
             self.step = frame.settings.steps

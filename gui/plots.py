@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from pyqtgraph.Qt import internals
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
@@ -101,13 +102,50 @@ def _label(plot: pg.PlotItem, side: str, text: str, k: float = 1.0) -> None:
     plot.setLabel(side, text, **{"font-size": f"{(FONT_PT + 1) * k:.1f}pt", "color": "#202020"})
 
 
-def trace_item() -> pg.PlotCurveItem:
-    """A trajectory or training curve. Drawn as separate segments: Qt strokes a thick
+class Trace(pg.PlotCurveItem):
+    """A trajectory or training curve, drawn as separate segments: Qt strokes a thick
     antialiased polyline of a thousand points several times slower than the same segments,
-    and at these widths the joins look the same."""
-    item = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
-    item.setSegmentedLineMode("on")
-    return item
+    and at these widths the joins look the same.
+
+    When Qt repaints only part of the item (the start marker or a head moved over it), only
+    the segments that reach into that part are stroked: pyqtgraph would stroke all of them,
+    and the clip makes none of that work cheaper."""
+
+    def __init__(self) -> None:
+        super().__init__(antialias=True, skipFiniteCheck=True)
+        self.setSegmentedLineMode("on")
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)  # exposedRect
+        self._part = internals.PrimitiveArray(QLineF, 4)
+
+    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget=None) -> None:
+        x, y = self.xData, self.yData
+        if x is None or len(x) < 64 or self._exportOpts is not False:
+            return super().paint(p, opt, widget)
+        r = opt.exposedRect
+        pen = self.opts["pen"]
+        # the pen reaches this far beyond a segment's points (in item units)
+        pad_x = pen.widthF() * (self.pixelWidth() or 0.0)
+        pad_y = pen.widthF() * (self.pixelHeight() or 0.0)
+        x0, x1, y0, y1 = r.left() - pad_x, r.right() + pad_x, r.top() - pad_y, r.bottom() + pad_y
+        xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
+        near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
+        near &= (np.maximum(ya, yb) >= y0) & (np.minimum(ya, yb) <= y1)
+        if near.all():
+            return super().paint(p, opt, widget)
+        idx = np.nonzero(near)[0]
+        if idx.size == 0:
+            return None
+        self._part.resize(idx.size)
+        seg = self._part.ndarray()
+        seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = xa[idx], ya[idx], xb[idx], yb[idx]
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        p.setPen(pen)
+        p.drawLines(*self._part.drawargs())
+        return None
+
+
+def trace_item() -> Trace:
+    return Trace()
 
 
 class Line:
@@ -503,8 +541,10 @@ class ContourView(pg.PlotWidget):
 
 
 # A curve pane keeps its y range while the data still fill this much of it: dragging the
-# start then does not make the axes jitter (nor redraw their tick labels on every frame).
-RANGE_FILL = 0.75
+# start then does not make the axes jitter (nor redraw their tick labels on every frame,
+# 4 ms each in software). On a log axis a new range is whole decades with one to spare
+# below, where a converged run's last values land, wherever rounding puts them.
+RANGE_FILL = 0.5
 
 
 def _still_fits(shown: tuple[float, float], data: tuple[float, float]) -> bool:
@@ -512,6 +552,14 @@ def _still_fits(shown: tuple[float, float], data: tuple[float, float]) -> bool:
     they fill at least ``RANGE_FILL`` of it."""
     (lo, hi), (a, b) = shown, data
     return lo <= a and b <= hi and (b - a) >= RANGE_FILL * (hi - lo)
+
+
+def _roomy(data: tuple[float, float], log: bool) -> tuple[float, float]:
+    """The y range a pane takes for data spanning ``data`` when the old one no longer fits."""
+    if not log:
+        return data
+    a, b = data
+    return (math.floor(a) - 1.0, float(math.ceil(b)))
 
 
 def _dashed_item() -> pg.PlotCurveItem:
@@ -599,7 +647,9 @@ class CurveView(pg.GraphicsLayoutWidget):
             self.tol_line.setPos(math.log10(tol))
             self.tol_line.show()
 
-    def set_tracks(self, tracks: tuple[Track, ...], steps: int) -> None:
+    def set_tracks(self, tracks: tuple[Track, ...], steps: int, ranges: tuple | None = None) -> None:
+        """Take a new run; ``ranges`` are ``curve_ranges(tracks, steps)`` if the caller has
+        them (the worker makes them off the GUI thread)."""
         self.tracks = tracks
         for plot, items in ((self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves)):
             while len(items) < len(tracks):
@@ -608,31 +658,36 @@ class CurveView(pg.GraphicsLayoutWidget):
                 items.pop().remove()
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
         self._set_validation_items(tracks)
-        xr, lr, gr = curve_ranges(tracks, steps)
+        xr, lr, gr = ranges if ranges is not None else curve_ranges(tracks, steps)
         if self.tol_line.isVisible():
             gr = (min(gr[0], self.tol_line.value() - 0.5), max(gr[1], self.tol_line.value() + 0.5))
-        if self._ranges and xr == self._ranges[0] and _still_fits(self._ranges[1], lr) and _still_fits(
-            self._ranges[2], gr
+        old = self._ranges or (None, None, None)
+        # each pane keeps its y range while the data still fit it (see RANGE_FILL)
+        lr = old[1] if old[1] is not None and _still_fits(old[1], lr) else _roomy(lr, self._loss_log)
+        gr = old[2] if old[2] is not None and _still_fits(old[2], gr) else _roomy(gr, True)
+        moved = {
+            self.loss_plot: (xr, lr) != old[:2],
+            self.grad_plot: (xr, gr) != (old[0], old[2]),
+        }
+        for plot, items in (
+            (self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves),
+            (self.loss_plot, self.validation_curves),
         ):
-            xr, lr, gr = self._ranges  # the axes stay put (and their cached pixmaps with them)
-        new_range = (xr, lr, gr) != self._ranges
-        for items in (self.loss_curves, self.grad_curves, self.validation_curves):
             for i, (c, t) in enumerate(zip(items, tracks, strict=True)):
                 if items is not self.validation_curves and c.color() != t.color:
                     c.setPen(pg.mkPen(t.color, width=2.5 * self.k))
-                # a new range redraws every curve anyway: caching them now would cost twice
-                c.set_cached(self.cached and (self._live or (self._drawn[i][0] is t and not new_range)))
-        if new_range:
-            self._ranges = (xr, lr, gr)
-            self.loss_plot.vb.setRange(xRange=xr, yRange=lr, padding=0.05)
-            self.grad_plot.vb.setRange(yRange=gr, padding=0.05)
-            if self._loss_log:
-                self.loss_plot.getAxis("left").setTicks(log_ticks(*self.loss_plot.vb.viewRange()[1]))
-            self.grad_plot.getAxis("left").setTicks(log_ticks(*self.grad_plot.vb.viewRange()[1]))
+                # a new range redraws every curve of its pane anyway: caching them now would cost twice
+                c.set_cached(self.cached and (self._live or (self._drawn[i][0] is t and not moved[plot])))
+        self._ranges = (xr, lr, gr)
+        for plot, yr, log in ((self.loss_plot, lr, self._loss_log), (self.grad_plot, gr, True)):
+            if not moved[plot]:
+                continue  # the axes stay put, and their cached pixmaps with them
+            plot.vb.setRange(xRange=xr, yRange=yr, padding=0.05)
+            if log:
+                plot.getAxis("left").setTicks(log_ticks(*plot.vb.viewRange()[1]))
             # now, not at the next paint: pyqtgraph defers the new transform to the paint,
             # whose items then ask for a second paint
-            self.loss_plot.vb.updateMatrix()
-            self.grad_plot.vb.updateMatrix()
+            plot.vb.updateMatrix()
 
     def _set_validation_items(self, tracks: tuple[Track, ...]) -> None:
         """One dashed validation curve per racer of a model trained on data, and the loss

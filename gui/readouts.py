@@ -236,8 +236,9 @@ class ReadoutPane(QWidget):
                 row[0].setProperty("color", t.color)
         if changed:
             self._layout_rows()
-        self.head_readings = []
-        self.refresh(force=True)
+        # at most RATE_HZ updates a second, the last one always: a drag delivers frames
+        # faster than anyone reads eigenvalues, and each update costs a millisecond
+        self.refresh()
 
     # -- updates (throttled) ---------------------------------------------------------------
     @Slot(int)

@@ -18,11 +18,17 @@ from gui.surface import Surface
 # hit to the last bit) the log axis needs a finite value: draw it at this floor.
 LOG_FLOOR = 1e-18
 
-# Lines longer than this are thinned before drawing (a 100000-step run would otherwise
-# cost seconds per frame); shorter ones are drawn point for point.
-THIN_ABOVE = 2000
-CURVE_BUCKETS = 1000  # a thinned training curve keeps each bucket's lowest and highest point
-XY_CELLS = 2000  # a thinned trajectory keeps a point when it enters a new cell of the view
+# Lines longer than these are thinned before drawing, losing nothing a screen shows:
+# stroking costs about a microsecond per segment in software, so seven racers of 1000
+# steps would otherwise spend 15 ms of each frame on points that land in the same pixel.
+# Trajectories keep a point when it enters another cell of a grid finer than the pixels.
+# Training curves keep each bucket's lowest and highest point (a curve pane is some
+# 250-600 pixels wide, so a bucket is about a pixel column).
+THIN_XY_ABOVE = 500
+XY_CELLS = 2000  # cells across the view
+MAX_XY_POINTS = 8000  # beyond this many kept points (a run wandering everywhere): a stride
+THIN_CURVES_ABOVE = 800
+CURVE_BUCKETS = 400
 
 
 def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray | None:
@@ -30,7 +36,7 @@ def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray
     kept when it lies in another cell of a ``XY_CELLS``-wide grid over the view than the
     previous point (so nothing visible is lost), plus the first and last."""
     n = xy.shape[0]
-    if n <= THIN_ABOVE:
+    if n <= THIN_XY_ABOVE:
         return None
     span = max(view[0][1] - view[0][0], view[1][1] - view[1][0])
     with np.errstate(all="ignore"):
@@ -39,8 +45,8 @@ def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray
     keep[1:] = np.any(cells[1:] != cells[:-1], axis=1)
     keep[-1] = True
     idx = np.nonzero(keep)[0]
-    if idx.size > 4 * THIN_ABOVE:  # wandering everywhere: a plain stride, ends kept
-        idx = np.unique(np.r_[idx[:: idx.size // (2 * THIN_ABOVE)], n - 1])
+    if idx.size > MAX_XY_POINTS:  # wandering everywhere: a plain stride, ends kept
+        idx = np.unique(np.r_[idx[:: idx.size // (MAX_XY_POINTS // 2)], n - 1])
     return idx
 
 
@@ -49,7 +55,7 @@ def thin_curves(*ys: np.ndarray) -> np.ndarray | None:
     ``CURVE_BUCKETS`` runs of steps, the steps of every curve's lowest and highest value
     (the envelope a pixel column shows), plus the first and last step."""
     n = ys[0].shape[0]
-    if n <= THIN_ABOVE:
+    if n <= THIN_CURVES_ABOVE:
         return None
     b = -(-n // CURVE_BUCKETS)
     m = (n // b) * b

@@ -29,7 +29,7 @@ from engine.optimizers import Optimizer
 from engine.simulation import Cancelled, Outcome, Run, simulate
 from gui.settings import Settings
 from gui.surface import Surface, build_surface
-from gui.tracks import Track, make_track
+from gui.tracks import Track, curve_ranges, make_track
 
 SWITCH_INTERVAL = 0.0005  # seconds
 
@@ -64,6 +64,7 @@ class Frame:
     tracks: tuple[Track, ...] = ()
     error: str | None = None
     seconds: float = 0.0
+    curve_ranges: tuple | None = None  # tracks.curve_ranges of the tracks, made here too
 
 
 @dataclass
@@ -165,9 +166,9 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
         if row.track is None or (row.track.label, row.track.color) != (label, color):
             row.track = make_track(landscape, surface, run, i, label, color)
         tracks.append(row.track)
-    return Frame(
-        generation, settings, landscape, surface, run, tuple(tracks), None, time.perf_counter() - t0
-    )
+    tracks = tuple(tracks)
+    ranges = curve_ranges(tracks, settings.steps)
+    return Frame(generation, settings, landscape, surface, run, tracks, None, time.perf_counter() - t0, ranges)
 
 
 class Worker(QObject):

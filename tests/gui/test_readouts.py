@@ -62,13 +62,15 @@ def test_hovering_a_known_saddle_says_saddle(window: MainWindow, qtbot, settle) 
     assert ro.cursor_row[4].text() == "saddle-like"
 
 
-def test_heads_on_the_zero_init_saddle(window: MainWindow, settle) -> None:
+def test_heads_on_the_zero_init_saddle(window: MainWindow, qtbot, settle) -> None:
     assert window.lessons.choose("zero-init-saddle")
     settle(window)
     f = window.frame
     h = f.landscape.hessian(np.zeros((1, 2)))[0]
     lo, hi = np.linalg.eigvalsh(h)
     ro = window.readouts
+    # readouts follow frames at most RATE_HZ times a second, the last frame always
+    qtbot.waitUntil(lambda: ro.tracks is f.tracks and not ro._timer.isActive(), timeout=2000)
     assert len(ro.rows) == len(f.tracks) == 2
     for r, row in zip(ro.head_readings, ro.rows, strict=True):
         assert r.label == "saddle" and r.critical  # zeros: stuck on the saddle

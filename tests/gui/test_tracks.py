@@ -6,12 +6,21 @@ import numpy as np
 
 from engine import make_landscape, make_optimizer, simulate
 from gui.surface import build_surface, iso_segments
-from gui.tracks import THIN_ABOVE, make_tracks, prefix, thin_curves, thin_xy
+from gui.tracks import (
+    CURVE_BUCKETS,
+    MAX_XY_POINTS,
+    THIN_CURVES_ABOVE,
+    THIN_XY_ABOVE,
+    make_tracks,
+    prefix,
+    thin_curves,
+    thin_xy,
+)
 
 
 def test_short_lines_are_drawn_point_for_point() -> None:
-    xy = np.random.default_rng(0).standard_normal((THIN_ABOVE, 2))
-    assert thin_xy(xy, ((-2, 2), (-2, 2))) is None
+    xy = np.random.default_rng(0).standard_normal((THIN_CURVES_ABOVE, 2))
+    assert thin_xy(xy[:THIN_XY_ABOVE], ((-2, 2), (-2, 2))) is None
     assert thin_curves(xy[:, 0]) is None
     assert prefix(None, 10) == slice(0, 10)
 
@@ -22,7 +31,7 @@ def test_long_lines_are_thinned_and_end_at_the_head() -> None:
     xy = np.c_[np.cos(20 * t), np.sin(20 * t)]
     idx = thin_xy(xy, ((-2, 2), (-2, 2)))
     assert idx is not None and idx[0] == 0 and idx[-1] == n - 1
-    assert idx.size < 8 * THIN_ABOVE
+    assert idx.size <= MAX_XY_POINTS + 1
     # consecutive kept points are a few cells of a 2000-cell grid apart (a pixel or two
     # of the view): nothing visible is lost
     cell = 4 / 2000
@@ -32,8 +41,24 @@ def test_long_lines_are_thinned_and_end_at_the_head() -> None:
         assert np.asarray(sel)[-1] == k - 1  # the head is always drawn
     y = np.sin(np.arange(n) * 0.37)  # oscillates every step
     keep = thin_curves(y)
-    assert keep.size <= 2 * 1000 + 200
+    assert keep.size <= 2 * CURVE_BUCKETS + 2 * n // CURVE_BUCKETS
     assert y[keep].max() == y.max() and y[keep].min() == y.min()  # envelope kept
+
+
+def test_a_slow_trajectory_keeps_only_points_that_move_on_screen() -> None:
+    # gd creeping along rosenbrock's valley: 1000 steps, most of them within a pixel
+    land = make_landscape("rosenbrock")
+    s = build_surface(land)
+    run = simulate(land, make_optimizer("gd", alpha=0.0005), np.array([[-1.5, 2.0]]), 1000)
+    (t,) = make_tracks(land, s, run, ["gd"], ["#000000"])
+    keep = t.xy_keep
+    assert keep is not None and keep.size < 0.6 * t.n and keep[0] == 0 and keep[-1] == t.n - 1
+    # every dropped point lies in the same grid cell (under a pixel) as the kept point before it
+    span = max(hi - lo for lo, hi in s.view)
+    cells = np.floor(t.xy / (span / 2000))
+    last_kept = keep[np.searchsorted(keep, np.arange(t.n), side="right") - 1]
+    np.testing.assert_array_equal(cells, cells[last_kept])
+    assert (t.curve_keep is not None) and t.curve_keep.size < t.loss_y.size
 
 
 def test_iso_segments_of_a_circle_lie_on_it() -> None:

@@ -33,7 +33,10 @@ def test_first_frame_draws_every_enabled_optimizer(window: MainWindow) -> None:
     assert len(window.curves.loss_curves) == 4 and len(window.curves.grad_curves) == 4
     x, y = curve_xy(window, 0)
     assert (x[0], y[0]) == (-1.5, 2.0)
-    assert len(x) == f.settings.steps + 1  # instant mode: the whole trajectory
+    t = f.tracks[0]
+    keep = t.xy_keep if t.xy_keep is not None else np.arange(t.n)
+    assert t.n == f.settings.steps + 1 and keep[-1] == t.n - 1  # instant mode: the whole trajectory
+    np.testing.assert_array_equal(np.c_[x, y], t.xy[keep])  # (points within a pixel thinned out)
     assert window.contour.surface.title == "rosenbrock"
     assert len(window.contour.critical["minimum"].data) == 1
     assert window.contour.legend.items  # one entry per racer (and the minimum)
@@ -51,8 +54,11 @@ def test_alpha_slider_changes_the_trajectory(window: MainWindow, settle) -> None
     after = curve_xy(window, 0)
     assert not np.array_equal(before[0], after[0])
     ref = engine_run("rosenbrock", "gd", (-1.5, 2.0), 1000, alpha=value)
-    np.testing.assert_array_equal(after[0], ref.theta[0, :, 0])
-    np.testing.assert_array_equal(after[1], ref.theta[0, :, 1])
+    t = window.frame.tracks[0]
+    np.testing.assert_array_equal(t.xy, ref.theta[0])
+    keep = t.xy_keep if t.xy_keep is not None else np.arange(t.n)
+    np.testing.assert_array_equal(after[0], ref.theta[0, keep, 0])
+    np.testing.assert_array_equal(after[1], ref.theta[0, keep, 1])
 
 
 def test_clicking_the_plot_moves_the_start(window: MainWindow, qtbot, settle) -> None:
