@@ -168,3 +168,44 @@ def test_a_line_hidden_from_its_legend_entry_hides_its_tail_too(window: MainWind
     assert not line.tail.isVisible()
     line.body.setVisible(True)
     assert line.tail.isVisible()
+
+
+def test_a_partial_repaint_strokes_only_nearby_segments_and_looks_the_same(qtbot) -> None:
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    from gui.plots import Trace
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 400)
+    item = Trace()
+    item.setPen(pg.mkPen("#1f77b4", width=3))
+    t = np.linspace(0, 6 * np.pi, 1000)
+    item.setData(np.cos(t) * t, np.sin(t) * t)  # a spiral through the whole plot
+    widget.plotItem.addItem(item)
+    widget.plotItem.vb.setRange(xRange=(-20, 20), yRange=(-20, 20), padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    transform = item.sceneTransform() * widget.viewportTransform()
+    part = QRectF(2.0, 2.0, 3.0, 3.0)  # a small exposed area, in data units
+
+    def render(exposed: QRectF) -> QImage:
+        img = QImage(400, 400, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        p = QPainter(img)
+        p.setTransform(transform)
+        p.setClipRect(part)
+        opt = QStyleOptionGraphicsItem()
+        opt.exposedRect = exposed
+        item.paint(p, opt, None)
+        p.end()
+        return img
+
+    partial = render(part)
+    culled = len(item._part)
+    full = render(item.boundingRect())
+    assert 0 < culled < 100  # a few segments of 999 reach into the small area
+    assert partial == full  # and they are all that shows there
+    widget.close()
