@@ -189,23 +189,24 @@ def test_a_partial_repaint_strokes_only_nearby_segments_and_looks_the_same(qtbot
     widget.show()
     qtbot.waitExposed(widget)
     transform = item.sceneTransform() * widget.viewportTransform()
-    part = QRectF(2.0, 2.0, 3.0, 3.0)  # a small exposed area, in data units
 
-    def render(exposed: QRectF) -> QImage:
+    def render(exposed: QRectF, clip: QRectF) -> QImage:
         img = QImage(400, 400, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         p = QPainter(img)
         p.setTransform(transform)
-        p.setClipRect(part)
+        p.setClipRect(clip)
         opt = QStyleOptionGraphicsItem()
         opt.exposedRect = exposed
         item.paint(p, opt, None)
         p.end()
         return img
 
-    partial = render(part)
-    culled = len(item._part)
-    full = render(item.boundingRect())
-    assert 0 < culled < 100  # a few segments of 999 reach into the small area
-    assert partial == full  # and they are all that shows there
+    for x in np.arange(-18.0, 18.0, 4.5):
+        for y in np.arange(-18.0, 18.0, 4.5):
+            part = QRectF(x, y, 1.5, 1.5)  # a small exposed area, in data units
+            partial = render(part, part)
+            culled = len(item._part)
+            assert culled < 100  # a few segments of 999 reach into it ...
+            assert partial == render(item.boundingRect(), part), (x, y)  # ... and they are all that shows there
     widget.close()
