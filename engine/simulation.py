@@ -508,8 +508,8 @@ def describe(landscape: Landscape, outcome: Outcome, i: int) -> str:
         return f"diverged at step {k}: the steps grew without bound (alpha too large?)"
     if st is Status.FAILED:
         return f"failed at step {k}: singular Hessian, the Newton step is undefined"
-    kind = point_kinds(landscape, outcome.theta[i : i + 1])[0]
     if st is Status.CONVERGED:
+        kind = point_kinds(landscape, outcome.theta[i : i + 1])[0]
         if kind == "minimum":
             return f"converged at step {k} to a minimum, loss {loss:.6g}"
         if kind == "flat":

@@ -59,12 +59,15 @@ def thin_curves(*ys: np.ndarray) -> np.ndarray | None:
         return None
     b = -(-n // CURVE_BUCKETS)
     m = (n // b) * b
-    picks = [np.array([0, n - 1]), np.arange(m, n)]
+    keep = np.zeros(n, dtype=bool)  # a mask: sorted and unique for free
+    keep[0] = True
+    keep[m:] = True  # the last, partial bucket whole (it holds the last step)
     base = np.arange(0, m, b)
     for y in ys:
         blocks = y[:m].reshape(-1, b)
-        picks += [base + np.argmin(blocks, axis=1), base + np.argmax(blocks, axis=1)]
-    return np.unique(np.concatenate(picks))
+        keep[base + np.argmin(blocks, axis=1)] = True
+        keep[base + np.argmax(blocks, axis=1)] = True
+    return np.nonzero(keep)[0]
 
 
 def prefix(idx: np.ndarray | None, n: int) -> np.ndarray | slice:
