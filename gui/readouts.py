@@ -154,6 +154,9 @@ class ReadoutPane(QWidget):
         outer.setSpacing(2)
         self.title = QLabel("")
         self.title.setObjectName("hint")
+        # the cursor's coordinates lengthen it as the mouse moves: clip rather than widen the
+        # dock, which would shrink both plots and repaint them on every mouse move
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         outer.addWidget(self.title)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(6)

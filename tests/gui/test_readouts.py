@@ -130,3 +130,19 @@ def test_a_diverged_head_reads_diverged_not_a_curvature(window, settle) -> None:
     window.readouts.refresh(force=True)
     assert window.readouts.head_readings[0].kind == "diverged"
     assert window.readouts.head_readings[0].lam1 == "—"
+
+
+def test_a_long_cursor_title_never_widens_the_dock(window: MainWindow, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    window.resizeDocks([window.lesson_dock], [240], Qt.Orientation.Horizontal)  # as narrow as it goes
+    qtbot.wait(50)
+    plot_width, dock_width = window.contour.width(), window.readout_dock.width()
+    window.readouts.show_cursor(-1.23456789, 2.3456789)
+    window.readouts.refresh(force=True)
+    qtbot.wait(50)  # a layout pass
+    title = window.readouts.title
+    assert "cursor at" in title.text()
+    assert title.fontMetrics().horizontalAdvance(title.text()) > dock_width  # longer than the column
+    assert window.readout_dock.width() == dock_width
+    assert window.contour.width() == plot_width
