@@ -67,6 +67,7 @@ class BasinOverlay:
         self.image.setZValue(-15)  # above the landscape's colours, below its iso-lines
         self.image.setOpacity(opacity)
         view.plot.addItem(self.image)
+        view.add_backdrop(self.image)  # between the landscape's colours and its iso-lines
         self.stars = pg.ScatterPlotItem(symbol="star", size=22 * k, pen=pg.mkPen("#111111", width=1.5 * k))
         self.stars.setZValue(6)  # over the contour view's white stars
         view.plot.addItem(self.stars)
@@ -324,6 +325,7 @@ class GradientField:
         self.item = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR, width=1.5 * view.k), connect="pairs", antialias=True)
         self.item.setZValue(-8)  # over the iso-lines, under everything else
         view.plot.addItem(self.item)
+        view.add_backdrop(self.item)
         self.key: tuple | None = None
         self.builds = 0  # for tests: rebuilds happen only when the landscape or view changes
         self.item.setVisible(False)

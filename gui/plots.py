@@ -77,6 +77,8 @@ def cache(item: QGraphicsItem, on: bool = True) -> None:
     Does nothing if the mode is already set: Qt purges an item's pixmap on every
     ``setCacheMode`` call, even one that repeats the current mode, and the item would then
     be painted anew each frame."""
+    if getattr(item, "_in_backdrop", False):
+        on = False  # painted into the view's background, which is the cache
     mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
     if item.cacheMode() != mode:
         item.setCacheMode(mode)
@@ -345,15 +347,31 @@ class ContourView(pg.PlotWidget):
 
         self._backdrop: list[QGraphicsItem] = []
         if interactive:
-            self._backdrop = [self.image, self.isolines, *self.critical.values()]
-            for item in self._backdrop:
-                cache(item, False)
-                # the scene skips them; drawBackground paints them (and the legend still
-                # sees visible items, so their samples are drawn as usual)
-                item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+            for item in (self.image, self.isolines, *self.critical.values()):
+                self.add_backdrop(item)
             self.plot.vb.sigTransformChanged.connect(self.resetCachedContent)
             self.scene().sigMouseClicked.connect(self._on_click)
             self.scene().sigMouseMoved.connect(self._on_hover)
+
+    def add_backdrop(self, item: QGraphicsItem) -> None:
+        """Paint ``item`` (already in the plot) as part of the backdrop, in the order of its
+        z value among the other backdrop items, and repaint the backdrop whenever the item's
+        data, visibility or opacity change. Only for layers below the trajectories (z < 10)
+        that change rarely: the basin map, the gradient field. Exported figures (not
+        interactive) keep ordinary items."""
+        if not self._interactive:
+            return
+        item._in_backdrop = True
+        cache(item, False)
+        # the scene skips it; drawBackground paints it (and a legend still sees a visible
+        # item, so its sample is drawn as usual)
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self._backdrop.append(item)
+        self._backdrop.sort(key=lambda it: it.zValue())
+        for name in ("sigImageChanged", "sigPlotChanged", "visibleChanged", "opacityChanged"):
+            signal = getattr(item, name, None)
+            if signal is not None:
+                signal.connect(self.resetCachedContent)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         """The backdrop (see the class docstring), clipped to the plot area."""
@@ -364,7 +382,10 @@ class ContourView(pg.PlotWidget):
         painter.save()
         painter.setClipRect(self.plot.vb.sceneBoundingRect(), Qt.ClipOperation.IntersectClip)
         for item in self._backdrop:
+            if not item.isVisible():
+                continue
             painter.save()
+            painter.setOpacity(item.opacity())
             painter.setTransform(item.sceneTransform(), True)
             item.paint(painter, option, self.viewport())
             painter.restore()

@@ -442,3 +442,28 @@ def test_no_analysis_thread_runs_while_idle(window, an):
     assert no_qthread_running(an)
     assert all(not t.isRunning() for t in window.findChildren(QThread) if t.objectName().startswith("basin-analysis"))
     assert DIVERGED == -1  # the outcome code the overlay colours near black
+
+
+def test_the_basin_map_is_painted_in_the_backdrop_under_the_iso_lines(window, an, qtbot, settle) -> None:
+    from PySide6.QtWidgets import QGraphicsItem
+
+    set_landscape(window, settle, "himmelblau")
+    race(window, settle, "gd", alpha=0.01)
+    an.panel.basin_grid.setCurrentIndex(0)
+    view = window.contour
+    p = view.view_to_widget(-3.0, 1.0).toPoint()  # inside basin 1, away from every line
+    before = view.grab().toImage().pixelColor(p)
+    an.basins_action.setChecked(True)
+    wait_done(an, qtbot, "basins")
+    image = an.overlay.image
+    assert image.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents  # not a scene layer of its own
+    order = view._backdrop
+    assert order.index(view.image) < order.index(image) < order.index(view.isolines) < order.index(
+        view.critical["saddle"]
+    )  # iso-lines and saddle marks stay on top of the basin colours
+    qtbot.wait(50)
+    shown = view.grab().toImage().pixelColor(p)
+    assert shown != before  # the basin's colour tints the landscape there
+    an.basins_action.setChecked(False)  # hiding it repaints the backdrop without it
+    qtbot.wait(50)
+    assert view.grab().toImage().pixelColor(p) == before
