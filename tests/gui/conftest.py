@@ -66,8 +66,8 @@ def settle(qtbot):
     return lambda window, timeout=5000: wait_frame(window, qtbot, timeout)
 
 
-@pytest.fixture
-def window(qtbot):
+def open_window(qtbot):
+    """A shown main window (1400 x 900) with its first frame drawn; the caller closes it."""
     from gui.main_window import MainWindow
 
     w = MainWindow()
@@ -76,5 +76,11 @@ def window(qtbot):
     w.show()
     qtbot.waitExposed(w)
     wait_frame(w, qtbot)
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    w = open_window(qtbot)
     yield w
     w.close()

@@ -15,7 +15,7 @@ from gui.plots import RANGE_FILL, Line, _still_fits, cache
 def painted(qtbot, monkeypatch):
     """A window whose line items count their paints (the class is patched before the
     window exists: Qt binds an item's paint override when the item is made)."""
-    from tests.gui.conftest import wait_frame
+    from tests.gui.conftest import open_window
 
     counts: dict[int, int] = {}
     base = pg.PlotCurveItem.paint
@@ -25,12 +25,7 @@ def painted(qtbot, monkeypatch):
         return base(self, *args)
 
     monkeypatch.setattr(pg.PlotCurveItem, "paint", paint)
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    wait_frame(w, qtbot)
+    w = open_window(qtbot)
     yield w, counts
     w.close()
 
