@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -39,7 +38,7 @@ from gui.readouts import ReadoutPane
 from gui.scenario_panel import LessonPanel
 from gui.settings import Settings, scenario_settings
 from gui.tracks import Track
-from gui.widgets import swatch
+from gui.widgets import LineText, swatch
 from gui.worker import Frame, Simulator
 
 FPS = 60
@@ -76,7 +75,7 @@ class StatusPane(QWidget):
         self.grid.setHorizontalSpacing(14)
         self.grid.setVerticalSpacing(2)
         self.grid.setColumnStretch(4, 1)
-        self.rows: list[tuple[QLabel, QLabel, QLabel, QLabel, QLabel]] = []
+        self.rows: list[tuple[QLabel, QLabel, QLabel, QLabel, LineText]] = []
         for col, text in enumerate(("", "optimizer", "loss", "‖∇L‖", "outcome")):
             h = QLabel(text)
             h.setStyleSheet("color: #606060;")
@@ -84,20 +83,26 @@ class StatusPane(QWidget):
 
     def set_tracks(self, tracks: tuple[Track, ...]) -> None:
         """Match the rows to the racers. Rows are reused and only their texts change, and
-        the pane's height changes only with the number of racers: a pane that resized on
-        every frame would make both plots relayout and repaint in full."""
+        the pane's height changes only with the number of racers.
+
+        Every label that changes with a frame has a fixed size (the name's only grows):
+        Qt relayouts the parents of a label whose size can change on every ``setText``,
+        which here was the whole window, docks and both plots, on every frame."""
+        fm = self.fontMetrics()
+        line = fm.height() + 2
         while len(self.rows) > len(tracks):
             for w in self.rows.pop():
                 self.grid.removeWidget(w)
                 w.deleteLater()
         while len(self.rows) < len(tracks):
             i = len(self.rows) + 1
-            row = (QLabel(), QLabel(), QLabel(), QLabel(), QLabel())
+            # long outcome texts are cut rather than allowed to widen the window
+            row = (QLabel(), QLabel(), QLabel(), QLabel(), LineText())
+            for lab in row[1:4]:
+                lab.setFixedHeight(line)
             for lab in row[2:4]:
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                lab.setMinimumWidth(self.fontMetrics().horizontalAdvance("-0.0000e-00") + 8)
-            # long outcome texts are clipped rather than allowed to widen the window
-            row[4].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+                lab.setFixedWidth(fm.horizontalAdvance("-0.0000e-00") + 8)
             for col, w in enumerate(row):
                 self.grid.addWidget(w, i, col)
             self.rows.append(row)
@@ -106,6 +111,9 @@ class StatusPane(QWidget):
                 sw.setPixmap(swatch(t.color, 16))
                 sw.setProperty("color", t.color)
             if name.text() != t.label:
+                width = fm.horizontalAdvance(t.label) + 4
+                if width > name.width() or name.minimumWidth() != name.maximumWidth():
+                    name.setFixedWidth(max(width, name.minimumWidth()))
                 name.setText(t.label)
         line = self.fontMetrics().height() + self.grid.verticalSpacing()
         self.setFixedHeight((len(tracks) + 1) * line + 12)
@@ -122,10 +130,8 @@ class StatusPane(QWidget):
                 kind, msg = "running", f"running… step {k}"
             if text.text() != msg:
                 text.setText(msg)
-            if text.property("kind") != kind:
-                text.setProperty("kind", kind)
-                weight = "bold" if kind == "bad" else "normal"
-                text.setStyleSheet(f"color: {OUTCOME_COLORS[kind]}; font-weight: {weight};")
+                text.setToolTip(msg)  # the whole line, where the pane cuts it
+            text.set_style(OUTCOME_COLORS[kind], bold=kind == "bad")
 
 
 class MainWindow(QMainWindow):

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.analysis import curvature
 from engine.landscapes import Landscape
 from gui.tracks import Track
-from gui.widgets import swatch
+from gui.widgets import LineText, swatch
 
 KIND_COLORS = {
     "minimum": "#1a7f37",
@@ -152,11 +152,10 @@ class ReadoutPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 2, 8, 6)
         outer.setSpacing(2)
-        self.title = QLabel("")
-        self.title.setObjectName("hint")
-        # the cursor's coordinates lengthen it as the mouse moves: clip rather than widen the
+        # the cursor's coordinates lengthen it as the mouse moves: cut rather than widen the
         # dock, which would shrink both plots and repaint them on every mouse move
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title = LineText()
+        self.title.set_style("#505050")
         outer.addWidget(self.title)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(6)
@@ -172,9 +171,12 @@ class ReadoutPane(QWidget):
         )
         for col, (text, lab) in enumerate(zip(self.COLUMNS, self._new_row(), strict=True)):
             lab.setText(text)
-            lab.setStyleSheet("color: #606060;")
+            if isinstance(lab, LineText):
+                lab.set_style("#606060")
+            else:
+                lab.setStyleSheet("color: #606060;")
             self.grid.addWidget(lab, 0, col)
-        self.rows: list[tuple[QLabel, ...]] = []
+        self.rows: list[tuple[QLabel | LineText, ...]] = []
         self.cursor_row = self._new_row()
         self.cursor_row[0].setPixmap(crosshair(16))
         self.cursor_row[0].setToolTip("under the mouse cursor")
@@ -194,8 +196,8 @@ class ReadoutPane(QWidget):
         self._layout_rows()
 
     # -- rows ------------------------------------------------------------------------------
-    def _new_row(self) -> tuple[QLabel, ...]:
-        row = tuple(QLabel() for _ in self.COLUMNS)
+    def _new_row(self) -> tuple[QLabel | LineText, ...]:
+        row = (*(QLabel() for _ in self.COLUMNS[:-1]), LineText())
         fm = self.fontMetrics()
         widths = (18, fm.horizontalAdvance("−8.88e−8") + 2, fm.horizontalAdvance("−8.88e−8") + 2,
                   fm.horizontalAdvance("8.88e8") + 2, fm.horizontalAdvance("minimum"))
@@ -204,10 +206,9 @@ class ReadoutPane(QWidget):
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             # fixed sizes: a new number must not relayout the window (the plots would repaint)
             if col < 4:
-                lab.setFixedWidth(w)
+                lab.setFixedSize(w, fm.height() + 2)
             else:
                 lab.setMinimumWidth(w)
-                lab.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         return row
 
     def _layout_rows(self) -> None:
@@ -306,8 +307,7 @@ class ReadoutPane(QWidget):
         style = (r.kind, r.critical)
         if kind.property("style") != style:
             kind.setProperty("style", style)
-            weight = "bold" if r.critical else "normal"
-            kind.setStyleSheet(f"color: {KIND_COLORS.get(r.kind, '#505050')}; font-weight: {weight};")
+            kind.set_style(KIND_COLORS.get(r.kind, "#505050"), bold=r.critical)
             kind.setToolTip(
                 f"zero gradient: a {r.kind} point" if r.critical
                 else f"the gradient is not zero here: the surface is only shaped like a {r.kind}"

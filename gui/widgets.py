@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -267,3 +267,44 @@ def swatch_label(color: str, size: int = 14) -> QLabel:
     lab.setPixmap(swatch(color, size))
     lab.setFixedSize(size + 2, size + 2)
     return lab
+
+
+class LineText(QWidget):
+    """One line of text that changes often (an optimizer's outcome, a kind of point):
+    painted directly, cut with an ellipsis where it does not fit, and of a constant size
+    hint. A QLabel asks its parents for a new layout on every ``setText``; in a pane
+    that follows every frame that relaid out the whole window, both plots included."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._color = QColor("#202020")
+        self._bold = False
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 2)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def set_style(self, color: str, bold: bool = False) -> None:
+        if (QColor(color), bold) != (self._color, self._bold):
+            self._color, self._bold = QColor(color), bold
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("M") * 12, self.fontMetrics().height() + 2)
+
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        font = self.font()
+        font.setBold(self._bold)
+        p.setFont(font)
+        p.setPen(self._color)
+        text = p.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        p.end()

@@ -205,3 +205,26 @@ def test_a_partial_repaint_strokes_only_nearby_segments_and_looks_the_same(qtbot
             assert culled < 100  # a few segments of 999 reach into it ...
             assert partial == render(item.boundingRect(), part), (x, y)  # ... and they are all that shows there
     widget.close()
+
+
+def test_new_frames_never_relayout_the_window(window: MainWindow, qtbot, settle) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    class Count(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.LayoutRequest:
+                Count.n += 1
+            return False
+
+    counter = Count()
+    for w in (window, window.centralWidget(), window.status_pane, window.readout_dock):
+        w.installEventFilter(counter)
+    for i in range(8):  # new outcomes, losses and curvature readings on every frame
+        window.panel.set_start(-1.5 + 0.05 * i, 2.0 - 0.1 * i)
+        settle(window)
+        window.readouts.refresh(force=True)
+        qtbot.wait(20)
+    assert Count.n == 0  # a relayout would resize and repaint both plots on every frame
+    assert window.status_pane.rows[0][4].text().startswith(("not converged", "converged", "stuck"))
