@@ -158,7 +158,7 @@ class ReadoutPane(QWidget):
         self.title.set_style("#505050")
         outer.addWidget(self.title)
         self.grid = QGridLayout()
-        self.grid.setHorizontalSpacing(6)
+        self.grid.setHorizontalSpacing(4)
         self.grid.setVerticalSpacing(2)
         self.grid.setColumnStretch(4, 1)
         outer.addLayout(self.grid)
@@ -200,7 +200,7 @@ class ReadoutPane(QWidget):
         row = (*(QLabel() for _ in self.COLUMNS[:-1]), LineText())
         fm = self.fontMetrics()
         widths = (18, fm.horizontalAdvance("−8.88e−8") + 2, fm.horizontalAdvance("−8.88e−8") + 2,
-                  fm.horizontalAdvance("8.88e8") + 2, fm.horizontalAdvance("minimum"))
+                  fm.horizontalAdvance("8.88e8") + 2, fm.horizontalAdvance("saddle-like") + 2)
         for col, (lab, w) in enumerate(zip(row, widths, strict=True)):
             if col in (1, 2, 3):
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
