@@ -140,6 +140,7 @@ class JobRunner(QObject):
         self._thread: QThread | None = None
         self._worker: JobWorker | None = None
         self._pending: tuple[int, object] | None = None
+        self._shut = False  # after shutdown(): no new job
         self.spec: object = None  # the latest request's spec (None once cancelled)
         self.started_at = 0.0
         self.threads_started = 0  # for tests: how many jobs actually ran
@@ -161,8 +162,12 @@ class JobRunner(QObject):
         return self._thread
 
     def request(self, spec: object) -> int:
-        """Compute ``spec``, replacing whatever this runner was doing; returns the generation."""
+        """Compute ``spec``, replacing whatever this runner was doing; returns the generation.
+        After :meth:`shutdown` nothing starts (closing the window hides its docks, which
+        would otherwise ask for the analyses they show)."""
         gen = self._generation.next()
+        if self._shut:
+            return gen
         self.spec = spec
         self._pending = (gen, spec)
         if self._thread is None:
@@ -241,6 +246,7 @@ class JobRunner(QObject):
         """Cancel and wait for the job's thread (a job polls its cancel flag every block
         of steps, well under a second). Several runners: :meth:`stop` them all first, so that
         their jobs wind down together, then shut each down."""
+        self._shut = True
         self.stop()
         thread = self._thread
         if thread is not None:
