@@ -518,6 +518,8 @@ class PhaseView(_MapPlot):
             if self.result is not None:
                 self._fill_legend()
             return
+        if self.current_setting == (float(alpha), float(mu)) and self.current.isVisible():
+            return  # the start moved, not the setting: nothing to redraw here
         self.current_setting = (float(alpha), float(mu))
         x = math.log10(alpha)
         self.vline.setPos(x)

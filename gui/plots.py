@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
 from engine.landscapes import Landscape
@@ -125,9 +125,13 @@ class Trace(pg.PlotCurveItem):
             return super().paint(p, opt, widget)
         r = opt.exposedRect
         pen = self.opts["pen"]
-        # the pen reaches this far beyond a segment's points (in item units)
-        pad_x = pen.widthF() * (self.pixelWidth() or 0.0)
-        pad_y = pen.widthF() * (self.pixelHeight() or 0.0)
+        # the pen reaches this far beyond a segment's points, in item units (the views
+        # scale and translate, never rotate: a pixel is 1/m11 wide and 1/m22 high)
+        t = p.transform()
+        if t.m12() or t.m21() or not t.m11() or not t.m22():
+            return super().paint(p, opt, widget)
+        pad_x = pen.widthF() / abs(t.m11())
+        pad_y = pen.widthF() / abs(t.m22())
         x0, x1, y0, y1 = r.left() - pad_x, r.right() + pad_x, r.top() - pad_y, r.bottom() + pad_y
         xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
         near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
@@ -346,19 +350,26 @@ class ContourView(pg.PlotWidget):
         self._legend_key: tuple = ()
 
         self._backdrop: list[QGraphicsItem] = []
+        self._static: set[int] = set()  # ids of backdrop items that change only with the surface
+        self._layers: dict[int, QPixmap] = {}  # rendered runs of static items, by first index
         if interactive:
             for item in (self.image, self.isolines, *self.critical.values()):
-                self.add_backdrop(item)
-            self.plot.vb.sigTransformChanged.connect(self.resetCachedContent)
+                self.add_backdrop(item, static=True)
+            self.plot.vb.sigTransformChanged.connect(self.redraw_backdrop)
             self.scene().sigMouseClicked.connect(self._on_click)
             self.scene().sigMouseMoved.connect(self._on_hover)
 
-    def add_backdrop(self, item: QGraphicsItem) -> None:
+    def add_backdrop(self, item: QGraphicsItem, static: bool = False) -> None:
         """Paint ``item`` (already in the plot) as part of the backdrop, in the order of its
         z value among the other backdrop items, and repaint the backdrop whenever the item's
-        data, visibility or opacity change. Only for layers below the trajectories (z < 10)
-        that change rarely: the basin map, the gradient field. Exported figures (not
-        interactive) keep ordinary items."""
+        data, visibility or opacity change. Only for layers below the trajectories (z < 10):
+        the basin map, the gradient field. Exported figures (not interactive) keep
+        ordinary items.
+
+        ``static`` items (the landscape's own) change only with the surface or the view;
+        each run of them between the others is kept rendered, so that a new basin map
+        repaints the backdrop by compositing three pixmaps instead of stroking thousands of
+        iso-line segments again."""
         if not self._interactive:
             return
         item._in_backdrop = True
@@ -368,20 +379,34 @@ class ContourView(pg.PlotWidget):
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self._backdrop.append(item)
         self._backdrop.sort(key=lambda it: it.zValue())
+        if static:
+            self._static.add(id(item))
+        changed = self.redraw_backdrop if static else self.resetCachedContent
         for name in ("sigImageChanged", "sigPlotChanged", "visibleChanged", "opacityChanged"):
             signal = getattr(item, name, None)
             if signal is not None:
-                signal.connect(self.resetCachedContent)
+                signal.connect(changed)
+        self.redraw_backdrop()
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
-        """The backdrop (see the class docstring), clipped to the plot area."""
-        super().drawBackground(painter, rect)
-        if not self._backdrop or self.surface is None:
-            return
-        option = QStyleOptionGraphicsItem()
-        painter.save()
-        painter.setClipRect(self.plot.vb.sceneBoundingRect(), Qt.ClipOperation.IntersectClip)
+    def redraw_backdrop(self, *_args) -> None:
+        """Render the whole backdrop anew at the next paint (new view, new surface)."""
+        self._layers.clear()
+        self.resetCachedContent()
+
+    def _runs(self) -> list[tuple[bool, list[QGraphicsItem]]]:
+        """The backdrop in z order as runs: (static?, items)."""
+        runs: list[tuple[bool, list[QGraphicsItem]]] = []
         for item in self._backdrop:
+            static = id(item) in self._static
+            if runs and runs[-1][0] == static:
+                runs[-1][1].append(item)
+            else:
+                runs.append((static, [item]))
+        return runs
+
+    def _paint_items(self, painter: QPainter, items: list[QGraphicsItem]) -> None:
+        option = QStyleOptionGraphicsItem()
+        for item in items:
             if not item.isVisible():
                 continue
             painter.save()
@@ -389,7 +414,42 @@ class ContourView(pg.PlotWidget):
             painter.setTransform(item.sceneTransform(), True)
             item.paint(painter, option, self.viewport())
             painter.restore()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        """The backdrop (see the class docstring), clipped to the plot area."""
+        super().drawBackground(painter, rect)
+        if not self._backdrop or self.surface is None:
+            return
+        clip = self.plot.vb.sceneBoundingRect()
+        painter.save()
+        painter.setClipRect(clip, Qt.ClipOperation.IntersectClip)
+        for i, (static, items) in enumerate(self._runs()):
+            if not static:
+                self._paint_items(painter, items)
+                continue
+            layer = self._layers.get(i)
+            if layer is None:  # render the run once, in device pixels
+                dpr = self.viewport().devicePixelRatioF()
+                layer = QPixmap(self.viewport().size() * dpr)
+                layer.setDevicePixelRatio(dpr)
+                layer.fill(Qt.GlobalColor.transparent)
+                p = QPainter(layer)
+                p.setTransform(painter.transform())
+                p.setClipRect(clip)
+                self._paint_items(p, items)
+                p.end()
+                self._layers[i] = layer
+            painter.save()
+            painter.resetTransform()
+            painter.drawPixmap(0, 0, layer)
+            painter.restore()
         painter.restore()
+
+    def resizeEvent(self, event) -> None:
+        layers = self.__dict__.get("_layers")  # pyqtgraph resizes before __init__ is done
+        if layers:
+            layers.clear()
+        super().resizeEvent(event)
 
     # -- landscape -------------------------------------------------------------------------
     def set_surface(self, surface: Surface, landscape: Landscape) -> None:
@@ -411,7 +471,7 @@ class ContourView(pg.PlotWidget):
         self.plot.setTitle(surface.title, size=f"{(FONT_PT + 2) * self.k:.1f}pt", color="#202020")
         self.reset_view()
         self._legend_key = ()  # critical kinds may differ: rebuild the legend
-        self.resetCachedContent()  # a new backdrop
+        self.redraw_backdrop()
 
     def reset_view(self) -> None:
         if self.surface is None:
