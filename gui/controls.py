@@ -619,8 +619,10 @@ class ControlPanel(QWidget):
     def _sync_init_widgets(self) -> None:
         s = self._settings
         labels = LANDSCAPES[s.landscape].axis_labels
-        self.x_label.setText(labels[0] if labels else "x")
-        self.y_label.setText(labels[1] if len(labels) > 1 else "y")
+        names = (labels[0] if labels else "x", labels[1] if len(labels) > 1 else "y")
+        for label, text in zip((self.x_label, self.y_label), names, strict=True):
+            if label.text() != text:
+                label.setText(text)
         kind = s.init.kind
         self.init_buttons.button(("point", "zeros", "random").index(kind)).setChecked(True)
         try:
@@ -663,8 +665,9 @@ class ControlPanel(QWidget):
 
     def _set_init(self, init: Init) -> None:
         self._settings = replace(self._settings, init=init) if init != self._settings.init else self._settings
-        self._sync_init_widgets()
+        # the request first: the worker computes while the boxes show the new start
         self.settingsChanged.emit(self._settings)
+        self._sync_init_widgets()
 
     # -- steps and watching ----------------------------------------------------------------
     def _run_group(self) -> QGroupBox:
