@@ -42,6 +42,7 @@ from gui.widgets import LineText, swatch
 from gui.worker import Frame, Simulator
 
 FPS = 60
+HOLD_MS = 60  # the longest the contour view waits for the trajectories of a new start
 
 STYLE = """
 QLabel#hint { color: #505050; }
@@ -155,6 +156,10 @@ class MainWindow(QMainWindow):
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(1000 // FPS)
         self.timer.timeout.connect(self._tick)
+        self._hold = QTimer(self)
+        self._hold.setSingleShot(True)
+        self._hold.setInterval(HOLD_MS)
+        self._hold.timeout.connect(self._release_contour)
 
         # views
         self.contour = ContourView()
@@ -293,10 +298,25 @@ class MainWindow(QMainWindow):
     # -- simulation ------------------------------------------------------------------------
     @Slot(object)
     def _on_settings(self, settings: Settings) -> None:
+        if self.frame is not None and settings.init != self.frame.settings.init:
+            self.hold_contour()
         self.simulator.request(settings)
+
+    def hold_contour(self) -> None:
+        """The start moved: the contour view shows the marker there only with the new
+        trajectories, in one paint (or after HOLD_MS, for a long run). A paint of the marker
+        alone would also take Python's GIL from the worker computing them, and so delay them."""
+        self.contour.viewport().setUpdatesEnabled(False)
+        if not self._hold.isActive():  # a drag keeps requesting: never hold past HOLD_MS
+            self._hold.start()
+
+    def _release_contour(self) -> None:
+        self._hold.stop()
+        self.contour.viewport().setUpdatesEnabled(True)
 
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
+        self._release_contour()
         if frame.error is not None:
             self.show_refusal(frame.error)
             return  # keep the last good picture

@@ -124,7 +124,7 @@ def test_zeros_on_saddle_stay_random_leaves_and_seed_repeats(window: MainWindow,
 def test_a_burst_of_slider_moves_coalesces(window: MainWindow, qtbot, settle) -> None:
     for name in ("momentum", "nesterov", "adam"):
         window.panel.set_enabled(name, False)
-    window.panel.steps_box.lineEdit().setText("5000")  # a computation takes a while
+    window.panel.steps_box.lineEdit().setText("50000")  # a computation takes a while (~15 ms)
     window.panel.steps_box.editingFinished.emit()
     settle(window)
     window.panel.select_optimizer("gd")
@@ -158,11 +158,11 @@ def test_a_burst_of_slider_moves_coalesces(window: MainWindow, qtbot, settle) ->
     assert dropped + cancelled >= requests - 20
     assert len(shown) <= completed and shown[-1] == window.simulator.generation
     assert latency < 2.0  # the last value's picture came at once, not after a queue
-    ref = engine_run("rosenbrock", "gd", (-1.5, 2.0), 5000, alpha=last)
+    ref = engine_run("rosenbrock", "gd", (-1.5, 2.0), 50000, alpha=last)
     k = ref.finite_length(0)
     track = window.frame.tracks[0]
     np.testing.assert_array_equal(track.xy, ref.theta[0, :k])
-    # 5000 points are thinned for drawing; what is drawn is the engine's points
+    # 50000 points are thinned for drawing; what is drawn is the engine's points
     keep = track.xy_keep if track.xy_keep is not None else np.arange(k)
     x, y = curve_xy(window, 0)
     np.testing.assert_array_equal(x, ref.theta[0, keep, 0])
@@ -256,3 +256,39 @@ def test_hover_shows_position_and_loss(window: MainWindow) -> None:
     assert "x = 1" in text and "y = 1" in text  # rosenbrock's minimum
     # the pixel mapping may leave the last bit of x and y off the minimum: loss ~1e-28, not 0
     assert float(text.split("loss = ")[1]) < 1e-20
+
+
+def test_a_new_start_is_painted_once_with_its_trajectories(window: MainWindow, qtbot, settle) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    view = window.contour.viewport()
+    paints: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(window.frame.generation)
+            return False
+
+    counter = Count()
+    view.installEventFilter(counter)
+    shown = window.frame.generation
+    window.contour.start.setPos(0.5, 1.5)  # what a drag does
+    qtbot.wait(1)
+    assert not view.updatesEnabled()  # the marker waits for its trajectories ...
+    settle(window)
+    qtbot.waitUntil(lambda: bool(paints), timeout=2000)
+    assert view.updatesEnabled()
+    assert shown not in paints  # ... so no paint showed the new marker with the old lines
+    x, y = curve_xy(window, 0)
+    assert (x[0], y[0]) == (0.5, 1.5)
+    view.removeEventFilter(counter)
+
+
+def test_a_held_contour_view_is_released_after_a_while(window: MainWindow, qtbot) -> None:
+    from gui.main_window import HOLD_MS
+
+    window.hold_contour()  # as if a new start's trajectories were slow to come
+    assert not window.contour.viewport().updatesEnabled()
+    qtbot.wait(HOLD_MS + 40)
+    assert window.contour.viewport().updatesEnabled()
