@@ -15,16 +15,17 @@ from gui.plots import RANGE_FILL, Line, _still_fits, cache
 def painted(qtbot, monkeypatch):
     """A window whose line items count their paints (the class is patched before the
     window exists: Qt binds an item's paint override when the item is made)."""
+    from gui.plots import Trace
     from tests.gui.conftest import open_window
 
     counts: dict[int, int] = {}
-    base = pg.PlotCurveItem.paint
+    base = Trace.paint
 
     def paint(self, *args):
         counts[id(self)] = counts.get(id(self), 0) + 1
         return base(self, *args)
 
-    monkeypatch.setattr(pg.PlotCurveItem, "paint", paint)
+    monkeypatch.setattr(Trace, "paint", paint)
     w = open_window(qtbot)
     yield w, counts
     w.close()
