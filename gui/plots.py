@@ -188,6 +188,8 @@ class Line:
         self._source: object = None
         self._body_key: tuple = ()
         self._x = self._y = np.empty(0)
+        self._color = self.body.opts["pen"].color().name()
+        self._cached: bool | None = None  # (kept here: asking Qt costs a call per frame)
 
     def remove(self) -> None:
         self.plot.removeItem(self.body)
@@ -198,11 +200,13 @@ class Line:
         return self.body.opts
 
     def color(self) -> str:
-        return self.body.opts["pen"].color().name()
+        return self._color
 
     def setPen(self, pen) -> None:
         self.body.setPen(pen)
         self.tail.setPen(pen)
+        self._color = pen.color().name()
+        self._cached = None  # a new pen drops the pixmap
 
     def setVisible(self, on: bool) -> None:
         self.body.setVisible(on)
@@ -216,7 +220,9 @@ class Line:
         return self.body.isVisible()
 
     def set_cached(self, on: bool) -> None:
-        cache(self.body, on)
+        if on != self._cached:
+            cache(self.body, on)
+            self._cached = on
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
         """The points shown, body and tail together."""
