@@ -22,13 +22,13 @@ LOG_FLOOR = 1e-18
 # stroking costs about a microsecond per segment in software, so seven racers of 1000
 # steps would otherwise spend 15 ms of each frame on points that land in the same pixel.
 # Trajectories keep a point when it enters another cell of a grid finer than the pixels.
-# Training curves keep each bucket's lowest and highest point (a curve pane is some
-# 250-600 pixels wide, so a bucket is about a pixel column).
+# Training curves keep each bucket's lowest and highest point: the envelope a pixel
+# column shows (a curve pane's plot is some 250-600 pixels wide, a bucket one or two).
 THIN_XY_ABOVE = 500
 XY_CELLS = 2000  # cells across the view
 MAX_XY_POINTS = 8000  # beyond this many kept points (a run wandering everywhere): a stride
-THIN_CURVES_ABOVE = 800
-CURVE_BUCKETS = 400
+THIN_CURVES_ABOVE = 600
+CURVE_BUCKETS = 300
 
 
 def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray | None:
