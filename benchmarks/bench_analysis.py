@@ -72,7 +72,7 @@ def bench_memory() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     code = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}]; "
         "from benchmarks.bench_analysis import _map_512, peak_rss_mb; "
         "base = peak_rss_mb(); _map_512(); print(base, peak_rss_mb())"
     )
