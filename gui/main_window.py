@@ -71,6 +71,9 @@ class StatusPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # opaque: its texts change every frame, and a transparent pane would have the
+        # window behind it repainted each time
+        self.setAutoFillBackground(True)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(8, 4, 8, 4)
         self.grid.setHorizontalSpacing(14)

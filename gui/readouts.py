@@ -149,6 +149,7 @@ class ReadoutPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("readouts")
+        self.setAutoFillBackground(True)  # opaque: see StatusPane
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 2, 8, 6)
         outer.setSpacing(2)
