@@ -34,40 +34,99 @@ CURVE_BUCKETS = 300
 def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray | None:
     """Indices of the trajectory points worth drawing, or None for all of them: a point is
     kept when it lies in another cell of a ``XY_CELLS``-wide grid over the view than the
-    previous point (so nothing visible is lost), plus the first and last."""
+    previous point (so nothing visible is lost), plus the first and last; then, of three
+    points in a row that lie on a line to within a cell, the middle one goes
+    (:func:`_straight_xy`)."""
     n = xy.shape[0]
     if n <= THIN_XY_ABOVE:
         return None
     span = max(view[0][1] - view[0][0], view[1][1] - view[1][0])
+    cell = span / XY_CELLS
     with np.errstate(all="ignore"):
-        cells = np.floor(xy / (span / XY_CELLS))
+        cells = np.floor(xy / cell)
     keep = np.ones(n, dtype=bool)
     keep[1:] = np.any(cells[1:] != cells[:-1], axis=1)
     keep[-1] = True
     idx = np.nonzero(keep)[0]
     if idx.size > MAX_XY_POINTS:  # wandering everywhere: a plain stride, ends kept
-        idx = np.unique(np.r_[idx[:: idx.size // (MAX_XY_POINTS // 2)], n - 1])
-    return idx
+        return np.unique(np.r_[idx[:: idx.size // (MAX_XY_POINTS // 2)], n - 1])
+    return idx[~_straight_xy(xy[idx], cell)]
+
+
+def _straight_xy(p: np.ndarray, tol: float) -> np.ndarray:
+    """Mask of the points that can go: those at odd positions (so both neighbours stay)
+    within ``tol`` of the segment joining their neighbours (a point beyond its ends, where
+    the path turns back, stays)."""
+    n = p.shape[0]
+    drop = np.zeros(n, dtype=bool)
+    if n < 3:
+        return drop
+    i = np.arange(1, n - 1, 2)
+    a, b, q = p[i - 1], p[i + 1], p[i]
+    ab, aq = b - a, q - a
+    length2 = np.einsum("ij,ij->i", ab, ab)
+    with np.errstate(all="ignore"):
+        t = np.clip(np.einsum("ij,ij->i", aq, ab) / length2, 0.0, 1.0)
+    t = np.where(length2 > 0, t, 0.0)
+    nearest = a + t[:, None] * ab
+    dist2 = np.einsum("ij,ij->i", q - nearest, q - nearest)
+    drop[i[dist2 <= tol * tol]] = True
+    return drop
 
 
 def thin_curves(*ys: np.ndarray) -> np.ndarray | None:
-    """Indices of the training-curve points worth drawing, or None for all: in each of
-    ``CURVE_BUCKETS`` runs of steps, the steps of every curve's lowest and highest value
-    (the envelope a pixel column shows), plus the first and last step."""
+    """Indices of the training-curve points worth drawing, or None for all.
+
+    Long curves (over ``THIN_CURVES_ABOVE`` steps) keep, in each of ``CURVE_BUCKETS`` runs
+    of steps, the steps of every curve's lowest and highest value (the envelope a pixel
+    column shows), plus the first and last step. Then, where every curve is straight to
+    within a fraction of a pixel, every other point goes (see :func:`_straight_points`)."""
     n = ys[0].shape[0]
-    if n <= THIN_CURVES_ABOVE:
+    if n < 3:
         return None
-    b = -(-n // CURVE_BUCKETS)
-    m = (n // b) * b
-    keep = np.zeros(n, dtype=bool)  # a mask: sorted and unique for free
-    keep[0] = True
-    keep[m:] = True  # the last, partial bucket whole (it holds the last step)
-    base = np.arange(0, m, b)
+    if n > THIN_CURVES_ABOVE:
+        b = -(-n // CURVE_BUCKETS)
+        m = (n // b) * b
+        keep = np.zeros(n, dtype=bool)  # a mask: sorted and unique for free
+        keep[0] = True
+        keep[m:] = True  # the last, partial bucket whole (it holds the last step)
+        base = np.arange(0, m, b)
+        for y in ys:
+            blocks = y[:m].reshape(-1, b)
+            keep[base + np.argmin(blocks, axis=1)] = True
+            keep[base + np.argmax(blocks, axis=1)] = True
+        idx = np.nonzero(keep)[0]
+    else:
+        idx = np.arange(n)
+    idx = idx[~_straight_points(idx.astype(np.float64), [y[idx] for y in ys])]
+    return None if idx.size == n else idx
+
+
+# A point lying within this fraction of a curve's whole span (on screen: a quarter of a
+# pixel of a pane at least 300 pixels tall, or less) from the chord of its neighbours
+# changes nothing drawn.
+STRAIGHT = 1 / 1200
+
+
+def _straight_points(x: np.ndarray, ys: list[np.ndarray]) -> np.ndarray:
+    """Mask of the points that can go: those at odd positions (so both neighbours stay)
+    where every curve ``y(x)`` passes within ``STRAIGHT`` of its span from the chord of
+    the neighbours (measured along y: the drawn line moves no further)."""
+    n = x.shape[0]
+    drop = np.zeros(n, dtype=bool)
+    if n < 3:
+        return drop
+    i = np.arange(1, n - 1, 2)
+    w = (x[i] - x[i - 1]) / (x[i + 1] - x[i - 1])  # where x_i lies between its neighbours
+    ok = np.ones(i.size, dtype=bool)
     for y in ys:
-        blocks = y[:m].reshape(-1, b)
-        keep[base + np.argmin(blocks, axis=1)] = True
-        keep[base + np.argmax(blocks, axis=1)] = True
-    return np.nonzero(keep)[0]
+        span = float(np.max(y) - np.min(y))
+        if not np.isfinite(span):
+            return drop
+        chord = y[i - 1] + w * (y[i + 1] - y[i - 1])
+        ok &= np.abs(y[i] - chord) <= STRAIGHT * span
+    drop[i[ok]] = True
+    return drop
 
 
 def prefix(idx: np.ndarray | None, n: int) -> np.ndarray | slice:
