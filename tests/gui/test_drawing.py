@@ -219,6 +219,10 @@ def test_new_frames_never_relayout_the_window(window: MainWindow, qtbot, settle)
                 Count.n += 1
             return False
 
+    window.panel.set_start(-1.45, 1.9)  # a first frame, and the window's own first layouts done
+    settle(window)
+    window.readouts.refresh(force=True)
+    qtbot.wait(100)
     counter = Count()
     for w in (window, window.centralWidget(), window.status_pane, window.readout_dock):
         w.installEventFilter(counter)
