@@ -261,7 +261,6 @@ def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, pr
 
 def _joined(parts: list[Run], rows: list[Array]) -> Run:
     """One run from runs of disjoint row sets, each row back in its place."""
-    b = sum(r.size for r in rows)
     order = np.argsort(np.concatenate(rows))
 
     def cat(get):
@@ -272,7 +271,6 @@ def _joined(parts: list[Run], rows: list[Array]) -> Run:
         cat(lambda p: p.final.theta), cat(lambda p: p.final.loss), cat(lambda p: p.final.grad_norm),
         cat(lambda p: p.final.status), cat(lambda p: p.final.stop), parts[0].steps,
     )
-    assert len(names) == b
     return Run(
         names, cat(lambda p: p.theta), cat(lambda p: p.loss), cat(lambda p: p.grad_norm),
         final.status, final.stop, parts[0].steps, final,
@@ -291,6 +289,10 @@ class _Simulation:
             np.full((b, d), np.nan), np.full(b, np.nan), np.full(b, np.nan),
             np.zeros(b, dtype=np.int8), np.full(b, steps, dtype=np.int64),
         )
+        if record:  # the full history, filled block by block as each block is judged
+            self.hist = np.full((steps + 1, d, b), np.nan)
+            self.hloss = np.full((steps + 1, b), np.nan)
+            self.hgn = np.full((steps + 1, b), np.nan)
 
     def go(self) -> Run | Outcome:
         with np.errstate(all="ignore"):
@@ -309,10 +311,6 @@ class _Simulation:
         n_block = min(self.block, max(8, _JUDGE_POINTS // b), steps + 1)
         cur = min(16, n_block)
         t0 = 0
-        if self.record:
-            hist = np.full((steps + 1, d, b), np.nan)
-            hloss = np.full((steps + 1, b), np.nan)
-            hgn = np.full((steps + 1, b), np.nan)
         while True:
             n = min(cur, steps + 1 - t0)  # points t0 .. t0+n-1 in this block
             last = t0 + n - 1 == steps
@@ -320,10 +318,6 @@ class _Simulation:
             for j, row in enumerate(rows):
                 pts[:, 0, j], pts[:, 1, j] = row.advance(n, step_after=not last)
             stopped = self._judge(pts, None, t0, idx, self.rule, last=last)
-            if self.record:
-                hist[t0 : t0 + n, :, idx] = pts
-                hloss[t0 : t0 + n, idx] = self._last_loss
-                hgn[t0 : t0 + n, idx] = self._last_gn
             if last:
                 break
             if stopped.any():
@@ -333,11 +327,8 @@ class _Simulation:
                     break
             t0 += n
             cur = min(2 * cur, n_block)
-            if self.progress is not None:
-                self.progress(t0 / (steps + 1))
-            if self.cancel is not None and self.cancel():
-                raise Cancelled()
-        return self._result(hist, hloss, hgn) if self.record else self._result()
+            self._between_blocks(t0)
+        return self._result()
 
     def _go(self) -> Run | Outcome:
         L, steps = self.L, self.steps
@@ -354,10 +345,6 @@ class _Simulation:
         # slot 0 keeps theta_(t0-1), the point before the block, to diagnose Newton
         # failures. Record mode scatters each judged block into the full history.
         buf = np.full((n_block + 1, d, b), np.nan)
-        if self.record:
-            hist = np.full((steps + 1, d, b), np.nan)
-            hloss = np.full((steps + 1, b), np.nan)
-            hgn = np.full((steps + 1, b), np.nan)
         hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
         batch_grad = self.grad
         full_grad = L.grad
@@ -371,15 +358,6 @@ class _Simulation:
             if t - t0 + 1 == cur or t == steps:
                 pts = slots[1 : t - t0 + 2]
                 stopped = self._judge(pts, slots[0], t0, idx, rule, last=t == steps)
-                if self.record:
-                    if na == b:
-                        hist[t0 : t + 1] = pts
-                        hloss[t0 : t + 1] = self._last_loss
-                        hgn[t0 : t + 1] = self._last_gn
-                    else:
-                        hist[t0 : t + 1, :, idx] = pts
-                        hloss[t0 : t + 1, idx] = self._last_loss
-                        hgn[t0 : t + 1, idx] = self._last_gn
                 if t == steps:
                     break
                 if stopped.any():
@@ -401,10 +379,7 @@ class _Simulation:
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
                 slots[0] = w.T
-                if self.progress is not None:
-                    self.progress(t0 / (steps + 1))
-                if self.cancel is not None and self.cancel():
-                    raise Cancelled()
+                self._between_blocks(t0)
             # one optimizer step
             q = rule.query(state, w) if rule.has_look else w
             g = full_grad(q) if batch_grad is None else batch_grad(q, t)
@@ -412,9 +387,16 @@ class _Simulation:
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array
             t += 1
-        return self._result(hist, hloss, hgn) if self.record else self._result()
+        return self._result()
 
-    def _result(self, hist=None, hloss=None, hgn=None) -> Run | Outcome:
+    def _between_blocks(self, t0: int) -> None:
+        """Report the fraction done and stop if asked, before the block from step ``t0``."""
+        if self.progress is not None:
+            self.progress(t0 / (self.steps + 1))
+        if self.cancel is not None and self.cancel():
+            raise Cancelled()
+
+    def _result(self) -> Run | Outcome:
         if self.progress is not None:
             self.progress(1.0)
         steps = self.steps
@@ -422,9 +404,9 @@ class _Simulation:
         out = Outcome(tl.theta, tl.loss, tl.gnorm, tl.status, tl.stop, steps)
         if not self.record:
             return out
-        theta = np.ascontiguousarray(hist.transpose(2, 0, 1))
-        loss = np.ascontiguousarray(hloss.T)
-        gn = np.ascontiguousarray(hgn.T)
+        theta = np.ascontiguousarray(self.hist.transpose(2, 0, 1))
+        loss = np.ascontiguousarray(self.hloss.T)
+        gn = np.ascontiguousarray(self.hgn.T)
         after = np.arange(steps + 1)[None, :] > tl.stop[:, None]
         theta[after] = np.nan
         loss[after] = np.nan
@@ -433,8 +415,9 @@ class _Simulation:
 
     def _judge(self, pts, prev, t0, idx, rule, last: bool) -> Array:
         """Evaluate loss and gradient norm at the stored points ``pts (n, D, Ba)`` of
-        steps ``t0..t0+n-1`` and record rows that stop there (on the ``last`` block, rows
-        that ran out of steps too). ``prev (D, Ba)`` is the point before the block.
+        steps ``t0..t0+n-1``, store them in the history (record mode) and record rows that
+        stop there (on the ``last`` block, rows that ran out of steps too). ``prev (D, Ba)``
+        is the point before the block.
         Returns a mask over the active rows of those that stopped in this block."""
         n, d, _ = pts.shape
         p = pts.transpose(0, 2, 1)  # (n, Ba, D) view: landscapes take any leading shape
@@ -443,7 +426,11 @@ class _Simulation:
         for j in range(1, d):
             gn += g[..., j] * g[..., j]
         np.sqrt(gn, out=gn)
-        self._last_loss, self._last_gn = loss, gn
+        if self.record:  # into the history: all columns at once while every row is active
+            cols = slice(None) if idx.size == self.hist.shape[2] else idx
+            self.hist[t0 : t0 + n, :, cols] = pts
+            self.hloss[t0 : t0 + n, cols] = loss
+            self.hgn[t0 : t0 + n, cols] = gn
         # |theta| <= bound is False for NaN and inf too
         theta_ok = np.abs(pts[:, 0, :]) <= self.bound
         for j in range(1, d):
