@@ -168,11 +168,12 @@ def simulate(
         if newton.any() and others.size and scalar.eligible(landscape, rule.take(others), others.size, grad):
             # a few racers with Newton among them: the others take the float path
             groups = [others, np.nonzero(newton)[0]]
-            parts = [
-                _Simulation(landscape, rule.take(rows), w0[rows], steps, tol, bound, block, True, cancel,
-                            progress, grad, [names[i] for i in rows]).go()
-                for rows in groups
-            ]
+            parts = []
+            for rows, lo in zip(groups, (0.0, others.size / b), strict=True):
+                # each part reports its share of the whole, so progress never runs backwards
+                share = None if progress is None else (lambda f, lo=lo, w=rows.size / b: progress(lo + w * f))
+                parts.append(_Simulation(landscape, rule.take(rows), w0[rows], steps, tol, bound, block, True,
+                                         cancel, share, grad, [names[i] for i in rows]).go())
             return _joined(parts, groups)
         return _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress, grad, names).go()
     tune_malloc()  # large temporaries: see engine/_malloc.py

@@ -128,3 +128,12 @@ def test_cancel_and_progress_work_on_the_float_path():
         simulate(L, make_optimizer("gd", alpha=1e-4), np.array([[-1.5, 2.0]]), 5000,
                  cancel=lambda: len(seen) > 2, progress=seen.append)
     assert 0 < seen[-1] < 0.5
+
+
+def test_progress_never_runs_backwards_when_newton_rows_are_split_off():
+    seen: list[float] = []
+    L = make_landscape("rosenbrock")
+    # a slow Newton (alpha 0.01) runs for many blocks after the float rows have finished
+    opt = Optimizer.stack([make_optimizer(n, alpha=0.01) if n == "newton" else make_optimizer(n) for n in OPTIMIZERS])
+    simulate(L, opt, np.array([L.default_start] * len(OPTIMIZERS)), 2000, progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and seen[0] < 0.5
