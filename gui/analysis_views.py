@@ -31,7 +31,7 @@ from gui.analysis_data import (
     gradient_arrows,
     viridis_bytes,
 )
-from gui.plots import FONT_PT, ContourView, _label, cache, log_ticks, style_plot
+from gui.plots import FONT_PT, ContourView, _label, log_ticks, style_plot
 
 UP_COLOR = "#1a7f37"  # positive curvature: the loss curves up along this direction
 DOWN_COLOR = "#c0161b"  # negative curvature: it curves down (a way out of a saddle)
@@ -114,11 +114,9 @@ class BasinOverlay:
         self.result = result
         self.stale = False
         (x0, x1), (y0, y1) = result.box
-        if self.view._interactive:  # a fresh pixmap: Qt may keep parts of a cache across updates
-            cache(self.image, False)
+        # in the window the image is part of the contour view's backdrop, cached with it
         self.image.setImage(result.rgba, autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        cache(self.image, self.view._interactive)  # an animation frame then blits it
         if self._minima_key != (result.minima, result.colors):
             self._minima_key = (result.minima, result.colors)
             pts = np.array(result.minima, dtype=float).reshape(-1, 2)

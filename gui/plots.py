@@ -77,8 +77,6 @@ def cache(item: QGraphicsItem, on: bool = True) -> None:
     Does nothing if the mode is already set: Qt purges an item's pixmap on every
     ``setCacheMode`` call, even one that repeats the current mode, and the item would then
     be painted anew each frame."""
-    if getattr(item, "_in_backdrop", False):
-        on = False  # painted into the view's background, which is the cache
     mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if on else QGraphicsItem.CacheMode.NoCache
     if item.cacheMode() != mode:
         item.setCacheMode(mode)
@@ -182,7 +180,6 @@ class Line:
             plot.addItem(item)
         self.phase = phase % self.CHUNK
         self.tail.setVisible(False)  # shown only while it holds points
-        self._visible = True
         # the legend hides and shows the body when its entry is clicked: the tail follows
         self.body.visibleChanged.connect(self._follow_body)
         self._source: object = None
@@ -213,8 +210,7 @@ class Line:
         self._follow_body()
 
     def _follow_body(self) -> None:
-        self._visible = self.body.isVisible()
-        self.tail.setVisible(self._visible and self.tail.xData is not None and len(self.tail.xData) > 0)
+        self.tail.setVisible(self.body.isVisible() and self.tail.xData is not None and len(self.tail.xData) > 0)
 
     def isVisible(self) -> bool:
         return self.body.isVisible()
@@ -244,7 +240,7 @@ class Line:
             self._source, self._body_key = source, key
         if b < n - 1:
             self.tail.setData(x[b:], y[b:])
-            self.tail.setVisible(self._visible)
+            self.tail.setVisible(self.body.isVisible())
         elif self.tail.isVisible():
             self.tail.setData([], [])
             self.tail.setVisible(False)
@@ -385,7 +381,6 @@ class ContourView(pg.PlotWidget):
         iso-line segments again."""
         if not self._interactive:
             return
-        item._in_backdrop = True
         cache(item, False)
         # the scene skips it; drawBackground paints it (and a legend still sees a visible
         # item, so its sample is drawn as usual)
