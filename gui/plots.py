@@ -247,6 +247,14 @@ class Line:
         self._x, self._y = x, y
 
 
+def _fit_lines(lines: list[Line], n: int, plot: pg.PlotItem, make=trace_item, z: float = 10.0) -> None:
+    """Add or remove lines so that there are ``n``; lines kept are reused as they are."""
+    while len(lines) < n:
+        lines.append(Line(plot, make, z=z, phase=len(lines) * 7))
+    while len(lines) > n:
+        lines.pop().remove()
+
+
 class Head(QGraphicsPathItem):
     """The marker at a trajectory's head: a disc in the racer's colour, or a large cross
     where the run diverged. Sized in pixels (it ignores the view's zoom); moving it is one
@@ -495,12 +503,8 @@ class ContourView(pg.PlotWidget):
     def set_tracks(self, tracks: tuple[Track, ...]) -> None:
         """Take a new run: create or drop curve items only if the count changed."""
         self.tracks = tracks
-        while len(self.curves) < len(tracks):
-            self.curves.append(Line(self.plot, z=10, phase=len(self.curves) * 7))
-            self._drawn.append((None, 0))
-        while len(self.curves) > len(tracks):
-            self.curves.pop().remove()
-            self._drawn.pop()
+        _fit_lines(self.curves, len(tracks), self.plot, z=10)
+        self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
         while len(self.heads) < len(tracks):
             head = Head(self.k)
             self.plot.addItem(head)
@@ -741,10 +745,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         them (the worker makes them off the GUI thread)."""
         self.tracks = tracks
         for plot, items in ((self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves)):
-            while len(items) < len(tracks):
-                items.append(Line(plot, z=0, phase=len(items) * 7))
-            while len(items) > len(tracks):
-                items.pop().remove()
+            _fit_lines(items, len(tracks), plot, z=0)
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
         self._set_validation_items(tracks)
         xr, lr, gr = ranges if ranges is not None else curve_ranges(tracks, steps)
@@ -782,11 +783,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         """One dashed validation curve per racer of a model trained on data, and the loss
         axis's title and key to match."""
         items = self.validation_curves
-        while len(items) < len(tracks):
-            # under the training curves
-            items.append(Line(self.loss_plot, _dashed_item, z=-1, phase=len(items) * 7))
-        while len(items) > len(tracks):
-            items.pop().remove()
+        _fit_lines(items, len(tracks), self.loss_plot, _dashed_item, z=-1)  # under the training curves
         for c, t in zip(items, tracks, strict=True):
             c.setVisible(t.validation_y is not None)
             if c.color() != t.color:
