@@ -93,7 +93,6 @@ class StatusPane(QWidget):
         Qt relayouts the parents of a label whose size can change on every ``setText``,
         which here was the whole window, docks and both plots, on every frame."""
         fm = self.fontMetrics()
-        line = fm.height() + 2
         while len(self.rows) > len(tracks):
             for w in self.rows.pop():
                 self.grid.removeWidget(w)
@@ -103,7 +102,7 @@ class StatusPane(QWidget):
             # long outcome texts are cut rather than allowed to widen the window
             row = (QLabel(), QLabel(), QLabel(), QLabel(), LineText())
             for lab in row[1:4]:
-                lab.setFixedHeight(line)
+                lab.setFixedHeight(fm.height() + 2)
             for lab in row[2:4]:
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 lab.setFixedWidth(fm.horizontalAdvance("-0.0000e-00") + 8)
@@ -116,10 +115,10 @@ class StatusPane(QWidget):
                 sw.setProperty("color", t.color)
             if name.text() != t.label:
                 width = fm.horizontalAdvance(t.label) + 4
-                if width > name.width() or name.minimumWidth() != name.maximumWidth():
-                    name.setFixedWidth(max(width, name.minimumWidth()))
+                if width > name.minimumWidth():  # (0 until the first name)
+                    name.setFixedWidth(width)
                 name.setText(t.label)
-        line = self.fontMetrics().height() + self.grid.verticalSpacing()
+        line = fm.height() + self.grid.verticalSpacing()
         self.setFixedHeight((len(tracks) + 1) * line + 12)
 
     def show_step(self, tracks: tuple[Track, ...], k: int) -> None:
