@@ -122,54 +122,23 @@ def check_request(path: str | Path, what: str, width: int, fmt: str | None) -> s
     return fmt
 
 
-class FigureWidget(QWidget):
-    """The contour view and the curves side by side, never shown on screen."""
+class _Offscreen(QWidget):
+    """A figure's views in a row on white, never shown on screen, laid out at its logical
+    size times ``k`` and rendered to PNG or SVG by :meth:`render_bytes`."""
 
-    def __init__(self, what: str = "both", k: float = 1.0) -> None:
+    def __init__(self, what: str, k: float) -> None:
         super().__init__()
         self.what = what
         self.k = k
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.setStyleSheet("background: white;")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        self.contour = ContourView(interactive=False, k=k) if what in ("both", "contour") else None
-        self.curves = CurveView(k=k, cached=False) if what in ("both", "curves") else None
-        w = 0
-        if self.contour is not None:
-            lay.addWidget(self.contour, PANEL_W["contour"])
-            w += PANEL_W["contour"]
-        if self.curves is not None:
-            lay.addWidget(self.curves, PANEL_W["curves"])
-            w += PANEL_W["curves"]
-        self.logical = QSize(w, PANEL_H)
-        self.resize(round(w * k), round(PANEL_H * k))
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(0)
 
-    def show_data(
-        self,
-        surface: Surface,
-        landscape: Landscape,
-        tracks: tuple[Track, ...],
-        steps: int,
-        *,
-        step: int | None = None,
-        tol: float | None = None,
-        view: tuple[tuple[float, float], tuple[float, float]] | None = None,
-    ) -> None:
-        k = steps if step is None else step
-        if self.contour is not None:
-            self.contour.set_surface(surface, landscape)
-            self.contour.set_tracks(tracks)
-            self.contour.reveal(k)
-            if view is not None:
-                self.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
-        if self.curves is not None:
-            self.curves.set_surface(surface)
-            self.curves.set_tol(tol)
-            self.curves.set_tracks(tracks, steps)
-            self.curves.reveal(k)
-            self.curves.show_cursor(step is not None and step < steps)
+    def _size(self, w: int, h: int) -> None:
+        self.logical = QSize(w, h)
+        self.resize(round(w * self.k), round(h * self.k))
 
     def _settle(self) -> None:
         # Lay out at the final size without showing anything: render() delivers the pending
@@ -214,6 +183,48 @@ class FigureWidget(QWidget):
             img.save(buf, "PNG")
         buf.close()
         return bytes(QByteArray(buf.data()).data())
+
+
+class FigureWidget(_Offscreen):
+    """The contour view and the curves side by side."""
+
+    def __init__(self, what: str = "both", k: float = 1.0) -> None:
+        super().__init__(what, k)
+        self.contour = ContourView(interactive=False, k=k) if what in ("both", "contour") else None
+        self.curves = CurveView(k=k, cached=False) if what in ("both", "curves") else None
+        w = 0
+        if self.contour is not None:
+            self.row.addWidget(self.contour, PANEL_W["contour"])
+            w += PANEL_W["contour"]
+        if self.curves is not None:
+            self.row.addWidget(self.curves, PANEL_W["curves"])
+            w += PANEL_W["curves"]
+        self._size(w, PANEL_H)
+
+    def show_data(
+        self,
+        surface: Surface,
+        landscape: Landscape,
+        tracks: tuple[Track, ...],
+        steps: int,
+        *,
+        step: int | None = None,
+        tol: float | None = None,
+        view: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    ) -> None:
+        k = steps if step is None else step
+        if self.contour is not None:
+            self.contour.set_surface(surface, landscape)
+            self.contour.set_tracks(tracks)
+            self.contour.reveal(k)
+            if view is not None:
+                self.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
+        if self.curves is not None:
+            self.curves.set_surface(surface)
+            self.curves.set_tol(tol)
+            self.curves.set_tracks(tracks, steps)
+            self.curves.reveal(k)
+            self.curves.show_cursor(step is not None and step < steps)
 
 
 def figure_bytes(
@@ -301,23 +312,14 @@ def check_analysis_request(path: str | Path, what: str, width: int, fmt: str | N
     return check_request(path, "both", width, fmt)
 
 
-class AnalysisFigure(QWidget):
-    """One analysis view, never shown on screen; laid out and rendered exactly as
-    :class:`FigureWidget` (the same two methods), so PNG and SVG come out alike."""
-
-    _settle = FigureWidget._settle
-    render_bytes = FigureWidget.render_bytes
+class AnalysisFigure(_Offscreen):
+    """One analysis view, laid out and rendered as :class:`FigureWidget` is, so PNG and
+    SVG come out alike."""
 
     def __init__(self, what: str, k: float = 1.0) -> None:
         from gui.analysis_views import BasinOverlay, PhaseView, SweepView
 
-        super().__init__()
-        self.what = what
-        self.k = k
-        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        self.setStyleSheet("background: white;")
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        super().__init__(what, k)
         self.overlay = None
         if what == "basins":
             self.view = ContourView(interactive=False, k=k)
@@ -326,10 +328,8 @@ class AnalysisFigure(QWidget):
             self.view = PhaseView(interactive=False, k=k)
         else:
             self.view = SweepView(interactive=False, k=k)
-        lay.addWidget(self.view)
-        w, h = ANALYSIS_SIZE[what]
-        self.logical = QSize(w, h)
-        self.resize(round(w * k), round(h * k))
+        self.row.addWidget(self.view)
+        self._size(*ANALYSIS_SIZE[what])
 
 
 def analysis_figure_bytes(
