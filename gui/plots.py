@@ -116,43 +116,143 @@ class Trace(pg.PlotCurveItem):
         self.setSegmentedLineMode("on")
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)  # exposedRect
         self._part = internals.PrimitiveArray(QLineF, 4)
+        self._extent_of: tuple | None = None  # the data _extent_values were taken from
+        self._extent_values = (0.0, 0.0, 0.0, 0.0)
+
+    def boundingRect(self) -> QRectF:
+        """pyqtgraph's rectangle (the data's extent, grown by the pen's reach in pixels) at
+        a tenth of its cost: Qt asks for it several times per new line, and pyqtgraph's own
+        (NaN-aware bounds, then a pixel's size mapped through several transforms in Python)
+        took a tenth of a millisecond per line and frame. These lines hold finite points
+        only, and the views scale and translate but never rotate, so a pixel's size in item
+        units is the inverse of the device transform's diagonal."""
+        if self._boundingRect is not None:
+            return self._boundingRect
+        if self.xData is None or len(self.xData) == 0:
+            return QRectF()
+        xmn, xmx, ymn, ymx = self._extent()
+        if not math.isfinite(xmn + xmx + ymn + ymx):
+            return super().boundingRect()
+        px = py = 0.0
+        pad = self.pixelPadding()
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if pad > 0 and views:
+            t = QGraphicsItem.deviceTransform(self, views[0].viewportTransform())
+            if t.m12() or t.m21():
+                return super().boundingRect()
+            px = pad / abs(t.m11()) if t.m11() else 0.0
+            py = pad / abs(t.m22()) if t.m22() else 0.0
+        self._boundingRect = QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn, 2 * py + ymx - ymn)
+        return self._boundingRect
 
     def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget=None) -> None:
-        """Stroke the segments, all of them or those near the exposed area. pyqtgraph's own
-        paint (for exporters only) weighs fills, shadows and OpenGL first: a tenth of a
-        millisecond of Python per line and frame, for options these lines never use."""
+        """Stroke the segments, all of them or those near the exposed area, in device
+        pixels. pyqtgraph's own paint (for exporters only) weighs fills, shadows and OpenGL
+        first: a tenth of a millisecond of Python per line and frame, for options these
+        lines never use.
+
+        The points are mapped to device pixels here and stroked with the painter's world
+        transform switched off: Qt strokes a cosmetic pen through a scaling transform two
+        to three times slower than the same lines given in pixels, and the pixels are the
+        same."""
         x, y = self.xData, self.yData
         if x is None or len(x) < 2:
             return None
         if self._exportOpts is not False:
             return super().paint(p, opt, widget)
         pen = self.opts["pen"]
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        aa = bool(self.opts["antialias"])
+        if p.testRenderHint(_AA) != aa:
+            p.setRenderHint(_AA, aa)
         p.setPen(pen)
-        r = opt.exposedRect
         t = p.transform()
-        # the views scale and translate, never rotate: a pixel is 1/m11 wide and 1/m22 high
-        if len(x) < 64 or r.contains(self.boundingRect()) or t.m12() or t.m21() or not t.m11() or not t.m22():
-            p.drawLines(*self._getLineSegments())
+        m11, m22 = t.m11(), t.m22()
+        if t.m12() or t.m21() or t.m13() or t.m23() or not m11 or not m22 or not pen.isCosmetic():
+            p.drawLines(*self._getLineSegments())  # never so in these views: the general way
             return None
-        # the pen reaches this far beyond a segment's points, in item units
-        pad_x = pen.widthF() / abs(t.m11())
-        pad_y = pen.widthF() / abs(t.m22())
-        x0, x1, y0, y1 = r.left() - pad_x, r.right() + pad_x, r.top() - pad_y, r.bottom() + pad_y
-        xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
-        near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
-        near &= (np.maximum(ya, yb) >= y0) & (np.minimum(ya, yb) <= y1)
-        if near.all():
-            p.drawLines(*self._getLineSegments())
-            return None
-        idx = np.nonzero(near)[0]
-        if idx.size == 0:
-            return None
-        self._part.resize(idx.size)
-        seg = self._part.ndarray()
-        seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = xa[idx], ya[idx], xb[idx], yb[idx]
-        p.drawLines(*self._part.drawargs())
+        dx, dy = t.dx(), t.dy()
+        idx = None
+        r = opt.exposedRect
+        if len(x) >= 64 and not r.contains(self.boundingRect()):
+            # the pen reaches this far beyond a segment's points, in item units
+            pad_x = pen.widthF() / abs(m11)
+            pad_y = pen.widthF() / abs(m22)
+            x0, x1, y0, y1 = r.left() - pad_x, r.right() + pad_x, r.top() - pad_y, r.bottom() + pad_y
+            xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
+            near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
+            near &= (np.maximum(ya, yb) >= y0) & (np.minimum(ya, yb) <= y1)
+            if not near.all():
+                idx = np.nonzero(near)[0]
+                if idx.size == 0:
+                    self._part.resize(0)  # (what was stroked: nothing)
+                    return None
+        xmn, xmx, ymn, ymx = self._extent()
+        reach = max(max(-xmn, xmx) * abs(m11) + abs(dx), max(-ymn, ymx) * abs(m22) + abs(dy))
+        if reach < FAR_PX:  # (False for NaN)
+            X = x * m11 + dx
+            Y = y * m22 + dy
+            if idx is None:
+                self._part.resize(len(x) - 1)
+                seg = self._part.ndarray()
+                seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = X[:-1], Y[:-1], X[1:], Y[1:]
+            else:
+                self._part.resize(idx.size)
+                seg = self._part.ndarray()
+                seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = X[idx], Y[idx], X[idx + 1], Y[idx + 1]
+        else:
+            sel = slice(None) if idx is None else idx
+            near_part = clip_far(x[:-1][sel], y[:-1][sel], x[1:][sel], y[1:][sel], (m11, m22, dx, dy))
+            self._part.resize(near_part.shape[0])
+            self._part.ndarray()[:] = near_part
+        if len(self._part):
+            p.setWorldMatrixEnabled(False)
+            p.drawLines(*self._part.drawargs())
+            p.setWorldMatrixEnabled(True)
         return None
+
+    def _extent(self) -> tuple[float, float, float, float]:
+        """The data's least and greatest x and y, kept while the data stay the same."""
+        key = (self.xData, self.yData)
+        if self._extent_of is None or self._extent_of[0] is not key[0] or self._extent_of[1] is not key[1]:
+            x, y = key
+            self._extent_of = key
+            self._extent_values = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
+        return self._extent_values
+
+
+_AA = QPainter.RenderHint.Antialiasing
+
+# Device coordinates beyond this many pixels are brought in (a diverging run's last points):
+# Qt stops drawing a line whose end lies much further out, and the arithmetic may overflow.
+FAR_PX = 1e6
+
+
+def clip_far(xa, ya, xb, yb, scale: tuple[float, float, float, float]) -> np.ndarray:
+    """The segments ``(xa, ya)-(xb, yb)`` in device pixels, ``scale = (m11, m22, dx, dy)``
+    mapping item units to them, each cut to its part within ``FAR_PX`` of the origin, so
+    that the visible part keeps its direction; a segment wholly outside that square goes.
+    Returns ``(n, 4)``: x0, y0, x1, y1 per segment."""
+    m11, m22, dx, dy = scale
+    xa, ya, xb, yb = (np.asarray(v, dtype=np.float64) for v in (xa, ya, xb, yb))
+    # Liang-Barsky, in item units (device units may overflow): the square as item units
+    bx = sorted(((-FAR_PX - dx) / m11, (FAR_PX - dx) / m11))
+    by = sorted(((-FAR_PX - dy) / m22, (FAR_PX - dy) / m22))
+    with np.errstate(all="ignore"):
+        ddx, ddy = xb - xa, yb - ya
+        keep = np.isfinite(ddx) & np.isfinite(ddy) & np.isfinite(xa) & np.isfinite(ya)
+        t0, t1 = np.zeros(xa.shape), np.ones(xa.shape)
+        for d, q in ((-ddx, xa - bx[0]), (ddx, bx[1] - xa), (-ddy, ya - by[0]), (ddy, by[1] - ya)):
+            keep &= (d != 0) | (q >= 0)  # parallel to this side and outside it
+            ratio = q / d
+            t0 = np.where(d < 0, np.maximum(t0, ratio), t0)
+            t1 = np.where(d > 0, np.minimum(t1, ratio), t1)
+        keep &= t0 <= t1
+        idx = np.nonzero(keep)[0]
+        t0, t1, ddx, ddy, xa, ya = t0[idx], t1[idx], ddx[idx], ddy[idx], xa[idx], ya[idx]
+        x0, y0 = (xa + t0 * ddx) * m11 + dx, (ya + t0 * ddy) * m22 + dy
+        x1, y1 = (xa + t1 * ddx) * m11 + dx, (ya + t1 * ddy) * m22 + dy
+        return np.column_stack((x0, y0, x1, y1))
 
 
 def trace_item() -> Trace:

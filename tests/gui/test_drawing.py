@@ -233,3 +233,93 @@ def test_new_frames_never_relayout_the_window(window: MainWindow, qtbot, settle)
         qtbot.wait(20)
     assert Count.n == 0  # a relayout would resize and repaint both plots on every frame
     assert window.status_pane.rows[0][4].text().startswith(("not converged", "converged", "stuck"))
+
+
+def _spiral_widget(qtbot, x: np.ndarray, y: np.ndarray):
+    from gui.plots import Trace
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 400)
+    item = Trace()
+    item.setPen(pg.mkPen("#1f77b4", width=3))
+    item.setData(x, y)
+    widget.plotItem.addItem(item)
+    widget.plotItem.vb.setRange(xRange=(-20, 20), yRange=(-20, 20), padding=0)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget, item
+
+
+def _render(item, transform, how: str):
+    """The item painted into an image: by its own paint, or by Qt through the transform."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    img = QImage(400, 400, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(0)
+    p = QPainter(img)
+    p.setTransform(transform)
+    if how == "own":
+        opt = QStyleOptionGraphicsItem()
+        opt.exposedRect = item.boundingRect()
+        item.paint(p, opt, None)
+    else:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(item.opts["pen"])
+        p.drawLines(*item._getLineSegments())
+    p.end()
+    return img
+
+
+def _pixels(img) -> np.ndarray:
+    return np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), img.width(), 4).astype(int)
+
+
+def test_lines_stroked_in_device_pixels_look_as_qt_draws_them(qtbot) -> None:
+    t = np.linspace(0, 6 * np.pi, 1000)
+    widget, item = _spiral_widget(qtbot, np.cos(t) * t, np.sin(t) * t)
+    transform = item.sceneTransform() * widget.viewportTransform()
+    own, qt = _pixels(_render(item, transform, "own")), _pixels(_render(item, transform, "qt"))
+    assert (qt[..., 3] > 0).sum() > 1500  # the spiral is drawn
+    # the same pixels, but for antialiasing's last bits at the edges
+    assert np.abs(own - qt).max() <= 96
+    assert np.mean(np.abs(own - qt)) < 0.1
+    solid = int((qt[..., 3] > 64).sum())  # the line's body, not its faintest edge pixels
+    assert abs(int((own[..., 3] > 64).sum()) - solid) < 0.01 * solid
+    widget.close()
+
+
+def test_a_line_to_a_point_far_off_screen_is_drawn_toward_it(qtbot) -> None:
+    from gui.plots import FAR_PX
+
+    widget, item = _spiral_widget(qtbot, np.array([0.0, 10.0]), np.array([0.0, 5.0]))
+    transform = item.sceneTransform() * widget.viewportTransform()
+    near = _pixels(_render(item, transform, "own"))
+    assert (near[..., 3] > 0).sum() > 100
+    for far in (1e6, 1e12, 1e300):  # a diverging run's last points: the same direction
+        item.setData(np.array([0.0, far]), np.array([0.0, far / 2]))
+        img = _pixels(_render(item, transform, "own"))
+        assert len(item._part) == 1 and np.abs(item._part.ndarray()).max() <= FAR_PX * 1.0001
+        inside = near[..., 3] > 0
+        # where the short line lies, the long one lies too (it goes on past its end)
+        assert (img[..., 3][inside] > 0).mean() > 0.97, far
+    widget.close()
+
+
+def test_far_segments_are_cut_to_the_square_and_keep_their_direction() -> None:
+    from gui.plots import FAR_PX, clip_far
+
+    scale = (2.0, -3.0, 100.0, 200.0)  # item units to pixels: x * 2 + 100, y * -3 + 200
+    xa, ya = np.array([0.0, 0.0, 1e200, 0.0, 1e9]), np.array([0.0, 0.0, 1e200, 0.0, 1e9])
+    xb, yb = np.array([10.0, 1e300, 2e200, np.inf, 2e9]), np.array([10.0, -1e300, 2e200, 0.0, 2e9])
+    seg = clip_far(xa, ya, xb, yb, scale)
+    # kept: the short one as it is, the long one cut where it leaves the square; gone: one
+    # wholly outside, one to infinity, one far outside
+    assert seg.shape == (2, 4)
+    np.testing.assert_allclose(seg[0], [100.0, 200.0, 120.0, 170.0])
+    x0, y0, x1, y1 = seg[1]
+    assert (x0, y0) == (100.0, 200.0)
+    assert max(abs(x1), abs(y1)) == pytest.approx(FAR_PX)
+    # direction (1, -1) in item units is (2, 3) in pixels
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(1.5)
