@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from engine.records import write_csv
 from engine.simulation import Status
+from gui import collector
 from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
 from gui.figure import FIGURE_PARTS, ExportDialog, check_request, figure_bytes, write_bytes
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
+        collector.install()  # before any worker thread starts: see gui/collector.py
         self.setWindowTitle("Basin: why training a deep network is hard")
         self.setStyleSheet(STYLE)
         self.simulator = Simulator(self)
