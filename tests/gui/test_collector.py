@@ -52,6 +52,8 @@ def test_the_collector_is_installed_once_and_collects_what_is_due(qtbot) -> None
     first = collector.install()
     assert collector.install() is first
     assert first.parent() is QCoreApplication.instance() and first.timer.isActive()
+    first.collect()  # the first tick: all collected, then frozen
+    assert first.frozen and gc.get_freeze_count() > 0
     gc.collect()
     assert first.collect() == 0  # nothing due right after a full collection
     for _ in range(first.threshold[0] + 100):
