@@ -94,6 +94,7 @@ def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True) -> None:
         ax.setPen(pg.mkPen("#404040", width=k))
         ax.enableAutoSIPrefix(False)
         cache(ax, cached)
+        cache(ax.label, cached)  # the axis title: a child item, which the axis's pixmap leaves out
     plot.setMenuEnabled(False)
     plot.hideButtons()
 
@@ -416,6 +417,7 @@ class ContourView(pg.PlotWidget):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.plot: pg.PlotItem = self.getPlotItem()
         style_plot(self.plot, k, cached=interactive)
+        cache(self.plot.titleLabel.item, interactive)
         self.plot.setAspectLocked(True)
         self.plot.vb.setDefaultPadding(0.0)
         self.plot.vb.disableAutoRange()
@@ -647,11 +649,14 @@ class ContourView(pg.PlotWidget):
                 head.setPos(float(x), float(y))
 
     def _cache_legend(self) -> None:
-        # the legend's samples and labels change only with the racers: keep their pixmaps
+        # the legend's box, samples and labels change only with the racers: keep their
+        # pixmaps (a label's text is its child item, which the label's pixmap leaves out)
         if self._interactive:
+            cache(self.legend)
             for sample, label in self.legend.items:
                 cache(sample)
                 cache(label)
+                cache(label.item)
 
     def set_live(self, on: bool) -> None:
         """Animating (``on``): lines grow as a cached body and a live tail (:class:`Line`).

@@ -323,3 +323,32 @@ def test_far_segments_are_cut_to_the_square_and_keep_their_direction() -> None:
     assert max(abs(x1), abs(y1)) == pytest.approx(FAR_PX)
     # direction (1, -1) in item units is (2, 3) in pixels
     assert (y1 - y0) / (x1 - x0) == pytest.approx(1.5)
+
+
+def test_moving_the_start_repaints_no_text(qtbot, monkeypatch, settle) -> None:
+    """The title, axis titles and legend are cached pixmaps: a new start repaints the whole
+    contour view (its marker and every line move), but no text is laid out again."""
+    from PySide6.QtWidgets import QGraphicsTextItem
+
+    from tests.gui.conftest import open_window
+
+    painted: list[str] = []
+    base = QGraphicsTextItem.paint
+
+    def paint(self, *args):
+        painted.append(self.toPlainText())
+        return base(self, *args)
+
+    monkeypatch.setattr(QGraphicsTextItem, "paint", paint)
+    window = open_window(qtbot)
+    try:
+        qtbot.wait(200)
+        assert painted  # the texts were painted once, into their pixmaps
+        painted.clear()
+        for i in range(3):
+            window.contour.start.setPos(-1.2 + 0.1 * i, 1.5)
+            settle(window)
+            qtbot.wait(100)
+        assert painted == []
+    finally:
+        window.close()
