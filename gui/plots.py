@@ -120,6 +120,18 @@ class Trace(pg.PlotCurveItem):
         self._extent_of: tuple | None = None  # the data _extent_values were taken from
         self._extent_values = (0.0, 0.0, 0.0, 0.0)
 
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        """``setData`` for two float arrays of one length, as the views give: pyqtgraph's
+        argument parsing and checks, and its change signal (which nothing here listens to),
+        cost more than the rest of a new frame's bookkeeping for the line."""
+        self.xData, self.yData = x, y
+        self.invalidateBounds()
+        self.prepareGeometryChange()
+        self.informViewBoundsChanged()
+        self.path = self.fillPath = self._fillPathList = self._mouseShape = None
+        self._lineSegmentsRendered = False
+        self.update()
+
     def boundingRect(self) -> QRectF:
         """pyqtgraph's rectangle (the data's extent, grown by the pen's reach in pixels) at
         a tenth of its cost: Qt asks for it several times per new line, and pyqtgraph's own
@@ -337,15 +349,22 @@ class Line:
         # last body point: a thinned line's final point is its head, not a kept point
         key = (b, float(x[b]), float(y[b])) if n else (-1,)
         if source is not self._source or key != self._body_key:
-            self.body.setData(x[: b + 1], y[: b + 1])
+            _put(self.body, x[: b + 1], y[: b + 1])
             self._source, self._body_key = source, key
         if b < n - 1:
-            self.tail.setData(x[b:], y[b:])
+            _put(self.tail, x[b:], y[b:])
             self.tail.setVisible(self.body.isVisible())
         elif self.tail.isVisible():
-            self.tail.setData([], [])
+            _put(self.tail, x[:0], y[:0])
             self.tail.setVisible(False)
         self._x, self._y = x, y
+
+
+def _put(item: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray) -> None:
+    if isinstance(item, Trace):
+        item.set_points(x, y)
+    else:  # a dashed validation curve
+        item.setData(x, y)
 
 
 def _fit_lines(lines: list[Line], n: int, plot: pg.PlotItem, make=trace_item, z: float = 10.0) -> None:
