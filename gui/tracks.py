@@ -56,21 +56,22 @@ def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray
 def _straight_xy(p: np.ndarray, tol: float) -> np.ndarray:
     """Mask of the points that can go: those at odd positions (so both neighbours stay)
     within ``tol`` of the segment joining their neighbours (a point beyond its ends, where
-    the path turns back, stays)."""
+    the path turns back, stays). Column arithmetic on strided views: no gathers."""
     n = p.shape[0]
     drop = np.zeros(n, dtype=bool)
     if n < 3:
         return drop
-    i = np.arange(1, n - 1, 2)
-    a, b, q = p[i - 1], p[i + 1], p[i]
-    ab, aq = b - a, q - a
-    length2 = np.einsum("ij,ij->i", ab, ab)
+    m = (n - 1) // 2  # points 1, 3, ..., 2m-1; their neighbours 0, 2, ..., 2m
+    x, y = p[:, 0], p[:, 1]
+    ax, ay = x[0 : 2 * m : 2], y[0 : 2 * m : 2]
+    abx, aby = x[2 : 2 * m + 1 : 2] - ax, y[2 : 2 * m + 1 : 2] - ay
+    aqx, aqy = x[1 : 2 * m : 2] - ax, y[1 : 2 * m : 2] - ay
+    length2 = abx * abx + aby * aby
     with np.errstate(all="ignore"):
-        t = np.clip(np.einsum("ij,ij->i", aq, ab) / length2, 0.0, 1.0)
-    t = np.where(length2 > 0, t, 0.0)
-    nearest = a + t[:, None] * ab
-    dist2 = np.einsum("ij,ij->i", q - nearest, q - nearest)
-    drop[i[dist2 <= tol * tol]] = True
+        t = np.clip((aqx * abx + aqy * aby) / length2, 0.0, 1.0)
+    t[~(length2 > 0)] = 0.0
+    ox, oy = aqx - t * abx, aqy - t * aby
+    drop[1 : 2 * m : 2] = ox * ox + oy * oy <= tol * tol
     return drop
 
 
@@ -116,16 +117,17 @@ def _straight_points(x: np.ndarray, ys: list[np.ndarray]) -> np.ndarray:
     drop = np.zeros(n, dtype=bool)
     if n < 3:
         return drop
-    i = np.arange(1, n - 1, 2)
-    w = (x[i] - x[i - 1]) / (x[i + 1] - x[i - 1])  # where x_i lies between its neighbours
-    ok = np.ones(i.size, dtype=bool)
+    m = (n - 1) // 2  # points 1, 3, ..., 2m-1; their neighbours 0, 2, ..., 2m
+    lo, mid, hi = slice(0, 2 * m, 2), slice(1, 2 * m, 2), slice(2, 2 * m + 1, 2)
+    w = (x[mid] - x[lo]) / (x[hi] - x[lo])  # where x_i lies between its neighbours
+    ok = np.ones(m, dtype=bool)
     for y in ys:
-        span = float(np.max(y) - np.min(y))
+        span = float(y.max() - y.min())
         if not np.isfinite(span):
             return drop
-        chord = y[i - 1] + w * (y[i + 1] - y[i - 1])
-        ok &= np.abs(y[i] - chord) <= STRAIGHT * span
-    drop[i[ok]] = True
+        ya = y[lo]
+        ok &= np.abs(y[mid] - (ya + w * (y[hi] - ya))) <= STRAIGHT * span
+    drop[mid] = ok
     return drop
 
 
