@@ -79,7 +79,9 @@ class NumberBox(QAbstractSpinBox):
     def setValue(self, value: float) -> None:
         """Show ``value`` (already valid) without emitting ``valueChanged``."""
         self._value = float(value)
-        self.lineEdit().setText(fmt_number(self._value, self._integer))
+        text = fmt_number(self._value, self._integer)
+        if self.lineEdit().text() != text:  # (a drag sets both start boxes, often one anew)
+            self.lineEdit().setText(text)
         self._set_reason("")
 
     @property
