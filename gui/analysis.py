@@ -154,12 +154,12 @@ class AnalysisPanel(QWidget):
         # basins
         page = QWidget()
         form = QFormLayout(page)
-        self.basins_box = QCheckBox("Show the basins over the landscape  (Ctrl+B)")
+        self.basins_box = QCheckBox("Show the basins  (Ctrl+B)")
         self.basins_box.setObjectName("analysis.basins")
         form.addRow(self.basins_box)
         self.basins_about = _hint(
-            "Every start of a grid over the landscape's view box (or the part in sight when zoomed "
-            "in), coloured by where the "
+            "Drawn over the landscape: each start of a grid across its view box (or the part in "
+            "sight when zoomed in), coloured by where the "
             "optimizer selected under Controls ends, with its α, μ, steps and tolerance: one "
             "colour per minimum (the stars carry the same colour and number), grey where it "
             "did not converge, near black where it diverged; paler where it got there sooner. "
@@ -233,14 +233,18 @@ class AnalysisPanel(QWidget):
         # curvature
         page = QWidget()
         form = QFormLayout(page)
-        self.curv_box = QCheckBox("Curvature arrows at the cursor and the trajectories' heads  (Ctrl+K)")
-        self.field_box = QCheckBox("Gradient field: downhill arrows over the landscape  (Ctrl+G)")
+        # short box texts, the rest wrapped below them: a long one would set the width of
+        # the whole right-hand column
+        self.curv_box = QCheckBox("Curvature arrows  (Ctrl+K)")
+        self.field_box = QCheckBox("Gradient field  (Ctrl+G)")
         form.addRow(self.curv_box)
+        form.addRow(_hint("at the cursor and at the trajectories' heads"))
         form.addRow(self.field_box)
+        form.addRow(_hint("downhill arrows over the landscape"))
         form.addRow(_hint(
             "The two arrows lie along the Hessian's eigenvectors, each as long as its eigenvalue's "
             "share of the larger one: their ratio is the condition number κ. Solid green: the loss "
-            "curves up that way (λ > 0); dashed red: it curves down (λ < 0), the way out of a saddle."
+            "curves up that way (λ &gt; 0); dashed red: it curves down (λ &lt; 0), the way out of a saddle."
         ))
         self.tabs.addTab(page, "Curvature")
 

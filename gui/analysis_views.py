@@ -461,7 +461,7 @@ class PhaseView(_MapPlot):
             self.edge.setData([], [])
             self.best.setData(pos=[])
         # a title's text sets the plot's minimum width: short in the window's narrow dock
-        title = f"{result.map.optimizer}: steps until ‖∇L‖ &lt; tol"
+        title = f"{result.map.optimizer}: steps to ‖∇L‖ &lt; tol"
         if not self._interactive:
             title = (f"{result.map.optimizer} on {result.landscape}: steps until ‖∇L‖ &lt; tol "
                      f"(at most {result.map.budget})")

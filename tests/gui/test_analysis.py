@@ -508,3 +508,41 @@ def test_closing_the_window_starts_no_analysis(window, an, qtbot, settle) -> Non
     window.close()  # hides the docks, which used to ask for their analyses once more
     assert an.runners["basins"].threads_started <= started + 1
     assert not an.threads_running()
+
+
+def test_the_analysis_panel_fits_the_right_hand_column(window, an, qtbot) -> None:
+    """No page of the Analysis dock may be wider than the column it shares with the lesson:
+    a long check box text once made the whole panel scroll sideways and cut the maps."""
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import APP_FONT_PT
+
+    app = QApplication.instance()
+    old = QFont(app.font())
+    font = QFont(old)
+    font.setPointSizeF(APP_FONT_PT)  # the size the app runs at
+    app.setFont(font)
+    try:
+        qtbot.wait(50)
+        column = window.lesson_dock.widget().width()
+        assert column > 200
+        for i in range(an.panel.tabs.count()):
+            page = an.panel.tabs.widget(i)
+            assert page.minimumSizeHint().width() <= column, an.panel.tabs.tabText(i)
+        assert an.panel.minimumSizeHint().width() <= column
+    finally:
+        app.setFont(old)
+
+
+def test_the_curvature_help_is_shown_whole(an) -> None:
+    """The help texts are rich text: a bare '<' in them started a tag and hid the rest."""
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QLabel
+
+    shown = []
+    for label in an.panel.findChildren(QLabel):
+        doc = QTextDocument()
+        doc.setHtml(label.text())
+        shown.append(doc.toPlainText())
+    assert any("(λ < 0), the way out of a saddle." in text for text in shown)
