@@ -268,6 +268,36 @@ def clip_far(xa, ya, xb, yb, scale: tuple[float, float, float, float]) -> np.nda
         return np.column_stack((x0, y0, x1, y1))
 
 
+class IsoLines(pg.PlotCurveItem):
+    """The iso-lines: disjoint segments (pairs of points), drawn as several paths of at most
+    ``CHUNK`` segments. One path of the twenty thousand segments a landscape may have is
+    fine on screen, but an SVG reader may refuse it: Qt's own stops reading a path after
+    32767 elements, and an exported figure then lost most of its iso-lines there."""
+
+    CHUNK = 8000
+
+    def __init__(self, pen) -> None:
+        super().__init__(pen=pen, connect="pairs", antialias=True)
+        self._paths: list[QPainterPath] = []
+        self._paths_of: tuple | None = None  # the data the paths were made from
+
+    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget=None) -> None:
+        x, y = self.xData, self.yData
+        if x is None or len(x) < 2:
+            return None
+        if self._paths_of is None or self._paths_of[0] is not x or self._paths_of[1] is not y:
+            step = 2 * self.CHUNK  # an even number of points: pairs stay whole
+            self._paths = [
+                pg.arrayToQPath(x[i : i + step], y[i : i + step], connect="pairs") for i in range(0, len(x), step)
+            ]
+            self._paths_of = (x, y)
+        p.setRenderHint(_AA, bool(self.opts["antialias"]))
+        p.setPen(self.opts["pen"])
+        for path in self._paths:
+            p.drawPath(path)
+        return None
+
+
 def trace_item() -> Trace:
     return Trace()
 
@@ -449,7 +479,7 @@ class ContourView(pg.PlotWidget):
         self.image.setZValue(-20)
         cache(self.image, interactive)
         self.plot.addItem(self.image)
-        self.isolines = pg.PlotCurveItem(pen=pg.mkPen(ISO_COLOR, width=k), connect="pairs", antialias=True)
+        self.isolines = IsoLines(pg.mkPen(ISO_COLOR, width=k))
         self.isolines.setZValue(-10)
         cache(self.isolines, interactive)
         self.plot.addItem(self.isolines)

@@ -177,3 +177,32 @@ def test_export_dialog_flow(window: MainWindow, tmp_path: Path, monkeypatch) -> 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv), ""))
     window.csv_action.trigger()
     assert csv.read_text().startswith("optimizer,step,loss,grad_norm,theta_0,theta_1\n")
+
+
+def test_an_svg_reader_takes_every_path_whole(window: MainWindow, tmp_path: Path) -> None:
+    """The iso-lines are several paths: Qt's SVG reader stops reading a path after 32767
+    elements, and one path of all of them lost most of the iso-lines there."""
+    import re
+
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    svg = tmp_path / "contour.svg"
+    assert window.export_figure(svg, "contour")
+    text = svg.read_text()
+    commands = [len(re.findall(r"[MLCZmlcz]", d)) for d in re.findall(r'\sd="([^"]*)"', text)]
+    assert sum(commands) > 20000  # the iso-lines are all there ...
+    assert max(commands) < 32767  # ... in paths a reader takes whole
+    said: list[str] = []
+    previous = qInstallMessageHandler(lambda _kind, _ctx, message: said.append(message))
+    try:
+        renderer = QSvgRenderer(str(svg))
+        img = QImage(renderer.defaultSize(), QImage.Format.Format_ARGB32)
+        img.fill(QColor("white"))
+        p = QPainter(img)
+        renderer.render(p)
+        p.end()
+    finally:
+        qInstallMessageHandler(previous)
+    assert renderer.isValid() and not [m for m in said if "path" in m.lower()], said
