@@ -471,7 +471,7 @@ def test_the_basin_map_is_painted_in_the_backdrop_under_the_iso_lines(window, an
 
 
 def test_a_new_basin_picture_reuses_the_rendered_iso_lines(window, an, qtbot, settle, monkeypatch) -> None:
-    import pyqtgraph as pg
+    from gui.plots import IsoLines
 
     set_landscape(window, settle, "himmelblau")
     an.panel.basin_grid.setCurrentIndex(0)
@@ -479,14 +479,14 @@ def test_a_new_basin_picture_reuses_the_rendered_iso_lines(window, an, qtbot, se
     wait_done(an, qtbot, "basins")
     view = window.contour
     strokes = []
-    base = pg.PlotCurveItem.paint
+    base = IsoLines.paint
 
     def paint(self, *args):
         if self is view.isolines:
             strokes.append(1)
         return base(self, *args)
 
-    monkeypatch.setattr(pg.PlotCurveItem, "paint", paint)  # the backdrop calls paint from Python
+    monkeypatch.setattr(IsoLines, "paint", paint)  # the backdrop calls paint from Python
     for _ in range(3):  # the basin layer changes: the landscape's layers are composited as they are
         an.overlay.set_visible(False)
         view.grab()
