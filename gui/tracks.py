@@ -56,23 +56,31 @@ def thin_xy(xy: np.ndarray, view: tuple[tuple[float, float], ...]) -> np.ndarray
 def _straight_xy(p: np.ndarray, tol: float) -> np.ndarray:
     """Mask of the points that can go: those at odd positions (so both neighbours stay)
     within ``tol`` of the segment joining their neighbours (a point beyond its ends, where
-    the path turns back, stays). Column arithmetic on strided views: no gathers."""
+    the path turns back, stays)."""
     n = p.shape[0]
     drop = np.zeros(n, dtype=bool)
     if n < 3:
         return drop
-    m = (n - 1) // 2  # points 1, 3, ..., 2m-1; their neighbours 0, 2, ..., 2m
+    lo, mid, hi = _odd_points(n)
     x, y = p[:, 0], p[:, 1]
-    ax, ay = x[0 : 2 * m : 2], y[0 : 2 * m : 2]
-    abx, aby = x[2 : 2 * m + 1 : 2] - ax, y[2 : 2 * m + 1 : 2] - ay
-    aqx, aqy = x[1 : 2 * m : 2] - ax, y[1 : 2 * m : 2] - ay
+    ax, ay = x[lo], y[lo]
+    abx, aby = x[hi] - ax, y[hi] - ay
+    aqx, aqy = x[mid] - ax, y[mid] - ay
     length2 = abx * abx + aby * aby
     with np.errstate(all="ignore"):
         t = np.clip((aqx * abx + aqy * aby) / length2, 0.0, 1.0)
     t[~(length2 > 0)] = 0.0
     ox, oy = aqx - t * abx, aqy - t * aby
-    drop[1 : 2 * m : 2] = ox * ox + oy * oy <= tol * tol
+    drop[mid] = ox * ox + oy * oy <= tol * tol
     return drop
+
+
+def _odd_points(n: int) -> tuple[slice, slice, slice]:
+    """Of ``n`` points, those at odd positions 1, 3, ..., 2m-1 (``mid``) and their
+    neighbours before (``lo``: 0, 2, ...) and after (``hi``: 2, 4, ..., 2m): views, not
+    gathers. The thinning tests offer the odd points for removal, so both neighbours stay."""
+    m = (n - 1) // 2
+    return slice(0, 2 * m, 2), slice(1, 2 * m, 2), slice(2, 2 * m + 1, 2)
 
 
 def thin_curves(*ys: np.ndarray) -> np.ndarray | None:
@@ -117,10 +125,9 @@ def _straight_points(x: np.ndarray, ys: list[np.ndarray]) -> np.ndarray:
     drop = np.zeros(n, dtype=bool)
     if n < 3:
         return drop
-    m = (n - 1) // 2  # points 1, 3, ..., 2m-1; their neighbours 0, 2, ..., 2m
-    lo, mid, hi = slice(0, 2 * m, 2), slice(1, 2 * m, 2), slice(2, 2 * m + 1, 2)
+    lo, mid, hi = _odd_points(n)
     w = (x[mid] - x[lo]) / (x[hi] - x[lo])  # where x_i lies between its neighbours
-    ok = np.ones(m, dtype=bool)
+    ok = np.ones(w.shape[0], dtype=bool)
     for y in ys:
         span = float(y.max() - y.min())
         if not np.isfinite(span):
