@@ -6,7 +6,7 @@ optimizers as pure ``init``/``update`` pairs, and the simulation that runs them.
 
 import engine.models  # noqa: F401  (registers the data models with make_landscape)
 from engine.landscapes import LANDSCAPES, CriticalPoint, Landscape, Param, make_landscape, point_kind
-from engine.optimizers import OPTIMIZERS, Optimizer, OptState, make_optimizer
+from engine.optimizers import OPTIMIZERS, Definition, Optimizer, make_optimizer
 from engine.simulation import Cancelled, Outcome, Run, Status, describe, point_kinds, simulate
 
 __all__ = [
@@ -14,8 +14,8 @@ __all__ = [
     "OPTIMIZERS",
     "Cancelled",
     "CriticalPoint",
+    "Definition",
     "Landscape",
-    "OptState",
     "Optimizer",
     "Outcome",
     "Param",

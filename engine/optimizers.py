@@ -1,31 +1,36 @@
-"""Optimizers as pure ``init``/``update`` pairs over explicit state, batched over rows.
+"""Optimizers as pure functions over explicit state: one definition each, every path uses it.
 
-The shape follows optax (google-deepmind/optax, ``optax/_src/base.py``): a factory validates
-and closes over its hyperparameters and returns an :class:`Optimizer`; ``init(w)`` makes the
-state, ``update(g, state, w, h)`` returns ``(updates, new_state)`` and the caller applies
-``w <- w + updates``. Nothing is mutated.
+The shape is optax's (google-deepmind/optax, ``optax/_src/base.py``): an optimizer is a pure
+``init(w) -> state`` and a pure ``update(g, state, w, h) -> (updates, state)``; the caller
+applies ``w <- w + updates``. ``h`` holds the hyperparameters as a NamedTuple; nothing is
+mutated. Each optimizer is one :class:`Definition` (its hyperparameters with their checks,
+``init``, ``update``, and for Nesterov a ``query``: where the gradient is taken), registered
+in :data:`OPTIMIZERS`. The tests, the window's controls, the command line's flags, ``list``
+and the help texts all read that registry, so adding an optimizer is one definition and one
+registry line.
 
-One rule, many optimizers
--------------------------
-Every optimizer here is one setting of the coefficients of a single update, applied row by
-row to a batch ``w`` of shape ``(B, D)``::
+One function, every path
+------------------------
+The same ``update`` runs on
 
-    q  = w + look*p                           point where the gradient g is taken
-    m  = am*m + bm*g                          first moment   (Adam; else m = g)
-    v  = av*v + bv*g^2                        second moment  (Adam, RMSprop, AdaGrad; else 0)
-    m^ = m/(1 - c1^t),  v^ = v/(1 - c2^t)     bias correction (Adam; else c = 0, no change)
-    d  = m^/(s*sqrt(v^) + e)                  direction      (s = 1, e = eps if adaptive;
-                                                              s = 0, e = 1 otherwise: d = m)
-    d  = (H + damping*I)^-1 g                 on Newton rows
-    p  = mu*p - alpha*d                       velocity       (mu = 0: p = -alpha*d)
-    updates = p
+* ``(B, D)`` arrays: a 256 x 256 basin map is one batch; a stack of different optimizers
+  (:meth:`Optimizer.stack`) is laid out by :class:`Stepper` as groups of consecutive rows,
+  each group stepped by its own definition with its hyperparameters as 0-d arrays (all rows
+  alike) or per-row arrays (a phase map's grid of alphas and momenta);
+* Python floats, one coordinate at a time, for a few rows of a two-parameter landscape
+  (``engine.scalar``: a numpy call costs more than the arithmetic on a handful of numbers);
+  every optimizer here but Newton is elementwise, so a coordinate's update needs only its
+  own gradient and state;
+* a network's flat weight vector ``(B, P)``.
 
-With the neutral coefficients each line is exact in floating point (0*x + 1*g == g,
-g/(0 + 1) == g, 0*p - a*d == -(a*d)), so a gd row in a mixed batch follows exactly the path it
-follows alone. This is why a single trajectory, seven optimizers racing from one start and
-a 256 x 256 basin map are the same code: the cost of a numpy call on a handful of numbers
-dominates a step, and one call now serves every row. ``Optimizer.stack`` joins optimizers
-into one whose members own consecutive rows.
+It can because it is written with arithmetic operators, which work on floats and arrays
+alike, and with :func:`sqrt` and :func:`zeros_like`, which dispatch (Python's ``x ** 0.5`` is
+C's ``pow`` and differs from the correctly rounded square root for about one number in a
+thousand; numpy's is the square root). In-place operators appear only on values the function
+has just made (``m = beta1*s.m; m += ...``): on an array they save a temporary, on a float
+they rebind. Every operation is IEEE-exact in both (+, -, *, /, sqrt), so a row stepped on
+floats follows its numpy path to the last bit. Adam keeps ``beta^t`` as a running product in
+its state rather than calling a power function, for the same reason.
 
 Conventions (they differ between textbooks, and each is pinned by a test):
 
@@ -44,219 +49,219 @@ Conventions (they differ between textbooks, and each is pinned by a test):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NamedTuple
+import math
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from itertools import pairwise
+from operator import itemgetter
+from typing import Any, ClassVar
 
 import numpy as np
 
 from engine.validate import check_nonnegative, check_positive, check_unit_interval
 
 Array = np.ndarray
+# The Hessian of a group's rows at their query points: an array (n, D, D), or in 2-D its parts
+# (h_xx, h_xy, h_yy); the simulation passes a function of a row slice that returns it.
+Hessian = Any
 
 
-class Coeffs(NamedTuple):
-    """The coefficients of the unified rule for one optimizer (see the module docstring)."""
-
-    alpha: float
-    mu: float = 0.0
-    look: float = 0.0
-    am: float = 0.0
-    bm: float = 1.0
-    av: float = 0.0
-    bv: float = 0.0
-    c1: float = 0.0
-    c2: float = 0.0
-    s: float = 0.0
-    e: float = 1.0
-    newton: float = 0.0
-    damping: float = 0.0
+def sqrt(x):
+    """The correctly rounded square root of a float or of every entry of an array."""
+    return math.sqrt(x) if x.__class__ is float else np.sqrt(x)
 
 
-class OptState(NamedTuple):
-    """Per-row optimizer state for a batch ``w`` of shape ``(B, D)``, each array column-major
-    like the points (every operand of a step then shares one layout: numpy's fast path)."""
-
-    m: Array  # first moment (Adam)
-    v: Array  # second moment (Adam, RMSprop, AdaGrad)
-    p: Array  # velocity (momentum, Nesterov); p starts at 0
-    t: int  # steps taken
+def zeros_like(w):
+    """0.0 for a float, an array of zeros laid out like ``w`` for an array."""
+    return 0.0 if w.__class__ is float else np.zeros_like(w)
 
 
-# A Hessian as the update takes it: an array (B, D, D), or a function of a row slice that
-# returns the Hessian of those rows at the query point (for 2-D, its parts h_xx, h_xy, h_yy).
-Hessian = Array | Callable[[slice], "Array | tuple[Array | float, Array | float, Array | float]"]
+# -- hyperparameters -----------------------------------------------------------------------
 
 
-def _column_major(b: int, d: int) -> Array:
-    """An empty ``(b, d)`` array in column-major order, like the simulation's points
-    (``w[:, 0]`` contiguous)."""
-    return np.empty((d, b)).T
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter: its check (the engine's, whose message a person reads), what it
+    means, its symbol, and the range of the window's slider (``lo``, ``hi``, ``log``)."""
+
+    name: str
+    default: float
+    check: Callable[[str, object], float] = field(compare=False)
+    help: str
+    symbol: str
+    lo: float
+    hi: float
+    log: bool = False
+
+    def but(self, default: float) -> Hyper:
+        """The same hyperparameter with another default (alpha's differs per optimizer)."""
+        return replace(self, default=default)
+
+    def validate(self, value: object) -> float:
+        return self.check(self.name, value)
 
 
-class Rule:
-    """The coefficients of an :class:`Optimizer` laid out for a batch of ``B`` rows.
-
-    On a handful of rows the number of numpy calls is the whole cost of a step, so the
-    coefficients are laid out once, here, in the cheapest form for the batch.
-    """
-
-    def __init__(self, coeffs: Array, dim: int) -> None:
-        self.coeffs = coeffs  # (B, len(Coeffs._fields))
-        self.dim = dim
-        b = coeffs.shape[0]
-        c = {f: coeffs[:, i] for i, f in enumerate(Coeffs._fields)}
-        uniform = bool(np.all(coeffs == coeffs[0]))
-
-        def full(col: Array) -> Array:
-            # One optimizer for all rows: 0-d arrays (a Python float costs numpy a further
-            # 0.2-0.5 us per call to convert; a 0-d array costs nothing, at any size).
-            # A mix: arrays of the full shape and layout, made once, since numpy pays twice
-            # as much per call to broadcast a (B, 1) operand on a few rows.
-            if uniform:
-                return np.array(col[0])
-            out = _column_major(b, dim)
-            out[...] = col[:, None]
-            return out
-
-        self.alpha, self.mu, self.look = full(c["alpha"]), full(c["mu"]), full(c["look"])
-        self.am, self.bm, self.av, self.bv = full(c["am"]), full(c["bm"]), full(c["av"]), full(c["bv"])
-        self.c1, self.c2 = full(c["c1"]), full(c["c2"])
-        self.s, self.e = full(c["s"]), full(c["e"])
-        self.neg_alpha = -self.alpha
-        self.all_adaptive = bool(np.all(c["s"] == 1.0))  # then s*sqrt(v) is sqrt(v)
-        self.has_look = bool(np.any(c["look"] != 0))
-        self.has_p = bool(np.any(c["mu"] != 0))
-        self.has_v = bool(np.any(c["s"] != 0))
-        self.has_bias = bool(np.any((c["c1"] != 0) | (c["c2"] != 0)))
-        # Newton rows as runs of consecutive rows of one member: (rows, damping)
-        is_newton = c["newton"] > 0
-        new_member = np.ones(b, dtype=bool)
-        new_member[1:] = np.any(coeffs[1:] != coeffs[:-1], axis=1)
-        starts = np.nonzero(is_newton & (new_member | ~np.r_[False, is_newton[:-1]]))[0]
-        runs: list[tuple[slice, float]] = []
-        for i in starts:
-            j = i + 1
-            ends = np.nonzero(new_member[j:] | ~is_newton[j:])[0]
-            stop = int(j + ends[0]) if ends.size else b
-            runs.append((slice(int(i), stop), float(c["damping"][i])))
-        self.newton_runs = runs
-        self.all_newton = len(runs) == 1 and runs[0][0] == slice(0, b)
-        self._bias: tuple[int, Array, Array] = (0, np.empty(0), np.empty(0))
-
-    def _tabulate_bias(self, t: int) -> tuple[int, Array, Array]:
-        """``1 - beta1^s`` and ``1 - beta2^s`` for Adam's bias correction, for the 64 steps
-        ``s`` from ``t`` (1 on other rows, whose ``c`` is 0): one vectorised power instead of
-        four numpy calls on every step. Each slice is laid out like ``m``."""
-        ts = np.arange(t, t + 64, dtype=np.float64)
-        self._bias = (t, _powers(self.c1, ts), _powers(self.c2, ts))
-        return self._bias
-
-    @property
-    def needs_hessian(self) -> bool:
-        return bool(self.newton_runs)
-
-    def newton_damping(self, row: int) -> float | None:
-        """The damping of a Newton row, None for a row of another optimizer."""
-        return next((dmp for rows, dmp in self.newton_runs if rows.start <= row < rows.stop), None)
-
-    def take(self, rows: Array) -> Rule:
-        """The rule restricted to some rows (the simulation drops finished rows)."""
-        return Rule(self.coeffs[rows], self.dim)
-
-    def init(self, w: Array) -> OptState:
-        b, d = w.shape
-        m, v, p = _column_major(b, d), _column_major(b, d), _column_major(b, d)
-        m[...] = 0.0
-        v[...] = 0.0
-        p[...] = 0.0
-        return OptState(m, v, p, 0)
-
-    def query(self, state: OptState, w: Array) -> Array:
-        """Where the gradient is taken: ``w``, or Nesterov's look-ahead ``w + mu*p``."""
-        if self.has_look:
-            return w + self.look * state.p
-        return w
-
-    def update(
-        self, g: Array, state: OptState, w: Array, h: Hessian | None = None
-    ) -> tuple[Array, OptState]:
-        """One step of every row. ``g`` (and ``h`` for Newton rows) are taken at
-        ``query(state, w)``. Returns ``(updates, new_state)``; apply as ``w + updates``."""
-        t = state.t + 1
-        m, v = state.m, state.v
-        if self.has_v:
-            # In-place arithmetic only on arrays made here (inputs are never modified), with
-            # positional outputs: on a few rows each keyword costs numpy more than the sum.
-            m = self.am * m
-            gm = self.bm * g
-            m += gm
-            v = self.av * v
-            np.multiply(g, g, gm)
-            gm *= self.bv
-            v += gm
-            if self.has_bias:
-                lo, t1, t2 = self._bias
-                if not lo <= t < lo + len(t1):
-                    lo, t1, t2 = self._tabulate_bias(t)
-                mh, vh = m / t1[t - lo], v / t2[t - lo]
-            else:
-                mh, vh = m, v
-            den = np.sqrt(vh)
-            if not self.all_adaptive:
-                den *= self.s
-            den += self.e
-            d = np.divide(mh, den, den)
-        else:
-            d = g
-        if self.newton_runs:
-            if h is None:
-                raise ValueError("newton needs the Hessian: pass h to update()")
-            if self.all_newton:
-                d = newton_direction(_rows(h, slice(None)), g, self.newton_runs[0][1])
-            else:
-                if d is g:
-                    d = g.copy()
-                for rows, damping in self.newton_runs:
-                    d[rows] = newton_direction(_rows(h, rows), g[rows], damping)
-        step = self.neg_alpha * d  # -(alpha*d), exactly
-        if self.has_p:
-            p = self.mu * state.p
-            p += step
-            return p, OptState(m, v, p, t)
-        return step, OptState(m, v, state.p, t)
+ALPHA = Hyper("alpha", 0.01, check_positive, "learning rate (> 0)", "α", 1e-5, 10.0, log=True)
+MU = Hyper("mu", 0.9, check_unit_interval, "momentum, in [0, 1)", "μ", 0.0, 0.999)
+BETA1 = Hyper("beta1", 0.9, check_unit_interval, "decay of the first moment, in [0, 1)", "β₁", 0.0, 0.999)
+BETA2 = Hyper("beta2", 0.999, check_unit_interval, "decay of the second moment, in [0, 1)", "β₂", 0.0, 0.9999)
+RHO = Hyper("rho", 0.9, check_unit_interval, "decay of the squared-gradient average, in [0, 1)", "ρ", 0.0, 0.999)
+EPS = Hyper("eps", 1e-8, check_positive, "added to the root in the denominator (> 0)", "ε", 1e-12, 1.0, log=True)
+DAMPING = Hyper("damping", 0.0, check_nonnegative, "added to the Hessian's diagonal (>= 0)", "λ", 0.0, 100.0)
 
 
-def _powers(c: Array, ts: Array) -> Array:
-    """``1 - c^t`` for each ``t`` in ``ts``, shape ``(len(ts),) + c.shape``, each slice laid
-    out like ``c``."""
-    if c.ndim == 0:
-        return (1.0 - c ** ts).reshape(-1)
-    b, d = c.shape
-    out = np.empty((len(ts), d, b)).transpose(0, 2, 1)
-    np.power(c[None], ts[:, None, None], out=out)
-    np.subtract(1.0, out, out=out)
-    return out
+# -- the definitions -----------------------------------------------------------------------
 
 
-def _rows(h: Hessian, rows: slice):
-    return h(rows) if callable(h) else h[rows]
+class State(tuple):
+    """An optimizer's state: a tuple with named fields, made from a tuple of their values,
+    ``MomentumState((p,))``. A NamedTuple would read the same, but its constructor is a
+    Python function that costs three times tuple's own; on the float path (engine.scalar)
+    a state is made for every coordinate of every step."""
+
+    __slots__ = ()
+    fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for i, name in enumerate(cls.fields):
+            setattr(cls, name, property(itemgetter(i), doc=f"field {i} of the state"))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in zip(self.fields, self, strict=True))})"
 
 
-def newton_direction(h, g: Array, damping: float) -> Array:
+class Empty(State):
+    """The state of an optimizer that keeps none (gd, Newton)."""
+
+
+class MomentumState(State):
+    """``p``: the velocity, 0 at the start."""
+
+    fields = ("p",)
+
+
+class AdamState(State):
+    """``m``, ``v``: the first and second moments; ``b1t``, ``b2t``: beta1^t and beta2^t, kept
+    as running products (module docstring)."""
+
+    fields = ("m", "v", "b1t", "b2t")
+
+
+class SquaresState(State):
+    """``v``: the running average (RMSprop) or sum (AdaGrad) of squared gradients."""
+
+    fields = ("v",)
+
+
+_EMPTY = Empty()
+
+
+def _empty(w) -> Empty:
+    return _EMPTY
+
+
+def _gd_update(g, s: Empty, w, h) -> tuple[Any, Empty]:
+    """``w <- w - alpha*g``."""
+    return g * -h.alpha, s
+
+
+def _momentum_init(w) -> MomentumState:
+    return MomentumState((zeros_like(w),))
+
+
+def _momentum_update(g, s: MomentumState, w, h) -> tuple[Any, MomentumState]:
+    """Heavy ball (Polyak 1964) as the lecture writes it: ``p <- mu*p - alpha*g``,
+    ``w <- w + p``. For Nesterov, ``g`` is taken at :func:`_nesterov_query`."""
+    p = h.mu * s.p
+    p -= h.alpha * g
+    return p, MomentumState((p,))
+
+
+def _nesterov_query(s: MomentumState, w, h):
+    """Sutskever et al. (2013), eq. (3): the gradient is taken at ``w + mu*p``."""
+    return w + h.mu * s.p
+
+
+def _adam_init(w) -> AdamState:
+    return AdamState((zeros_like(w), zeros_like(w), 1.0, 1.0))
+
+
+def _adam_update(g, s: AdamState, w, h) -> tuple[Any, AdamState]:
+    """Kingma and Ba (2015), Algorithm 1: ``m <- beta1*m + (1-beta1)*g``,
+    ``v <- beta2*v + (1-beta2)*g^2``, ``m^ = m/(1-beta1^t)``, ``v^ = v/(1-beta2^t)``,
+    ``w <- w - alpha*m^/(sqrt(v^) + eps)``. The first step has size alpha per coordinate."""
+    m = h.beta1 * s.m
+    m += (1.0 - h.beta1) * g
+    v = h.beta2 * s.v
+    v += (1.0 - h.beta2) * (g * g)
+    b1t = s.b1t * h.beta1
+    b2t = s.b2t * h.beta2
+    den = sqrt(v / (1.0 - b2t))
+    den += h.eps
+    step = m / (1.0 - b1t)
+    step *= -h.alpha
+    step /= den
+    return step, AdamState((m, v, b1t, b2t))
+
+
+def _squares_init(w) -> SquaresState:
+    return SquaresState((zeros_like(w),))
+
+
+def _rmsprop_update(g, s: SquaresState, w, h) -> tuple[Any, SquaresState]:
+    """RMSprop (Tieleman and Hinton 2012, lecture 6e): ``v <- rho*v + (1-rho)*g^2``,
+    ``w <- w - alpha*g/(sqrt(v) + eps)``, ``v = 0`` at the start."""
+    v = h.rho * s.v
+    v += (1.0 - h.rho) * (g * g)
+    den = sqrt(v)
+    den += h.eps
+    step = -(h.alpha * g)
+    step /= den
+    return step, SquaresState((v,))
+
+
+def _adagrad_update(g, s: SquaresState, w, h) -> tuple[Any, SquaresState]:
+    """AdaGrad (Duchi, Hazan and Singer 2011): ``G <- G + g^2``,
+    ``w <- w - alpha*g/(sqrt(G) + eps)``, ``G = 0`` at the start."""
+    v = g * g
+    v += s.v
+    den = sqrt(v)
+    den += h.eps
+    step = -(h.alpha * g)
+    step /= den
+    return step, SquaresState((v,))
+
+
+def _newton_update(g, s: Empty, w, h, hessian: Hessian = None) -> tuple[Any, Empty]:
+    """Damped Newton: ``w <- w - alpha*(H + damping*I)^-1 g``, with ``H`` the Hessian at
+    ``w``. With alpha = 1 it lands on the minimum of a quadratic in one step; elsewhere it
+    heads for the nearest critical point of any kind, saddles included (Dauphin et al.
+    2014)."""
+    if hessian is None:
+        raise ValueError("newton needs the Hessian: pass it to update()")
+    return -(h.alpha * newton_direction(hessian, g, h.damping)), s
+
+
+def newton_direction(h: Hessian, g: Array, damping) -> Array:
     """Solve ``(H + damping*I) d = g`` for each row. ``h`` is ``(n, D, D)`` or, in 2-D, the
-    parts ``(h_xx, h_xy, h_yy)``. A singular system gives a non-finite ``d`` (the simulation
-    reports the row as failed); nothing is raised.
+    parts ``(h_xx, h_xy, h_yy)``; ``damping`` a number or one per row. A singular system
+    gives a non-finite ``d`` (the simulation reports the row as failed); nothing is raised.
 
     Two dimensions use Cramer's rule, a quarter of the cost of ``np.linalg.solve`` on a few
     rows: ``d = [[c, -b], [-b, a]] g / (a*c - b^2)`` with ``a = h_xx + damping``,
     ``c = h_yy + damping``, ``b = h_xy``.
     """
+    damping = np.asarray(damping, dtype=np.float64)
+    if damping.ndim == 2:  # per-row values laid out like the points: one per row
+        damping = damping[:, 0]
     if isinstance(h, np.ndarray) and h.shape[-1] == 2:
         h = (h[:, 0, 0], h[:, 0, 1], h[:, 1, 1])
     if isinstance(h, tuple):
         a, b, c = h
-        if damping:
+        if np.any(damping):
             a = a + damping
             c = c + damping
         det = a * c - b * b
@@ -265,7 +270,8 @@ def newton_direction(h, g: Array, damping: float) -> Array:
         d[:, 0] = (c * g0 - b * g1) / det
         d[:, 1] = (a * g1 - b * g0) / det
         return d
-    m = h + damping * np.eye(h.shape[-1])
+    eye = np.eye(h.shape[-1])
+    m = h + (damping[:, None, None] if damping.ndim else damping) * eye
     try:
         return np.linalg.solve(m, g[..., None])[..., 0]
     except np.linalg.LinAlgError:
@@ -278,188 +284,291 @@ def newton_direction(h, g: Array, damping: float) -> Array:
         return d
 
 
+@dataclass(frozen=True, eq=False)
+class Definition:
+    """One optimizer: its hyperparameters, ``init(w) -> state`` and
+    ``update(g, state, w, h) -> (updates, state)`` (pure; ``h`` is a NamedTuple of the
+    hyperparameters), ``query(state, w, h)``: where the gradient is taken (None: at ``w``),
+    and ``curvature``: whether ``update`` also takes the Hessian (Newton), which makes it
+    the only kind that is not elementwise."""
+
+    name: str
+    description: str  # one line with the rule, for lists, menus and tooltips
+    hyper: tuple[Hyper, ...]
+    init: Callable[[Any], State] = field(compare=False)
+    update: Callable[..., tuple[Any, State]] = field(compare=False)
+    query: Callable[..., Any] | None = field(default=None, compare=False)
+    curvature: bool = False
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        return {hp.name: hp.default for hp in self.hyper}
+
+    @cached_property
+    def params(self) -> type:
+        """The NamedTuple type ``update`` receives its hyperparameters in."""
+        return namedtuple(f"{self.name.capitalize()}Hyper", [hp.name for hp in self.hyper])
+
+    def check(self, **values: object) -> dict[str, float]:
+        """Every hyperparameter checked, defaults filled in; unknown names list the known."""
+        known = {hp.name: hp for hp in self.hyper}
+        for k in values:
+            if k not in known:
+                raise ValueError(f"{self.name} takes no {k} (it takes {', '.join(known)})")
+        return {k: hp.validate(values.get(k, hp.default)) for k, hp in known.items()}
+
+    def make(self, **values: object) -> Optimizer:
+        """A one-member :class:`Optimizer`; raises ``ValueError`` naming a bad value."""
+        return Optimizer(((self, self.check(**values)),))
+
+
+# -- optimizers and their layout over a batch ---------------------------------------------
+
+
 @dataclass(frozen=True)
 class Optimizer:
-    """One or more optimizers, each a member owning a block of rows of the batch.
+    """One or more optimizers with their hyperparameters; in a stack of ``K`` members, member
+    ``i`` drives the ``i``-th block of ``B/K`` consecutive rows."""
 
-    ``names`` labels the members; ``members`` holds their coefficients; ``hyper`` their
-    validated hyperparameters. A single-member optimizer applies to every row.
-    """
+    members: tuple[tuple[Definition, dict[str, float]], ...]
 
-    names: tuple[str, ...]
-    members: tuple[Coeffs, ...]
-    hyper: tuple[dict[str, float], ...]
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(d.name for d, _ in self.members)
 
-    def rule(self, rows: int, dim: int) -> Rule:
-        """Lay the coefficients out for ``rows`` rows: one member for all of them, or
-        ``rows / len(members)`` consecutive rows per member."""
-        k = len(self.members)
-        if rows % k:
-            raise ValueError(f"{rows} rows cannot be shared by {k} optimizers")
-        table = np.repeat(np.array(self.members, dtype=np.float64), rows // k, axis=0)
-        return Rule(table, dim)
-
-    def init(self, w: Array) -> OptState:
-        return self.rule(*w.shape).init(w)
-
-    def query(self, state: OptState, w: Array) -> Array:
-        return self.rule(*w.shape).query(state, w)
-
-    def update(
-        self, g: Array, state: OptState, w: Array, h: Hessian | None = None
-    ) -> tuple[Array, OptState]:
-        with np.errstate(all="ignore"):
-            return self.rule(*w.shape).update(g, state, w, h)
+    @property
+    def hyper(self) -> tuple[dict[str, float], ...]:
+        return tuple(v for _, v in self.members)
 
     @staticmethod
-    def stack(optimizers: list[Optimizer] | tuple[Optimizer, ...]) -> Optimizer:
+    def stack(optimizers: Sequence[Optimizer]) -> Optimizer:
         """Join optimizers into one; member i owns the i-th block of rows."""
-        return Optimizer(
-            tuple(n for o in optimizers for n in o.names),
-            tuple(c for o in optimizers for c in o.members),
-            tuple(h for o in optimizers for h in o.hyper),
-        )
+        return Optimizer(tuple(m for o in optimizers for m in o.members))
 
     def label(self, i: int = 0) -> str:
         inner = ", ".join(f"{k}={v:g}" for k, v in self.hyper[i].items())
         return f"{self.names[i]}({inner})"
 
+    def stepper(self, rows: int, dim: int) -> Stepper:
+        """Lay the members out over ``rows`` rows of ``dim`` parameters."""
+        k = len(self.members)
+        if rows % k:
+            raise ValueError(f"{rows} rows cannot be shared by {k} optimizers")
+        return Stepper(self.members, np.repeat(np.arange(k), rows // k), dim)
 
-def _one(name: str, coeffs: Coeffs, **hyper: float) -> Optimizer:
-    return Optimizer((name,), (coeffs,), (hyper,))
+    # optax's pair, on a batch w (B, D): for tests and for callers with their own loop
+    def init(self, w: Array) -> tuple[State, ...]:
+        return self.stepper(*w.shape).init(w)
 
-
-def gd(alpha: float = 0.01) -> Optimizer:
-    """Gradient descent: ``w <- w - alpha*g``."""
-    alpha = check_positive("alpha", alpha)
-    return _one("gd", Coeffs(alpha), alpha=alpha)
-
-
-def momentum(alpha: float = 0.01, mu: float = 0.9) -> Optimizer:
-    """Heavy ball (Polyak 1964) as the lecture writes it:
-    ``p <- mu*p - alpha*g; w <- w + p``, with ``p = 0`` at the start."""
-    alpha = check_positive("alpha", alpha)
-    mu = check_unit_interval("mu", mu)
-    return _one("momentum", Coeffs(alpha, mu=mu), alpha=alpha, mu=mu)
+    def update(self, g: Array, state: tuple[State, ...], w: Array, hessian: Hessian = None):
+        per_rows = None if hessian is None else (lambda rows: _rows(hessian, rows))
+        with np.errstate(all="ignore"):
+            return self.stepper(*w.shape).update(g, state, w, per_rows)
 
 
-def nesterov(alpha: float = 0.01, mu: float = 0.9) -> Optimizer:
-    """Nesterov momentum (Sutskever et al. 2013):
-    ``p <- mu*p - alpha*grad(w + mu*p); w <- w + p``, with ``p = 0`` at the start."""
-    alpha = check_positive("alpha", alpha)
-    mu = check_unit_interval("mu", mu)
-    return _one("nesterov", Coeffs(alpha, mu=mu, look=mu), alpha=alpha, mu=mu)
+def _rows(h: Hessian, rows: slice):
+    if isinstance(h, tuple):
+        return tuple(x[rows] if np.ndim(x) else x for x in h)
+    return h[rows]
 
 
-def adam(alpha: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Optimizer:
-    """Adam (Kingma and Ba 2015, Algorithm 1): ``m <- beta1*m + (1-beta1)*g``,
-    ``v <- beta2*v + (1-beta2)*g^2``, ``m^ = m/(1-beta1^t)``, ``v^ = v/(1-beta2^t)``,
-    ``w <- w - alpha*m^/(sqrt(v^) + eps)``. The first step has size alpha per coordinate."""
-    alpha = check_positive("alpha", alpha)
-    beta1 = check_unit_interval("beta1", beta1)
-    beta2 = check_unit_interval("beta2", beta2)
-    eps = check_positive("eps", eps)
-    c = Coeffs(alpha, am=beta1, bm=1.0 - beta1, av=beta2, bv=1.0 - beta2, c1=beta1, c2=beta2, s=1.0, e=eps)
-    return _one("adam", c, alpha=alpha, beta1=beta1, beta2=beta2, eps=eps)
-
-
-def rmsprop(alpha: float = 0.01, rho: float = 0.9, eps: float = 1e-8) -> Optimizer:
-    """RMSprop (Tieleman and Hinton 2012): ``v <- rho*v + (1-rho)*g^2;
-    w <- w - alpha*g/(sqrt(v) + eps)``, ``v = 0`` at the start."""
-    alpha = check_positive("alpha", alpha)
-    rho = check_unit_interval("rho", rho)
-    eps = check_positive("eps", eps)
-    c = Coeffs(alpha, av=rho, bv=1.0 - rho, s=1.0, e=eps)
-    return _one("rmsprop", c, alpha=alpha, rho=rho, eps=eps)
-
-
-def adagrad(alpha: float = 0.1, eps: float = 1e-8) -> Optimizer:
-    """AdaGrad (Duchi et al. 2011): ``G <- G + g^2; w <- w - alpha*g/(sqrt(G) + eps)``."""
-    alpha = check_positive("alpha", alpha)
-    eps = check_positive("eps", eps)
-    c = Coeffs(alpha, av=1.0, bv=1.0, s=1.0, e=eps)
-    return _one("adagrad", c, alpha=alpha, eps=eps)
-
-
-def newton(alpha: float = 1.0, damping: float = 0.0) -> Optimizer:
-    """Damped Newton: ``w <- w - alpha*(H + damping*I)^-1 g``. With alpha = 1 it lands on
-    the minimum of a quadratic in one step; elsewhere it heads for the nearest critical point
-    of any kind, saddles included (Dauphin et al. 2014)."""
-    alpha = check_positive("alpha", alpha)
-    damping = check_nonnegative("damping", damping)
-    c = Coeffs(alpha, newton=1.0, damping=damping)
-    return _one("newton", c, alpha=alpha, damping=damping)
+def _column_major(rows: int, dim: int) -> Array:
+    """An empty ``(rows, dim)`` array laid out like the simulation's points (``w[:, 0]``
+    contiguous): every operand of a step then shares one layout, numpy's fast path."""
+    return np.empty((dim, rows)).T
 
 
 @dataclass(frozen=True)
-class HyperParam:
-    """A hyperparameter as the command line and the window show it."""
+class Group:
+    """Consecutive rows stepped by one definition; ``h`` holds their hyperparameters: 0-d
+    arrays when all rows share a value (a Python float would cost numpy a conversion on every
+    call), else ``(n, D)`` arrays laid out like the points (numpy pays twice as much per call
+    to broadcast a ``(n, 1)`` operand on a few rows)."""
 
-    name: str
-    help: str
-    lo: float
-    hi: float  # slider range; the engine's own check is the factory's
-    log: bool = False
-
-
-HYPER: dict[str, HyperParam] = {
-    h.name: h
-    for h in (
-        HyperParam("alpha", "learning rate (> 0)", 1e-5, 10.0, log=True),
-        HyperParam("mu", "momentum, in [0, 1)", 0.0, 0.999),
-        HyperParam("beta1", "decay of the first moment, in [0, 1)", 0.0, 0.999),
-        HyperParam("beta2", "decay of the second moment, in [0, 1)", 0.0, 0.9999),
-        HyperParam("rho", "decay of the squared-gradient average, in [0, 1)", 0.0, 0.999),
-        HyperParam("eps", "added to the root in the denominator (> 0)", 1e-12, 1.0, log=True),
-        HyperParam("damping", "added to the Hessian's diagonal (>= 0)", 0.0, 100.0),
-    )
-}
+    definition: Definition
+    rows: slice
+    h: tuple
 
 
-@dataclass(frozen=True)
-class OptimizerSpec:
-    name: str
-    factory: Callable[..., Optimizer]
-    defaults: dict[str, float]
-    description: str
+class Stepper:
+    """An :class:`Optimizer` laid out over a batch: ``init``, ``query`` and ``update`` for all
+    rows, each group of rows by its own definition, and ``take`` to drop finished rows.
 
-    def make(self, **hyper: float) -> Optimizer:
-        for k in hyper:
-            if k not in self.defaults:
-                raise ValueError(
-                    f"{self.name} takes no {k} (it takes {', '.join(self.defaults)})"
-                )
-        return self.factory(**{**self.defaults, **hyper})
+    Rows are kept as indices into the optimizer's members (a 256 x 256 map is 65536 rows of
+    one member), and ``keys`` number the groups, so that a batch whose middle rows finished
+    keeps its groups (and their separate states) apart."""
+
+    def __init__(
+        self,
+        members: Sequence[tuple[Definition, dict[str, float]]],
+        member: Array,
+        dim: int,
+        keys: Array | None = None,
+        tables: dict[str, Array] | None = None,
+    ) -> None:
+        self.members = tuple(members)
+        # each hyperparameter's value per member (NaN where a member has none), shared with
+        # the parts a run splits off: a phase map has thousands of members
+        self.tables = {} if tables is None else tables
+        self.member = np.asarray(member, dtype=np.intp)
+        self.dim = dim
+        self.n = int(self.member.size)
+        if keys is None:  # a new group wherever the definition changes
+            defs = np.array([id(d) for d, _ in self.members], dtype=np.int64)[self.member]
+            keys = np.concatenate([[0], np.cumsum(defs[1:] != defs[:-1])]) if self.n else np.zeros(0, np.intp)
+        self.keys = np.asarray(keys)
+        edges = [0, *(np.flatnonzero(self.keys[1:] != self.keys[:-1]) + 1).tolist(), self.n]
+        self.groups = [
+            self._group(slice(a, b)) for a, b in pairwise(edges) if b > a
+        ]
+        self.looks_ahead = any(g.definition.query is not None for g in self.groups)
+        self.needs_hessian = any(g.definition.curvature for g in self.groups)
+        self.elementwise = not self.needs_hessian
+
+    def _group(self, rows: slice) -> Group:
+        d = self.members[int(self.member[rows.start])][0]
+        which = self.member[rows]
+        out = []
+        for hp in d.hyper:
+            table = self.tables.get(hp.name)
+            if table is None:
+                table = self.tables[hp.name] = np.array([v.get(hp.name, np.nan) for _, v in self.members])
+            col = table[which]
+            if np.all(col == col[0]):
+                out.append(np.array(col[0]))
+            else:
+                a = _column_major(col.size, self.dim)
+                a[...] = col[:, None]
+                out.append(a)
+        return Group(d, rows, d.params(*out))
+
+    def part(self, rows: Array) -> Stepper:
+        """The stepper of some rows (indices, ascending), for a run of their own."""
+        return Stepper(self.members, self.member[rows], self.dim, self.keys[rows], self.tables)
+
+    def take(self, keep: Array, state: tuple[State, ...]) -> tuple[Stepper, tuple[State, ...]]:
+        """The stepper and the state restricted to the rows ``keep`` (indices, ascending)."""
+        keep = np.asarray(keep)
+        states = []
+        for g, s in zip(self.groups, state, strict=True):
+            mine = keep[(keep >= g.rows.start) & (keep < g.rows.stop)] - g.rows.start
+            if mine.size:
+                states.append(type(s)(tuple(_take_rows(x, mine) for x in s)))
+        return self.part(keep), tuple(states)
+
+    def init(self, w: Array) -> tuple[State, ...]:
+        if len(self.groups) == 1:
+            return (self.groups[0].definition.init(w),)
+        return tuple(g.definition.init(np.asfortranarray(w[g.rows])) for g in self.groups)
+
+    def query(self, state: tuple[State, ...], w: Array) -> Array:
+        """Where each row's gradient is taken: ``w``, or Nesterov's look-ahead point."""
+        if not self.looks_ahead:
+            return w
+        if len(self.groups) == 1:
+            g = self.groups[0]
+            return g.definition.query(state[0], w, g.h)
+        q = w.copy(order="F")
+        for g, s in zip(self.groups, state, strict=True):
+            if g.definition.query is not None:
+                q[g.rows] = g.definition.query(s, w[g.rows], g.h)
+        return q
+
+    def update(
+        self, grad: Array, state: tuple[State, ...], w: Array, hessian: Callable[[slice], Hessian] | None = None
+    ) -> tuple[Array, tuple[State, ...]]:
+        """One step of every row: ``(updates, new_state)``; ``grad`` (and the Hessian, for
+        curvature rows: a function of a row slice) taken at :meth:`query`."""
+        if len(self.groups) == 1:
+            g = self.groups[0]
+            u, s = self._one(g, grad, state[0], w, hessian, slice(None))
+            return u, (s,)
+        upd = _column_major(self.n, self.dim)
+        states = []
+        for g, s in zip(self.groups, state, strict=True):
+            u, s = self._one(g, grad[g.rows], s, w[g.rows], hessian, g.rows)
+            upd[g.rows] = u
+            states.append(s)
+        return upd, tuple(states)
+
+    @staticmethod
+    def _one(g: Group, grad, s, w, hessian, rows: slice):
+        if g.definition.curvature:
+            if hessian is None:
+                raise ValueError(f"{g.definition.name} needs the Hessian: pass it to update()")
+            return g.definition.update(grad, s, w, g.h, hessian(rows))
+        return g.definition.update(grad, s, w, g.h)
+
+    def row(self, i: int) -> tuple[Definition, dict[str, float]]:
+        """Row ``i``'s definition and hyperparameters."""
+        return self.members[int(self.member[i])]
+
+    def float_rows(self) -> list[tuple[Definition, tuple]]:
+        """Each row's definition and hyperparameters as Python floats (engine.scalar)."""
+        out = []
+        for i in range(self.n):
+            d, v = self.row(i)
+            out.append((d, d.params(*(float(v[hp.name]) for hp in d.hyper))))
+        return out
 
 
-def _spec(factory: Callable[..., Optimizer], description: str) -> OptimizerSpec:
-    import inspect
-
-    sig = inspect.signature(factory)
-    defaults = {k: p.default for k, p in sig.parameters.items()}
-    return OptimizerSpec(factory.__name__, factory, defaults, description)
-
-
-OPTIMIZERS: dict[str, OptimizerSpec] = {
-    s.name: s
-    for s in (
-        _spec(gd, "gradient descent: w <- w - alpha*g"),
-        _spec(momentum, "heavy ball: p <- mu*p - alpha*g; w <- w + p"),
-        _spec(nesterov, "look-ahead momentum: p <- mu*p - alpha*grad(w + mu*p); w <- w + p"),
-        _spec(adam, "Adam: bias-corrected moments, w <- w - alpha*m^/(sqrt(v^)+eps)"),
-        _spec(rmsprop, "RMSprop: v <- rho*v + (1-rho)*g^2; w <- w - alpha*g/(sqrt(v)+eps)"),
-        _spec(adagrad, "AdaGrad: G <- G + g^2; w <- w - alpha*g/(sqrt(G)+eps)"),
-        _spec(newton, "damped Newton: w <- w - alpha*(H + damping*I)^-1 g"),
-    )
-}
+def _take_rows(x, idx: Array):
+    """A state field restricted to some rows: arrays by row, numbers (0-d) as they are."""
+    if isinstance(x, np.ndarray) and x.ndim >= 1:
+        return np.asfortranarray(x[idx])
+    return x
 
 
-def make_optimizer(name: str, **hyper: float) -> Optimizer:
+# -- the registry --------------------------------------------------------------------------
+
+GD = Definition("gd", "gradient descent: w <- w - alpha*g", (ALPHA,), _empty, _gd_update)
+MOMENTUM = Definition(
+    "momentum", "heavy ball: p <- mu*p - alpha*g; w <- w + p", (ALPHA, MU), _momentum_init, _momentum_update
+)
+NESTEROV = Definition(
+    "nesterov", "look-ahead momentum: p <- mu*p - alpha*grad(w + mu*p); w <- w + p", (ALPHA, MU),
+    _momentum_init, _momentum_update, query=_nesterov_query,
+)
+ADAM = Definition(
+    "adam", "Adam: bias-corrected moments, w <- w - alpha*m^/(sqrt(v^)+eps)", (ALPHA, BETA1, BETA2, EPS),
+    _adam_init, _adam_update,
+)
+RMSPROP = Definition(
+    "rmsprop", "RMSprop: v <- rho*v + (1-rho)*g^2; w <- w - alpha*g/(sqrt(v)+eps)", (ALPHA, RHO, EPS),
+    _squares_init, _rmsprop_update,
+)
+ADAGRAD = Definition(
+    "adagrad", "AdaGrad: G <- G + g^2; w <- w - alpha*g/(sqrt(G)+eps)", (ALPHA.but(0.1), EPS),
+    _squares_init, _adagrad_update,
+)
+NEWTON = Definition(
+    "newton", "damped Newton: w <- w - alpha*(H + damping*I)^-1 g", (ALPHA.but(1.0), DAMPING),
+    _empty, _newton_update, curvature=True,
+)
+
+OPTIMIZERS: dict[str, Definition] = {d.name: d for d in (GD, MOMENTUM, NESTEROV, ADAM, RMSPROP, ADAGRAD, NEWTON)}
+
+
+def hyperparameters() -> dict[str, Hyper]:
+    """Every hyperparameter of the registered optimizers by name (the defaults are each
+    optimizer's own): what the command line's flags and the window's sliders are made from.
+    A name means the same thing, with the same check and range, wherever it is used."""
+    out: dict[str, Hyper] = {}
+    for d in OPTIMIZERS.values():
+        for hp in d.hyper:
+            seen = out.setdefault(hp.name, hp)
+            if replace(seen, default=hp.default) != hp:
+                raise ValueError(f"hyperparameter {hp.name!r} means two things ({seen.name} in {d.name})")
+    return out
+
+
+HYPER = hyperparameters()
+
+
+def make_optimizer(name: str, **hyper: object) -> Optimizer:
     """Build an optimizer by name; unknown names and hyperparameters list the valid ones."""
     try:
-        spec = OPTIMIZERS[name]
+        d = OPTIMIZERS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})"
-        ) from None
-    return spec.make(**hyper)
+        raise ValueError(f"unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})") from None
+    return d.make(**hyper)

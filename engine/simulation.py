@@ -39,7 +39,7 @@ import numpy as np
 from engine import scalar
 from engine._malloc import tune_malloc
 from engine.landscapes import Landscape, curvature
-from engine.optimizers import Optimizer, OptState, newton_direction
+from engine.optimizers import Optimizer, Stepper
 from engine.validate import check_int, check_positive
 
 Array = np.ndarray
@@ -157,22 +157,22 @@ def simulate(
     grad = _gradient_oracle(landscape, batch_size, seed)
     workers = check_int("workers", workers, 1, 64)
     b = w0.shape[0]
-    rule = optimizer.rule(b, landscape.dim)  # validates the row split
+    rule = optimizer.stepper(b, landscape.dim)  # validates the row split
     if record:
         names = [optimizer.label(i) for i in range(len(optimizer.names))]
         names = list(np.repeat(np.array(names, dtype=object), b // len(names)))
-        newton = np.zeros(b, dtype=bool)
-        for rows, _damping in rule.newton_runs:
-            newton[rows] = True
-        others = np.nonzero(~newton)[0]
-        if newton.any() and others.size and scalar.eligible(landscape, rule.take(others), others.size, grad):
+        curved = np.zeros(b, dtype=bool)
+        for g in rule.groups:
+            curved[g.rows] = g.definition.curvature
+        others = np.nonzero(~curved)[0]
+        if curved.any() and others.size and scalar.eligible(landscape, rule.part(others), others.size, grad):
             # a few racers with Newton among them: the others take the float path
-            groups = [others, np.nonzero(newton)[0]]
+            groups = [others, np.nonzero(curved)[0]]
             parts = []
             for rows, lo in zip(groups, (0.0, others.size / b), strict=True):
                 # each part reports its share of the whole, so progress never runs backwards
                 share = None if progress is None else (lambda f, lo=lo, w=rows.size / b: progress(lo + w * f))
-                parts.append(_Simulation(landscape, rule.take(rows), w0[rows], steps, tol, bound, block, True,
+                parts.append(_Simulation(landscape, rule.part(rows), w0[rows], steps, tol, bound, block, True,
                                          cancel, share, grad, [names[i] for i in rows]).go())
             return _joined(parts, groups)
         return _Simulation(landscape, rule, w0, steps, tol, bound, block, True, cancel, progress, grad, names).go()
@@ -243,7 +243,7 @@ def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, pr
                 progress(total)
 
         sim = _Simulation(
-            landscape, rule.take(rows), w0[rows], steps, tol, bound, block, False,
+            landscape, rule.part(rows), w0[rows], steps, tol, bound, block, False,
             chunk_cancel, chunk_progress, grad,
         )
         return sim.go()
@@ -350,6 +350,7 @@ class _Simulation:
         # failures. Record mode scatters each judged block into the full history.
         buf = np.full((n_block + 1, d, b), np.nan)
         hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
+        looks_ahead = rule.looks_ahead
         batch_grad = self.grad
         full_grad = L.grad
         t0 = 0  # first step of the current block
@@ -369,23 +370,18 @@ class _Simulation:
                     if not keep.any():
                         break
                     w = np.asfortranarray(w[keep])
-                    state = OptState(
-                        np.asfortranarray(state.m[keep]),
-                        np.asfortranarray(state.v[keep]),
-                        np.asfortranarray(state.p[keep]),
-                        state.t,
-                    )
-                    rule = rule.take(np.nonzero(keep)[0])
+                    rule, state = rule.take(np.nonzero(keep)[0], state)
                     idx = idx[keep]
                     na = w.shape[0]
                     slots = buf[:, :, :na]
                     needs_hessian = rule.needs_hessian
+                    looks_ahead = rule.looks_ahead
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
                 slots[0] = w.T
                 self._between_blocks(t0)
             # one optimizer step
-            q = rule.query(state, w) if rule.has_look else w
+            q = rule.query(state, w) if looks_ahead else w
             g = full_grad(q) if batch_grad is None else batch_grad(q, t)
             h = (lambda rows, q=q: hess(q[rows])) if needs_hessian else None
             upd, state = rule.update(g, state, w, h)
@@ -470,18 +466,21 @@ class _Simulation:
         tl.status[orig] = status
         return hit
 
-    def _newton_failed(self, rule, row: int, before: Array) -> bool:
+    def _newton_failed(self, rule: Stepper, row: int, before: Array) -> bool:
         """Did the Newton step from ``before`` fail because its system was singular?
-        Recomputes exactly the step's arithmetic at the point before the bad one."""
-        newton = rule.newton_damping(int(row))
-        if newton is None or not np.all(np.isfinite(before)):
+        Recomputes the row's step at the point before the bad one: finite gradient and
+        Hessian there, yet a non-finite step."""
+        d, values = rule.row(int(row))
+        if not d.curvature or not np.all(np.isfinite(before)):
             return False
         pt = np.asfortranarray(before[None, :])
         g = self.L.grad(pt)
         h = self.L.hessian_parts(pt) if pt.shape[1] == 2 else self.L.hessian(pt)
         if not np.all(np.isfinite(g)) or not all(np.all(np.isfinite(x)) for x in h):
             return False
-        return not np.all(np.isfinite(newton_direction(h, g, newton)))
+        hyper = d.params(*(np.array(v) for v in values.values()))
+        step, _ = d.update(g, d.init(pt), pt, hyper, h)
+        return not np.all(np.isfinite(step))
 
 
 def point_kinds(landscape: Landscape, points: Array) -> Array:

@@ -10,8 +10,13 @@ import engine.models  # noqa: F401  (registers the models)
 from engine import theory
 from engine.landscapes import LANDSCAPES, Landscape, make_landscape, point_kind
 from engine.models import MODELS, DataModel, Dataset
-from engine.optimizers import gd
+from engine.optimizers import make_optimizer
 from engine.simulation import Status, point_kinds, simulate
+
+
+def gd(alpha: float):
+    return make_optimizer("gd", alpha=alpha)
+
 
 # every model, and every value of its categorical options
 CASES = [

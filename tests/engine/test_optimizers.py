@@ -1,12 +1,17 @@
-"""Every optimizer: hand-computed steps, validation, batching, known behaviour."""
+"""Every optimizer: hand-computed steps, validation, batching, known behaviour.
+
+The generic tests run over the registry (``OPTIMIZERS``), so an optimizer is checked the moment
+it is registered; the textbook comparison covers those whose formula this file writes out.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from engine import optimizers
 from engine.landscapes import make_landscape
-from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from engine.optimizers import HYPER, OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import Status, simulate
 
 ALL = list(OPTIMIZERS)
@@ -23,12 +28,24 @@ ROSENBROCK_OK = {
 }
 
 
-def test_registry_has_the_seven():
-    assert ALL == ["gd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "newton"]
+def test_the_lecture_optimizers_are_registered():
+    assert {"gd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "newton"} <= set(ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_definition_is_complete(name):
+    d = OPTIMIZERS[name]
+    assert d.name == name and d.description and "\n" not in d.description
+    assert d.hyper and d.hyper[0].name == "alpha"  # the lecture's learning rate comes first
+    for hp in d.hyper:
+        assert hp.help and hp.symbol and hp.lo < hp.hi
+        assert hp.validate(hp.default) == hp.default  # the default passes its own check
+        assert HYPER[hp.name].check is hp.check  # one meaning per name across optimizers
+    assert d.make().hyper[0] == d.defaults
 
 
 def _step_by_hand(name: str, hyper: dict, L, w: np.ndarray, n: int) -> list[np.ndarray]:
-    """The textbook formulas, written out one row at a time with Python floats."""
+    """The textbook formulas, written out one row at a time, independently of the engine."""
     w = w.astype(float).copy()
     p = np.zeros_like(w)
     m = np.zeros_like(w)
@@ -68,7 +85,10 @@ def _step_by_hand(name: str, hyper: dict, L, w: np.ndarray, n: int) -> list[np.n
     return out
 
 
-@pytest.mark.parametrize("name", ALL)
+TEXTBOOK = ("gd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "newton")
+
+
+@pytest.mark.parametrize("name", TEXTBOOK)
 def test_first_steps_match_the_textbook_formula(name):
     L = make_landscape("rosenbrock")
     hyper = {**OPTIMIZERS[name].defaults, "alpha": 1e-4 if name != "newton" else 0.5}
@@ -110,15 +130,40 @@ def test_batched_run_equals_row_by_row(name):
 
 def test_a_mixed_stack_equals_each_optimizer_alone():
     L = make_landscape("rosenbrock")
-    opts = [make_optimizer(n, **ROSENBROCK_OK[n]) for n in ALL]
+    opts = [make_optimizer(n, **ROSENBROCK_OK.get(n, {})) for n in ALL]
     start = np.array([[-1.5, 2.0]])
     mixed = simulate(L, Optimizer.stack(opts), np.repeat(start, len(opts), axis=0), 300)
     for i, o in enumerate(opts):
         alone = simulate(L, o, start, 300)
         k = int(alone.stop[0])
         assert mixed.stop[i] == k
-        assert np.allclose(mixed.theta[i, : k + 1], alone.theta[0, : k + 1], rtol=1e-12, atol=1e-12)
+        assert np.array_equal(mixed.theta[i, : k + 1], alone.theta[0, : k + 1])
         assert mixed.names[i] == o.label()
+
+
+def test_a_stack_keeps_its_groups_apart_when_middle_rows_finish():
+    # adam, gd, adam: the gd row converges first (Newton-fast on this bowl with a big alpha),
+    # the two adam groups keep their own states
+    L = make_landscape("quadratic", kappa=1.0)
+    opts = [make_optimizer("adam", alpha=0.01), make_optimizer("gd", alpha=1.0), make_optimizer("adam", alpha=0.02)]
+    starts = np.array([[1.0, -0.5]] * 3)
+    mixed = simulate(L, Optimizer.stack(opts), starts, 400, block=16)
+    assert mixed.stop[1] < 5
+    for i, o in enumerate(opts):
+        alone = simulate(L, o, starts[:1], 400, block=16)
+        k = int(alone.stop[0])
+        assert mixed.stop[i] == k and np.array_equal(mixed.theta[i, : k + 1], alone.theta[0, : k + 1])
+
+
+def test_per_row_hyperparameters_step_like_separate_optimizers():
+    # a phase map's rows: one definition, a different (alpha, mu) on every row
+    L = make_landscape("himmelblau")
+    members = [make_optimizer("momentum", alpha=a, mu=m) for a in (1e-3, 5e-3) for m in (0.0, 0.5, 0.9)]
+    starts = np.tile([[0.5, -1.0]], (len(members), 1))
+    together = simulate(L, Optimizer.stack(members), starts, 200, record=False)
+    for i, o in enumerate(members):
+        alone = simulate(L, o, starts[:1], 200, record=False)
+        assert np.array_equal(together.theta[i], alone.theta[0])
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -231,16 +276,79 @@ def test_hyperparameters_are_validated(name, hyper, message):
         make_optimizer(name, **hyper)
 
 
-def test_update_is_pure():
+@pytest.mark.parametrize("name", ALL)
+def test_update_is_pure(name):
     L = make_landscape("rosenbrock")
-    opt = Optimizer.stack([make_optimizer(n) for n in ALL])
-    w = np.tile([[-1.0, 1.5]], (7, 1))
-    state = opt.init(w)
+    d = OPTIMIZERS[name]
+    w = np.asfortranarray(np.tile([[-1.0, 1.5], [0.3, 0.2]], (2, 1)))
+    h = d.params(*(np.array(v) for v in d.defaults.values()))
+    state = d.init(w)
     g = L.grad(w)
-    copies = [w.copy(), g.copy(), state.m.copy(), state.v.copy(), state.p.copy()]
-    upd1, s1 = opt.update(g, state, w, L.hessian(w))
-    upd2, _ = opt.update(g, state, w, L.hessian(w))
+    extra = (L.hessian(w),) if d.curvature else ()
+    before = [w.copy(), g.copy(), *(np.copy(x) for x in state)]
+    upd1, s1 = d.update(g, state, w, h, *extra)
+    upd2, s2 = d.update(g, state, w, h, *extra)
     assert np.array_equal(upd1, upd2)
-    for a, b in zip(copies, [w, g, state.m, state.v, state.p], strict=True):
-        assert np.array_equal(a, b)
-    assert s1.t == 1 and state.t == 0
+    assert all(np.array_equal(a, b) for a, b in zip(s1, s2, strict=True))
+    for a, b in zip(before, [w, g, *state], strict=True):
+        assert np.array_equal(a, b)  # nothing it was given has changed
+    assert type(s1) is type(state)
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if not OPTIMIZERS[n].curvature])
+def test_the_same_update_runs_on_floats_and_arrays(name):
+    d = OPTIMIZERS[name]
+    hyper = {**d.defaults, "alpha": 0.01}
+    h_arr = d.params(*(np.array(v) for v in hyper.values()))
+    h_flt = d.params(*hyper.values())
+    w = np.asfortranarray([[0.7, -1.3]])
+    s_arr = d.init(w)
+    s_x, s_y = d.init(0.7), d.init(-1.3)
+    x, y = 0.7, -1.3
+    for g in ([1.5, -0.25], [-3.0, 2.0], [0.125, 8.0]):
+        u, s_arr = d.update(np.asfortranarray([g]), s_arr, w, h_arr)
+        ux, s_x = d.update(g[0], s_x, x, h_flt)
+        uy, s_y = d.update(g[1], s_y, y, h_flt)
+        assert type(ux) is float and [ux, uy] == u[0].tolist()  # to the last bit
+        w = w + u
+        x, y = x + ux, y + uy
+
+
+def test_hyperparameters_per_name_share_one_meaning():
+    # the command line's flags and the window's sliders come from this table
+    assert set(HYPER) == {hp.name for d in OPTIMIZERS.values() for hp in d.hyper}
+    assert HYPER["alpha"].log and HYPER["eps"].log and not HYPER["mu"].log
+
+
+@pytest.mark.parametrize(("name", "key"), [(n, hp.name) for n in ALL for hp in OPTIMIZERS[n].hyper])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.1", True, None])
+def test_every_hyperparameter_refuses_what_is_not_a_number(name, key, bad):
+    with pytest.raises(ValueError, match=f"invalid {key}"):
+        make_optimizer(name, **{key: bad})
+
+
+def test_a_new_optimizer_is_one_definition_and_one_registry_line(monkeypatch):
+    """Dampened momentum, p <- mu*p - (1-mu)*alpha*g: registered once, it is built by name,
+    validated, listed with its hyperparameters, and runs on the float and numpy paths alike."""
+
+    def update(g, s, w, h):
+        p = h.mu * s.p
+        p -= (1.0 - h.mu) * (h.alpha * g)
+        return p, optimizers.MomentumState((p,))
+
+    d = optimizers.Definition(
+        "dampened", "dampened momentum: p <- mu*p - (1-mu)*alpha*g; w <- w + p",
+        (optimizers.ALPHA, optimizers.MU), optimizers.MOMENTUM.init, update,
+    )
+    monkeypatch.setitem(OPTIMIZERS, "dampened", d)
+    assert optimizers.hyperparameters().keys() == HYPER.keys()
+    with pytest.raises(ValueError, match="invalid mu"):
+        make_optimizer("dampened", mu=1.0)
+    L = make_landscape("rosenbrock")
+    opt = Optimizer.stack([make_optimizer("dampened", alpha=1e-3), make_optimizer("gd", alpha=1e-3)])
+    run = simulate(L, opt, np.array([[-1.5, 2.0]] * 2), 200)
+    assert run.names[0] == "dampened(alpha=0.001, mu=0.9)"
+    assert run.loss[0, 200] < run.loss[0, 0]
+    # with mu = 0 it is gd, bit for bit
+    zero = simulate(L, make_optimizer("dampened", alpha=1e-3, mu=0.0), np.array([[-1.5, 2.0]]), 200)
+    assert np.array_equal(zero.theta[0], run.theta[1])

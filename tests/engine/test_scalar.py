@@ -1,4 +1,5 @@
-"""The float path for a few rows (engine.scalar) gives the numpy path's numbers exactly."""
+"""The float path for a few rows (engine.scalar) gives the numpy path's numbers exactly, and its
+traced loops give the numbers of calling each definition directly."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 
 from engine import scalar
 from engine.landscapes import LANDSCAPES, Saddle, make_landscape
+from engine.models import DataModel
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import Status, simulate
 
 ANALYTIC = [n for n, cls in LANDSCAPES.items() if getattr(cls, "grad_point", None) is not None]
+ELEMENTWISE = [n for n, d in OPTIMIZERS.items() if not d.curvature]
 
 
 def both_paths(monkeypatch, *args, **kwargs):
@@ -35,10 +38,8 @@ def assert_same(a, b):
 
 
 def test_every_analytic_landscape_has_a_float_gradient():
-    assert set(ANALYTIC) == {
-        "quadratic", "rosenbrock", "himmelblau", "saddle", "monkey-saddle", "rastrigin", "beale",
-        "six-hump-camel", "double-well",
-    }
+    # every registered landscape that is not trained on data gets the float path
+    assert set(ANALYTIC) == {n for n, cls in LANDSCAPES.items() if not issubclass(cls, DataModel)}
 
 
 @pytest.mark.parametrize("name", ANALYTIC)
@@ -90,14 +91,49 @@ def test_outcomes_without_history_agree_too(monkeypatch):
 
 
 def test_the_float_path_is_taken_only_where_it_applies():
-    rule = make_optimizer("gd").rule(1, 2)
+    gd = make_optimizer("gd").stepper(1, 2)
     rosen = make_landscape("rosenbrock")
-    assert scalar.eligible(rosen, rule, 1, minibatch=False)
-    assert not scalar.eligible(rosen, rule, scalar.MAX_ROWS + 1, minibatch=False)
-    assert not scalar.eligible(rosen, rule, 1, minibatch=True)
-    assert not scalar.eligible(rosen, make_optimizer("newton").rule(1, 2), 1, minibatch=False)
+    assert scalar.eligible(rosen, gd, 1, minibatch=False)
+    assert not scalar.eligible(rosen, gd, scalar.MAX_ROWS + 1, minibatch=False)
+    assert not scalar.eligible(rosen, gd, 1, minibatch=True)
+    assert not scalar.eligible(rosen, make_optimizer("newton").stepper(1, 2), 1, minibatch=False)
     model = make_landscape("linear-regression")  # two parameters, but a sum over data
-    assert not scalar.eligible(model, make_optimizer("gd").rule(1, model.dim), 1, minibatch=False)
+    assert not scalar.eligible(model, make_optimizer("gd").stepper(1, model.dim), 1, minibatch=False)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_every_elementwise_optimizer_is_traced(name):
+    src = scalar.float_source(OPTIMIZERS[name])
+    assert src is not None and "for _ in range(k):" in src
+    assert scalar.float_steps(OPTIMIZERS[name]) is scalar.float_steps(OPTIMIZERS[name])  # made once
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_traced_steps_equal_calling_the_definition(monkeypatch, name):
+    L = make_landscape("beale")
+    opt = make_optimizer(name, alpha=3e-3)
+    start = np.array([[1.0, 1.5]])
+    traced = simulate(L, opt, start, 500)
+    monkeypatch.setattr(scalar, "float_steps", lambda d: None)  # every row calls update itself
+    called = simulate(L, opt, start, 500)
+    assert_same(traced, called)
+
+
+def test_an_update_the_tracer_cannot_record_is_called_per_coordinate_and_still_exact(monkeypatch):
+    from engine import optimizers
+
+    def update(g, s, w, h):  # steps shorter than alpha: -alpha*g/(1 + |g|); abs is not traced
+        step = -(h.alpha * g)
+        step /= 1.0 + abs(g)
+        return step, s
+
+    d = optimizers.Definition("soft", "soft-clipped gd", (optimizers.ALPHA,), optimizers.GD.init, update)
+    assert scalar.float_source(d) is None
+    monkeypatch.setitem(OPTIMIZERS, "soft", d)
+    L = make_landscape("rosenbrock")
+    a, b = both_paths(monkeypatch, L, make_optimizer("soft", alpha=0.01), np.array([[-1.5, 2.0]]), 300)
+    assert_same(a, b)
+    assert a.loss[0, 300] < a.loss[0, 0]
 
 
 class _Overflowing(Saddle):

@@ -10,8 +10,17 @@ import pytest
 import engine.models  # noqa: F401  (registers the models)
 from engine import theory
 from engine.landscapes import make_landscape
-from engine.optimizers import gd, momentum
+from engine.optimizers import make_optimizer
 from engine.simulation import Status, simulate
+
+
+def gd(alpha: float):
+    return make_optimizer("gd", alpha=alpha)
+
+
+def momentum(alpha: float, mu: float):
+    return make_optimizer("momentum", alpha=alpha, mu=mu)
+
 
 KAPPA = 10.0
 START = np.array([[1.0, 1.0]])
