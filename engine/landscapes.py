@@ -162,6 +162,10 @@ class Landscape(ABC):
     params: ClassVar[tuple[Param, ...]] = ()
     dim: ClassVar[int] = 2
     axis_labels: ClassVar[tuple[str, ...]] = ("x", "y")
+    # Whether one evaluation costs far more than numpy's per-call overhead (a network over
+    # its data): the simulation then keeps the loss and gradient its step computes at each
+    # point rather than evaluating every stored point again when it judges a block.
+    costly: ClassVar[bool] = False
 
     def __init__(self, **values: object) -> None:
         known = {p.name: p for p in self.params}

@@ -182,6 +182,18 @@ def simulate(
     return _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress, grad)
 
 
+def grad_norm(g: Array) -> Array:
+    """``|g|`` over the last axis: a call per column for a few (cheapest on a few points),
+    a reduction for many (a network's weights)."""
+    d = g.shape[-1]
+    if d > 8:
+        return np.sqrt(np.einsum("...j,...j->...", g, g))
+    gn = g[..., 0] * g[..., 0]
+    for j in range(1, d):
+        gn += g[..., j] * g[..., j]
+    return np.sqrt(gn, out=gn)
+
+
 def _gradient_oracle(landscape: Landscape, batch_size: int | None, seed: int):
     """``grad(q, t)`` for step ``t``, the mini-batch of that step; None for full batch
     (the loop then calls ``landscape.grad(q)`` directly, a call less per step)."""
@@ -349,6 +361,11 @@ class _Simulation:
         # slot 0 keeps theta_(t0-1), the point before the block, to diagnose Newton
         # failures. Record mode scatters each judged block into the full history.
         buf = np.full((n_block + 1, d, b), np.nan)
+        # A costly landscape (a network over its data): the step's own loss and gradient at
+        # theta_t are kept for the judgement, which would otherwise evaluate them again. Only
+        # where the step's gradient is the full-batch gradient at theta_t itself.
+        reuse = getattr(L, "costly", False) and self.grad is None
+        known = np.full((2, n_block + 1, b), np.nan) if reuse else None
         hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
         looks_ahead = rule.looks_ahead
         batch_grad = self.grad
@@ -357,12 +374,19 @@ class _Simulation:
         t = 0
         na = b
         slots = buf[:, :, :na]  # the active rows' columns (a view; redone when rows leave)
+        kslots = known[:, :, :na] if reuse else None
         needs_hessian = rule.needs_hessian
+        keep_values = reuse and not looks_ahead  # decided per block (rows leave between blocks)
         while True:
             slots[t - t0 + 1] = w.T  # theta_t; w.T is contiguous
+            g = None
+            if keep_values:
+                kslots[0, t - t0 + 1], g = L.loss_grad(w)
+                kslots[1, t - t0 + 1] = grad_norm(g)
             if t - t0 + 1 == cur or t == steps:
                 pts = slots[1 : t - t0 + 2]
-                stopped = self._judge(pts, slots[0], t0, idx, rule, last=t == steps)
+                values = kslots[:, 1 : t - t0 + 2] if keep_values else None
+                stopped = self._judge(pts, slots[0], t0, idx, rule, last=t == steps, values=values)
                 if t == steps:
                     break
                 if stopped.any():
@@ -374,15 +398,19 @@ class _Simulation:
                     idx = idx[keep]
                     na = w.shape[0]
                     slots = buf[:, :, :na]
+                    kslots = known[:, :, :na] if reuse else None
                     needs_hessian = rule.needs_hessian
                     looks_ahead = rule.looks_ahead
+                    g = None if g is None else g[keep]
+                keep_values = reuse and not looks_ahead
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
                 slots[0] = w.T
                 self._between_blocks(t0)
             # one optimizer step
             q = rule.query(state, w) if looks_ahead else w
-            g = full_grad(q) if batch_grad is None else batch_grad(q, t)
+            if g is None:
+                g = full_grad(q) if batch_grad is None else batch_grad(q, t)
             h = (lambda rows, q=q: hess(q[rows])) if needs_hessian else None
             upd, state = rule.update(g, state, w, h)
             w += upd  # w is this simulation's own array
@@ -413,28 +441,32 @@ class _Simulation:
         gn[after] = np.nan
         return Run(tuple(self.names), theta, loss, gn, tl.status, tl.stop, steps, out)
 
-    def _judge(self, pts, prev, t0, idx, rule, last: bool) -> Array:
+    def _judge(self, pts, prev, t0, idx, rule, last: bool, values: Array | None = None) -> Array:
         """Evaluate loss and gradient norm at the stored points ``pts (n, D, Ba)`` of
-        steps ``t0..t0+n-1``, store them in the history (record mode) and record rows that
-        stop there (on the ``last`` block, rows that ran out of steps too). ``prev (D, Ba)``
-        is the point before the block.
+        steps ``t0..t0+n-1`` (or take them from ``values (2, n, Ba)``, computed by the
+        steps), store them in the history (record mode) and record rows that stop there (on
+        the ``last`` block, rows that ran out of steps too). ``prev (D, Ba)`` is the point
+        before the block.
         Returns a mask over the active rows of those that stopped in this block."""
         n, d, _ = pts.shape
-        p = pts.transpose(0, 2, 1)  # (n, Ba, D) view: landscapes take any leading shape
-        loss, g = self.L.loss_grad(p)
-        gn = g[..., 0] * g[..., 0]
-        for j in range(1, d):
-            gn += g[..., j] * g[..., j]
-        np.sqrt(gn, out=gn)
+        if values is None:
+            p = pts.transpose(0, 2, 1)  # (n, Ba, D) view: landscapes take any leading shape
+            loss, g = self.L.loss_grad(p)
+            gn = grad_norm(g)
+        else:
+            loss, gn = values[0], values[1]
         if self.record:  # into the history: all columns at once while every row is active
             cols = slice(None) if idx.size == self.hist.shape[2] else idx
             self.hist[t0 : t0 + n, :, cols] = pts
             self.hloss[t0 : t0 + n, cols] = loss
             self.hgn[t0 : t0 + n, cols] = gn
         # |theta| <= bound is False for NaN and inf too
-        theta_ok = np.abs(pts[:, 0, :]) <= self.bound
-        for j in range(1, d):
-            theta_ok &= np.abs(pts[:, j, :]) <= self.bound
+        if d <= 8:  # a few columns: one call each beats a reduction's overhead
+            theta_ok = np.abs(pts[:, 0, :]) <= self.bound
+            for j in range(1, d):
+                theta_ok &= np.abs(pts[:, j, :]) <= self.bound
+        else:
+            theta_ok = np.all(np.abs(pts) <= self.bound, axis=1)
         bad = ~(theta_ok & np.isfinite(loss) & np.isfinite(gn))
         conv = (gn < self.tol) & ~bad
         ends = bad | conv

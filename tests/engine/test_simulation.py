@@ -218,3 +218,44 @@ def test_mini_batches_need_a_data_model():
         simulate(make_landscape("saddle"), make_optimizer("gd"), np.ones((1, 2)), 5, batch_size=4)
     with pytest.raises(ValueError, match="invalid batch size"):
         simulate(_LeastSquares(), make_optimizer("gd"), np.ones((1, 2)), 5, batch_size=41)
+
+
+class _CountingHimmelblau(type(make_landscape("himmelblau"))):
+    """Himmelblau counting the points it evaluates the gradient at."""
+
+    name = "test-counting-himmelblau"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.points = 0
+
+    def loss_grad(self, w):
+        self.points += int(np.prod(w.shape[:-1]))
+        return super().loss_grad(w)
+
+    def grad(self, w):
+        self.points += int(np.prod(w.shape[:-1]))
+        return super().grad(w)
+
+
+class _CostlyHimmelblau(_CountingHimmelblau):
+    name = "test-costly-himmelblau"
+    costly = True  # as a network is
+
+
+@pytest.mark.parametrize("names", [("gd", "adam"), ("momentum", "nesterov"), ("newton", "gd")])
+def test_a_costly_landscape_reuses_the_steps_evaluations_with_the_same_result(monkeypatch, names):
+    from engine import scalar
+
+    monkeypatch.setattr(scalar, "MAX_ROWS", 0)  # the numpy loop (a network never takes floats)
+    plain, costly = _CountingHimmelblau(), _CostlyHimmelblau()
+    opt = Optimizer.stack([make_optimizer(n, alpha=1.0 if n == "newton" else 0.01) for n in names])
+    starts = np.array([[0.5, -1.5], [0.5, -1.5]])
+    a = simulate(plain, opt, starts, 300, block=32)
+    b = simulate(costly, opt, starts, 300, block=32)
+    for f in ("theta", "loss", "grad_norm", "status", "stop"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    if "nesterov" in names:  # judged again while a row looks ahead; reused once it has left
+        assert 0.55 * plain.points < costly.points < plain.points
+    else:  # each point evaluated once, where the plain run evaluates it twice
+        assert costly.points <= 0.55 * plain.points
