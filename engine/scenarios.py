@@ -26,6 +26,7 @@ something unknown is reported with its path and field, and the other scenarios s
 
 from __future__ import annotations
 
+import importlib.resources
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,9 @@ from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import MAX_STEPS
 from engine.validate import check_int, check_positive
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "assets" / "scenarios"
+# Basin's own scenarios: assets/scenarios, installed as package data of ``basin_assets``
+# (pyproject.toml), found through the package wherever Basin is installed
+SCENARIO_DIR = Path(str(importlib.resources.files("basin_assets") / "scenarios"))
 
 IDEAS = {
     "convex": "convex problems have one basin",

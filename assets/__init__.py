@@ -1,0 +1,1 @@
+"""Basin's data files (the scenarios), installed with Basin as the package ``basin_assets``."""
