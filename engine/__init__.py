@@ -4,6 +4,7 @@ Landscapes and data models (``loss``, ``grad``, ``hessian`` over batches of poin
 optimizers as pure ``init``/``update`` pairs, and the simulation that runs them.
 """
 
+import engine.formula  # (registers the landscape of a formula of your own)
 import engine.models  # noqa: F401  (registers the data models with make_landscape)
 from engine.landscapes import LANDSCAPES, CriticalPoint, Landscape, Param, make_landscape, point_kind
 from engine.optimizers import OPTIMIZERS, Definition, Optimizer, make_optimizer

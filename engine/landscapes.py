@@ -36,7 +36,8 @@ class Param:
     """A named numeric parameter of a landscape, with its default and allowed range.
 
     ``choices`` turns it into a categorical option (a name from a fixed list); ``integer``
-    restricts it to whole numbers.
+    restricts it to whole numbers; ``text`` makes it free text (a formula), which the
+    landscape itself checks when it is built.
     """
 
     name: str
@@ -47,8 +48,13 @@ class Param:
     log: bool = False
     integer: bool = False
     choices: tuple[str, ...] = ()
+    text: bool = False
 
     def check(self, value: object) -> float | str:
+        if self.text:
+            if not isinstance(value, str):
+                raise ValueError(f"invalid {self.name}: {value!r} is not text")
+            return value.strip()
         if self.choices:
             if value not in self.choices:
                 raise ValueError(
@@ -64,7 +70,7 @@ class Param:
 
     def parse(self, text: str) -> float | str:
         """Convert command-line text to a checked value."""
-        if self.choices:
+        if self.choices or self.text:
             return self.check(text.strip())
         try:
             value = float(text)
@@ -73,6 +79,8 @@ class Param:
         return self.check(value)
 
     def describe(self) -> str:
+        if self.text:
+            return f"{self.name}=TEXT ({self.help})"
         if self.choices:
             return f"{self.name}={self.default} ({'|'.join(self.choices)})"
         return f"{self.name}={self.default:g} [{self.lo:g}, {self.hi:g}]"

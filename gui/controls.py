@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -131,15 +132,20 @@ class ParamEditor(QWidget):
         self.values: dict[str, float | str] = {}
         self.widgets: dict[str, QWidget] = {}
 
-    def build(self, params: tuple[Param, ...], values: dict[str, float | str]) -> None:
+    def build(self, params: tuple[Param, ...], values: dict[str, float | str], landscape: str = "") -> None:
+        self.landscape = landscape
         while self.form.rowCount():
             self.form.removeRow(0)
         self.widgets.clear()
         self.values = dict(values)
         for p in params:
             value = values.get(p.name, p.default)
-            if p.choices:
-                w: QWidget = QComboBox()
+            if p.text:  # a formula: judged by the landscape when editing ends
+                w = QLineEdit(str(value))
+                w.setPlaceholderText(p.help)
+                w.editingFinished.connect(partial(self._on_text, p.name, w))
+            elif p.choices:
+                w = QComboBox()
                 w.addItems(list(p.choices))
                 w.setCurrentText(str(value))
                 w.currentTextChanged.connect(partial(self._on_value, p.name))
@@ -164,6 +170,27 @@ class ParamEditor(QWidget):
     def _on_value(self, name: str, value: float | str) -> None:
         self.values[name] = value
         self.changed.emit(tuple(self.values.items()))
+
+    def _on_text(self, name: str, box: QLineEdit) -> None:
+        """A text parameter (a formula) is accepted only if the landscape builds with it;
+        otherwise the box turns red, the reason is shown and the last good value stays."""
+        text = box.text().strip()
+        if text == self.values.get(name):
+            box.setProperty("invalid", False)
+            box.style().polish(box)
+            return
+        try:
+            make_landscape(self.landscape, **{**self.values, name: text})
+        except ValueError as exc:
+            box.setProperty("invalid", True)
+            box.style().polish(box)
+            box.setToolTip(str(exc))
+            self.refused.emit(str(exc))
+            return
+        box.setProperty("invalid", False)
+        box.style().polish(box)
+        box.setToolTip("")
+        self._on_value(name, text)
 
 
 class ControlPanel(QWidget):
@@ -260,7 +287,7 @@ class ControlPanel(QWidget):
         if cls.formula:
             text += f"\nL = {cls.formula}"
         self.landscape_desc.setText(text)
-        self.params.build(cls.params, dict(self._settings.params))
+        self.params.build(cls.params, dict(self._settings.params), self._settings.landscape)
 
     def _on_landscape(self, name: str) -> None:
         if name not in LANDSCAPES:

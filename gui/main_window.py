@@ -47,7 +47,7 @@ HOLD_MS = 60  # the longest the contour view waits for the trajectories of a new
 
 STYLE = """
 QLabel#hint { color: #505050; }
-NumberBox[invalid="true"] { border: 2px solid #d62728; background: #fff0f0; }
+NumberBox[invalid="true"], QLineEdit[invalid="true"] { border: 2px solid #d62728; background: #fff0f0; }
 QGroupBox { font-weight: bold; margin-top: 1.2em; }
 QGroupBox::title { subcontrol-origin: margin; left: 6px; }
 QGroupBox QLabel, QGroupBox QRadioButton, QGroupBox QListWidget, QGroupBox QPushButton { font-weight: normal; }
