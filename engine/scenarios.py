@@ -4,6 +4,7 @@ A scenario is a TOML file in ``assets/scenarios/`` (the file name is its name)::
 
     title = "Ravines: one direction much steeper than the other"
     idea = "ravine"                  # one of IDEAS
+    order = 1                        # place within its idea (optional)
     summary = "one line for lists"
     landscape = "quadratic"
     steps = 150
@@ -18,10 +19,15 @@ A scenario is a TOML file in ``assets/scenarios/`` (the file name is its name)::
     name = "gd"
     alpha = 0.03
 
-Optional keys: ``sigma`` (random init), ``seed`` (random init and mini-batch shuffles),
-``tol``, ``batch_size`` (data models).
+Optional keys: ``order``, ``sigma`` (random init), ``seed`` (random init and mini-batch
+shuffles), ``tol``, ``batch_size`` (data models).
 Loading checks every field by building the engine objects; a file that is malformed or names
 something unknown is reported with its path and field, and the other scenarios still load.
+
+Order: scenarios are listed (the window's picker and Scenarios menu, ``main.py list``) by
+idea, in the order of :data:`IDEAS` (the lecture's), and within an idea by ``order``, a
+whole number (files without one come after those with one), then by file name. So a lesson
+may speak of "the previous scenario" or "the next one" and be right.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ IDEAS = {
 }
 
 _REQUIRED = ("title", "idea", "summary", "landscape", "steps", "explanation", "try", "optimizers")
-_OPTIONAL = ("params", "init", "sigma", "seed", "tol", "batch_size")
+_OPTIONAL = ("order", "params", "init", "sigma", "seed", "tol", "batch_size")
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,14 @@ class Scenario:
     tol: float = 1e-6
     batch_size: int | None = None
     seed: int = 0  # the random init's, and the mini-batch shuffles'
+    order: int | None = None  # place within its idea (None: after those with one)
     path: Path | None = field(default=None, compare=False)
+
+    def sort_key(self) -> tuple[int, int, int, str]:
+        """Where the scenario is listed: by idea (in :data:`IDEAS`' order), then ``order``
+        (scenarios without one last), then name."""
+        ideas = list(IDEAS)  # parse_scenario admits no other idea
+        return (ideas.index(self.idea), self.order is None, self.order or 0, self.name)
 
     def make_landscape(self) -> Landscape:
         return make_landscape(self.landscape, **self.params)
@@ -167,6 +180,9 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
         if n is None:
             raise ScenarioError(path, "field 'batch_size'", f"{name} is not trained on data")
         batch_size = _field(path, "batch_size", check_int, "batch size", batch_size, 1, n)
+    order = data.get("order")
+    if order is not None:
+        order = _field(path, "order", check_int, "order", order, 0, 10_000)
     tries = data["try"]
     if not isinstance(tries, list) or not tries or not all(isinstance(t, str) and t.strip() for t in tries):
         raise ScenarioError(path, "field 'try'", "must be a list of one or more suggestions")
@@ -185,6 +201,7 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
         tol=tol,
         batch_size=batch_size,
         seed=seed,
+        order=order,
         path=path,
     )
 
@@ -203,8 +220,9 @@ def load_scenario(path: Path | str) -> Scenario:
 
 
 def load_scenarios(folder: Path | str = SCENARIO_DIR) -> tuple[dict[str, Scenario], list[str]]:
-    """Every ``*.toml`` in ``folder``, sorted by name: ``(scenarios, errors)``; a broken
-    file becomes one line in ``errors`` and the others still load."""
+    """Every ``*.toml`` in ``folder``: ``(scenarios, errors)``. The scenarios come in the
+    order they are listed (:meth:`Scenario.sort_key`); a broken file becomes one line in
+    ``errors`` (in file-name order) and the others still load."""
     scenarios: dict[str, Scenario] = {}
     errors: list[str] = []
     folder = Path(folder)
@@ -215,4 +233,5 @@ def load_scenarios(folder: Path | str = SCENARIO_DIR) -> tuple[dict[str, Scenari
             scenarios[path.stem] = load_scenario(path)
         except ScenarioError as e:
             errors.append(str(e))
-    return scenarios, errors
+    ordered = sorted(scenarios.values(), key=Scenario.sort_key)
+    return {sc.name: sc for sc in ordered}, errors

@@ -66,6 +66,9 @@ def test_a_good_file_loads_and_builds(tmp_path):
         (('summary = "gd zigzags, momentum glides"', 'summary = "x"\ncolour = "red"'), "field 'colour': unknown"),
         (('title = "A ravine"', ""), "field 'title': missing"),
         (("[params]", "[params"), "TOML"),
+        (('idea = "ravine"', 'idea = "ravine"\norder = "first"'), "field 'order': invalid order"),
+        (('idea = "ravine"', 'idea = "ravine"\norder = -1'), "field 'order': invalid order"),
+        (('idea = "ravine"', 'idea = "ravine"\norder = 1.5'), "field 'order': invalid order"),
     ],
 )
 def test_broken_files_are_reported_with_file_and_field_and_others_still_load(tmp_path, edit, where):
@@ -74,6 +77,22 @@ def test_broken_files_are_reported_with_file_and_field_and_others_still_load(tmp
     scenarios, errors = load_scenarios(tmp_path)
     assert list(scenarios) == ["a-good-one"]
     assert len(errors) == 1 and errors[0].startswith(f"{bad}: ") and where in errors[0], errors
+
+
+def test_scenarios_come_in_the_lectures_order_of_ideas_then_by_order_then_name(tmp_path):
+    def one(name: str, idea: str, order: int | None) -> None:
+        text = GOOD.replace('idea = "ravine"', f'idea = "{idea}"' + (f"\norder = {order}" if order is not None else ""))
+        _write(tmp_path, name, text)
+
+    one("a-unordered", "ravine", None)
+    one("b-second", "ravine", 2)
+    one("c-first", "ravine", 1)
+    one("d-convex", "convex", None)  # an earlier idea of the lecture comes first
+    one("e-also-first", "ravine", 1)
+    scenarios, errors = load_scenarios(tmp_path)
+    assert errors == []
+    assert list(scenarios) == ["d-convex", "c-first", "e-also-first", "b-second", "a-unordered"]
+    assert scenarios["c-first"].order == 1 and scenarios["a-unordered"].order is None
 
 
 def test_not_utf8_and_missing_folder(tmp_path):

@@ -45,7 +45,7 @@ def engine_run(sc):
 
 
 def test_the_shipped_scenarios_all_load() -> None:
-    assert LOAD_ERRORS == [] and len(SCENARIOS) == 19
+    assert LOAD_ERRORS == [] and len(SCENARIOS) == len(list(SCENARIO_DIR.glob("*.toml"))) > 0
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
