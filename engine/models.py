@@ -977,6 +977,108 @@ class HiddenFeatures(_QuadraticModel):
         return ((round(w - 3.0, 2), round(w + 3.0, 2)), (round(b - 3.0, 2), round(b + 3.0, 2)))
 
 
+# -- 8. saturated hidden units: two-tanh seen from far out -------------------------------------
+
+
+@register
+class TwoTanhWide(TwoTanh):
+    """The network of :class:`TwoTanh` (same data, loss, derivatives and critical points) over
+    a box wide enough to start it with large weights.
+
+    With ``|w_k x| >> 1`` a unit sits in a flat tail of tanh: ``s_k = 1 - tanh(w_k x)^2``
+    is about ``4 exp(-2 |w_k x|)``, so in ``dL/dw_k = mean(r s_k x)`` only the few examples
+    with ``|x|`` below about ``2/|w_k|`` still count, and the gradient shrinks as the weights
+    grow: a saturated unit barely learns (the lecture's plateau of a "saturated activation
+    function"; LeCun et al. 1998, "Efficient BackProp", section 4.6, on keeping initial weights
+    small enough that units start in their linear range). A search of this box finds no
+    critical points besides the two minima and the saddle of :class:`TwoTanh`.
+    """
+
+    name = "two-tanh-wide"
+    description = (
+        "the two-tanh network over a wide box: trains w1, w2 (output weights held at 1); "
+        "large weights saturate both units and the gradient nearly vanishes"
+    )
+
+    @property
+    def view(self) -> tuple[tuple[float, float], ...]:
+        return ((-1.0, 10.0), (-1.0, 10.0))
+
+
+# -- 9. choosing alpha on validation data: few noisy examples ----------------------------------
+
+
+@register
+class NoisyRegression(_QuadraticModel):
+    """Few noisy examples: ``L(w) = mean((y - w1*x1 - w2*x2)^2)/2`` on 20 training examples,
+    with separate validation and test splits of 500 each.
+
+    Data (seeded): ``x ~ N(0, [[1, rho], [rho, 1]])`` with ``rho = 0.9`` (two inputs that
+    mostly measure the same thing) and ``y = x1 + x2 + N(0, 1)``. The examples are drawn
+    independently, so the first 20 are the training split, the next 500 the validation split
+    and the last 500 the test split.
+
+    With 20 examples the least-squares minimum is pulled away from ``(1, 1)`` by the noise
+    (to about ``(0.93, 1.80)`` with this seed): the training loss is lowest there, but new
+    data (validation, test) prefer weights closer to ``(1, 1)``. Gradient descent from
+    ``(0, 0)`` with a fixed budget of steps covers only part of the way when alpha is small,
+    and the part it skips is the part fitted to the noise (early stopping acts like
+    shrinkage; Goodfellow, Bengio and Courville 2016, section 7.8). So the final training loss
+    keeps falling as alpha grows, while the validation loss has a minimum: that is why alpha
+    is picked on the validation split and the test split is used once, at the end (the
+    lecture: "alpha is a hyperparameter that we need to tune using train/validation/test
+    sets"; see :mod:`engine.selection`). The Hessian ``mean(x x^T)`` has curvatures near
+    ``1 - rho`` and ``1 + rho``, so the inputs' correlation also makes a mild ravine.
+    """
+
+    name = "noisy-regression"
+    description = (
+        "20 noisy examples, two inputs correlated 0.9: trains w1, w2; train, validation and "
+        "test splits; the training minimum fits the noise"
+    )
+    formula = "mean((y - w1*x1 - w2*x2)^2)/2"
+    axis_labels = ("w1", "w2")
+    seed = 4
+    sizes: ClassVar[tuple[int, int, int]] = (20, 500, 500)  # train, validation, test
+    rho: ClassVar[float] = 0.9
+    noise: ClassVar[float] = 1.0
+    truth: ClassVar[tuple[float, float]] = (1.0, 1.0)
+
+    test: Dataset
+
+    def _setup(self) -> None:
+        rng = np.random.default_rng(self.seed)
+        x, y = self._generate(rng)
+        a, b, _ = self.sizes
+        self.train = Dataset(x[:a], y[:a])
+        self.validation = Dataset(x[a : a + b], y[a : a + b])
+        self.test = Dataset(x[a + b :], y[a + b :])
+        self._prepare()
+
+    def _generate(self, rng: np.random.Generator) -> tuple[Array, Array]:
+        n = sum(self.sizes)
+        z = rng.normal(0.0, 1.0, (n, 2))
+        x = np.column_stack([z[:, 0], self.rho * z[:, 0] + np.sqrt(1.0 - self.rho**2) * z[:, 1]])
+        y = x @ np.array(self.truth) + rng.normal(0.0, self.noise, n)
+        return x, y
+
+    def _prepare(self) -> None:
+        super()._prepare()
+        self._tfit = QuadraticFit.of(self._design(self.test), self.test.y)
+
+    def _design(self, data: Dataset) -> Array:
+        return data.x
+
+    def test_loss(self, w: Array) -> Array:
+        """Mean loss over the test split: ``(..., 2) -> (...)``. For the final report only:
+        a choice made by looking at it would make it one more validation split."""
+        return self._tfit.loss_grad(self._check(w))[0]
+
+    @property
+    def view(self) -> tuple[tuple[float, float], ...]:
+        return self._box_around([(0.0, 0.0), self.truth, self.w_star], margin=0.75)
+
+
 # Every registered data model, read off the registry (so the generic tests cover a model the
 # moment it is registered, with no list to keep).
 MODELS: tuple[type[DataModel], ...] = tuple(
@@ -992,10 +1094,12 @@ __all__ = [
     "LogisticRegression",
     "LogisticSquared",
     "LogisticXent",
+    "NoisyRegression",
     "QuadraticFit",
     "SymmetryReport",
     "TanhSaddle",
     "Threshold01",
     "TwoTanh",
+    "TwoTanhWide",
     "split",
 ]

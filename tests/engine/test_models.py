@@ -95,13 +95,21 @@ def test_bad_option_rejected() -> None:
 
 def test_data_split_and_seed(model: DataModel) -> None:
     tr, va = model.train, model.validation
-    n = len(tr) + len(va)
-    assert 100 <= n <= 400
-    assert len(tr) == round(0.8 * n)
-    assert tr.x.ndim == 2 and tr.x.shape[0] == len(tr) and tr.y.shape == (len(tr),)
-    # no example in both splits
-    rows = [{tuple(r) for r in np.column_stack([d.x, d.y])} for d in (tr, va)]
-    assert not rows[0] & rows[1]
+    test = getattr(model, "test", None)  # a third split, for models that choose alpha on validation
+    splits = (tr, va) if test is None else (tr, va, test)
+    n = sum(len(d) for d in splits)
+    if test is None:
+        assert 100 <= n <= 400
+        assert len(tr) == round(0.8 * n)
+    else:
+        assert tuple(len(d) for d in splits) == model.sizes
+    for d in splits:
+        assert d.x.ndim == 2 and d.x.shape[0] == len(d) and d.y.shape == (len(d),)
+    # no example in two splits
+    rows = [{tuple(r) for r in np.column_stack([d.x, d.y])} for d in splits]
+    for i in range(len(rows)):
+        for j in range(i):
+            assert not rows[i] & rows[j]
     # fixed seed: a second instance has identical data
     again = make_landscape(model.name, **model.values)
     np.testing.assert_array_equal(again.train.x, tr.x)
@@ -124,8 +132,10 @@ REFERENCE = {
     "logistic-squared": lambda m, w, x, y: np.mean((_sigma(w[0] * x[:, 0] + w[1]) - y) ** 2) / 2,
     "threshold-01": lambda m, w, x, y: np.mean(((x @ w - 1.0) > 0) != (y == 1)),
     "two-tanh": lambda m, w, x, y: np.mean((np.tanh(w[0] * x[:, 0]) + np.tanh(w[1] * x[:, 0]) - y) ** 2) / 2,
+    "two-tanh-wide": lambda m, w, x, y: np.mean((np.tanh(w[0] * x[:, 0]) + np.tanh(w[1] * x[:, 0]) - y) ** 2) / 2,
     "tanh-saddle": lambda m, w, x, y: np.mean((w[1] * np.tanh(w[0] * x[:, 0]) - y) ** 2) / 2,
     "hidden-features": lambda m, w, x, y: np.mean((w[0] * m.features(x) + w[1] - y) ** 2) / 2,
+    "noisy-regression": lambda m, w, x, y: np.mean((y - x @ w) ** 2) / 2,
 }
 
 
@@ -215,7 +225,7 @@ def test_batch_grad(model: DataModel) -> None:
     single = np.mean([model.batch_grad(w, np.array([i])) for i in range(n)], axis=0)
     np.testing.assert_allclose(single, g, rtol=1e-9, atol=1e-11 * np.abs(g).max())
     # a mini-batch is the gradient of the mean loss over those examples only
-    idx = np.random.default_rng(0).choice(n, 32, replace=False)
+    idx = np.random.default_rng(0).choice(n, min(32, n // 2), replace=False)
     batch = model.train.take(idx)
     h = 1e-6 * max(1.0, float(np.abs(w).max()))
     _close(model.batch_grad(w, idx), _fd_grad(lambda p: _reference(model, p, batch), w, h))
@@ -517,3 +527,45 @@ def test_centred_activations_lower_the_condition_number() -> None:
     assert abs(h.mean()) < 1e-12 and h.std() == pytest.approx(1.0, rel=1e-12)
     log = make_landscape("hidden-features", activation="logistic")
     assert 0.3 < log.features(log.train.x).mean() < 0.7, "logistic activations are not centred"
+
+
+# -- 8. saturated hidden units ---------------------------------------------------------------
+
+
+def test_two_tanh_wide_is_two_tanh_over_a_wider_box() -> None:
+    near, wide = make_landscape("two-tanh"), make_landscape("two-tanh-wide")
+    np.testing.assert_array_equal(wide.train.x, near.train.x)
+    w = _points(wide, 100, seed=7)
+    np.testing.assert_array_equal(wide.loss(w), near.loss(w))
+    np.testing.assert_array_equal(wide.hessian(w), near.hessian(w))
+    assert [cp.point for cp in wide.critical_points] == [cp.point for cp in near.critical_points]
+    (a, b), (c, d) = wide.view
+    (e, f), (g, h) = near.view
+    assert a <= e < f < b and c <= g < h < d
+
+
+def test_saturated_units_have_a_small_gradient() -> None:
+    """The farther out (both units saturated), the smaller the gradient: the plateau."""
+    m = make_landscape("two-tanh-wide")
+    norms = [float(np.linalg.norm(m.grad(np.array([s, 0.6 * s])))) for s in (2.0, 4.0, 8.0)]
+    assert norms[0] > norms[1] > norms[2]
+    assert norms[2] < 0.02
+
+
+# -- 9. train, validation and test splits ----------------------------------------------------
+
+
+def test_noisy_regression_has_three_splits_and_its_training_minimum_fits_the_noise() -> None:
+    m = make_landscape("noisy-regression")
+    w = _points(m, 30, seed=8)
+    np.testing.assert_allclose(m.test_loss(w), _reference(m, w, m.test), rtol=1e-10, atol=1e-14)
+    assert m.test_loss(np.zeros((3, 4, 2))).shape == (3, 4)
+    w_star = np.array(m.minima[0].point)
+    truth = np.array(m.truth)
+    # the training split prefers its own minimum; new data (validation, test) prefer the truth
+    assert m.loss(w_star) < m.loss(truth)
+    assert m.validation_loss(truth) < m.validation_loss(w_star)
+    assert m.test_loss(truth) < m.test_loss(w_star)
+    # two inputs correlated rho, as generated
+    x = np.concatenate([m.train.x, m.validation.x, m.test.x])
+    assert np.corrcoef(x.T)[0, 1] == pytest.approx(m.rho, abs=0.03)
