@@ -56,10 +56,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
 from operator import itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
+from engine.schedules import CONSTANT, Schedule, parse_schedule
 from engine.validate import check_nonnegative, check_positive, check_unit_interval
 
 Array = np.ndarray
@@ -319,10 +320,19 @@ class Definition:
 
     def make(self, **values: object) -> Optimizer:
         """A one-member :class:`Optimizer`; raises ``ValueError`` naming a bad value."""
-        return Optimizer(((self, self.check(**values)),))
+        return Optimizer((Member(self, self.check(**values)),))
 
 
 # -- optimizers and their layout over a batch ---------------------------------------------
+
+
+class Member(NamedTuple):
+    """One optimizer of a stack: its definition, its checked hyperparameters, and the
+    schedule of its alpha (engine.schedules; constant by default)."""
+
+    definition: Definition
+    values: dict[str, float]
+    schedule: Schedule = CONSTANT
 
 
 @dataclass(frozen=True)
@@ -330,15 +340,24 @@ class Optimizer:
     """One or more optimizers with their hyperparameters; in a stack of ``K`` members, member
     ``i`` drives the ``i``-th block of ``B/K`` consecutive rows."""
 
-    members: tuple[tuple[Definition, dict[str, float]], ...]
+    members: tuple[Member, ...]
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(d.name for d, _ in self.members)
+        return tuple(m.definition.name for m in self.members)
 
     @property
     def hyper(self) -> tuple[dict[str, float], ...]:
-        return tuple(v for _, v in self.members)
+        return tuple(m.values for m in self.members)
+
+    @property
+    def schedules(self) -> tuple[Schedule, ...]:
+        return tuple(m.schedule for m in self.members)
+
+    def scheduled(self, schedule: Schedule | str) -> Optimizer:
+        """The same optimizers with ``schedule`` for the alpha of every member."""
+        s = parse_schedule(schedule)
+        return Optimizer(tuple(m._replace(schedule=s) for m in self.members))
 
     @staticmethod
     def stack(optimizers: Sequence[Optimizer]) -> Optimizer:
@@ -347,14 +366,18 @@ class Optimizer:
 
     def label(self, i: int = 0) -> str:
         inner = ", ".join(f"{k}={v:g}" for k, v in self.hyper[i].items())
+        s = self.members[i].schedule
+        if not s.constant:
+            inner += f", schedule={s.spec()}"
         return f"{self.names[i]}({inner})"
 
-    def stepper(self, rows: int, dim: int) -> Stepper:
-        """Lay the members out over ``rows`` rows of ``dim`` parameters."""
+    def stepper(self, rows: int, dim: int, steps: int | None = None) -> Stepper:
+        """Lay the members out over ``rows`` rows of ``dim`` parameters, for a run of
+        ``steps`` steps (needed when a member's alpha has a schedule)."""
         k = len(self.members)
         if rows % k:
             raise ValueError(f"{rows} rows cannot be shared by {k} optimizers")
-        return Stepper(self.members, np.repeat(np.arange(k), rows // k), dim)
+        return Stepper(self.members, np.repeat(np.arange(k), rows // k), dim, steps=steps)
 
     # optax's pair, on a batch w (B, D): for tests and for callers with their own loop
     def init(self, w: Array) -> tuple[State, ...]:
@@ -383,11 +406,19 @@ class Group:
     """Consecutive rows stepped by one definition; ``h`` holds their hyperparameters: 0-d
     arrays when all rows share a value (a Python float would cost numpy a conversion on every
     call), else ``(n, D)`` arrays laid out like the points (numpy pays twice as much per call
-    to broadcast a ``(n, 1)`` operand on a few rows)."""
+    to broadcast a ``(n, 1)`` operand on a few rows). ``alphas``: where a row's alpha has a
+    schedule, the alpha of every step, ``(steps,)`` for all rows alike or ``(steps, n, 1)``."""
 
     definition: Definition
     rows: slice
     h: tuple
+    alphas: Array | None = None
+
+    def hyper_at(self, t: int) -> tuple:
+        """The hyperparameters of step ``t``."""
+        if self.alphas is None:
+            return self.h
+        return self.h._replace(alpha=self.alphas[t])
 
 
 class Stepper:
@@ -400,13 +431,15 @@ class Stepper:
 
     def __init__(
         self,
-        members: Sequence[tuple[Definition, dict[str, float]]],
+        members: Sequence[Member],
         member: Array,
         dim: int,
         keys: Array | None = None,
         tables: dict[str, Array] | None = None,
+        steps: int | None = None,
     ) -> None:
         self.members = tuple(members)
+        self.steps = steps
         # each hyperparameter's value per member (NaN where a member has none), shared with
         # the parts a run splits off: a phase map has thousands of members
         self.tables = {} if tables is None else tables
@@ -414,7 +447,7 @@ class Stepper:
         self.dim = dim
         self.n = int(self.member.size)
         if keys is None:  # a new group wherever the definition changes
-            defs = np.array([id(d) for d, _ in self.members], dtype=np.int64)[self.member]
+            defs = np.array([id(m.definition) for m in self.members], dtype=np.int64)[self.member]
             keys = np.concatenate([[0], np.cumsum(defs[1:] != defs[:-1])]) if self.n else np.zeros(0, np.intp)
         self.keys = np.asarray(keys)
         edges = [0, *(np.flatnonzero(self.keys[1:] != self.keys[:-1]) + 1).tolist(), self.n]
@@ -426,13 +459,13 @@ class Stepper:
         self.elementwise = not self.needs_hessian
 
     def _group(self, rows: slice) -> Group:
-        d = self.members[int(self.member[rows.start])][0]
+        d = self.members[int(self.member[rows.start])].definition
         which = self.member[rows]
         out = []
         for hp in d.hyper:
             table = self.tables.get(hp.name)
             if table is None:
-                table = self.tables[hp.name] = np.array([v.get(hp.name, np.nan) for _, v in self.members])
+                table = self.tables[hp.name] = np.array([m.values.get(hp.name, np.nan) for m in self.members])
             col = table[which]
             if np.all(col == col[0]):
                 out.append(np.array(col[0]))
@@ -440,11 +473,31 @@ class Stepper:
                 a = _column_major(col.size, self.dim)
                 a[...] = col[:, None]
                 out.append(a)
-        return Group(d, rows, d.params(*out))
+        return Group(d, rows, d.params(*out), self._alphas(which))
+
+    def _alphas(self, which: Array) -> Array | None:
+        """Each step's alpha for rows of these members, where one has a schedule."""
+        kinds = sorted({int(k) for k in np.unique(which)})
+        if all(self.members[k].schedule.constant for k in kinds):
+            return None
+        if self.steps is None:
+            raise ValueError("a schedule needs the run's number of steps")
+        key = ("alphas", *kinds)
+        table = self.tables.get(key)
+        if table is None:  # (steps, members) of alpha * factor, shared with the parts
+            per = {k: self.members[k].values["alpha"] * self.members[k].schedule.factors(self.steps) for k in kinds}
+            table = self.tables[key] = per
+        first = table[int(which[0])]
+        if np.all(which == which[0]):
+            return first  # (steps,): every row alike
+        out = np.empty((self.steps, which.size, 1))
+        for j, k in enumerate(which):
+            out[:, j, 0] = table[int(k)]
+        return out
 
     def part(self, rows: Array) -> Stepper:
         """The stepper of some rows (indices, ascending), for a run of their own."""
-        return Stepper(self.members, self.member[rows], self.dim, self.keys[rows], self.tables)
+        return Stepper(self.members, self.member[rows], self.dim, self.keys[rows], self.tables, self.steps)
 
     def take(self, keep: Array, state: tuple[State, ...]) -> tuple[Stepper, tuple[State, ...]]:
         """The stepper and the state restricted to the rows ``keep`` (indices, ascending)."""
@@ -475,40 +528,53 @@ class Stepper:
         return q
 
     def update(
-        self, grad: Array, state: tuple[State, ...], w: Array, hessian: Callable[[slice], Hessian] | None = None
+        self,
+        grad: Array,
+        state: tuple[State, ...],
+        w: Array,
+        hessian: Callable[[slice], Hessian] | None = None,
+        t: int = 0,
     ) -> tuple[Array, tuple[State, ...]]:
-        """One step of every row: ``(updates, new_state)``; ``grad`` (and the Hessian, for
+        """Step ``t`` of every row: ``(updates, new_state)``; ``grad`` (and the Hessian, for
         curvature rows: a function of a row slice) taken at :meth:`query`."""
         if len(self.groups) == 1:
             g = self.groups[0]
-            u, s = self._one(g, grad, state[0], w, hessian, slice(None))
+            u, s = self._one(g, grad, state[0], w, hessian, slice(None), t)
             return u, (s,)
         upd = _column_major(self.n, self.dim)
         states = []
         for g, s in zip(self.groups, state, strict=True):
-            u, s = self._one(g, grad[g.rows], s, w[g.rows], hessian, g.rows)
+            u, s = self._one(g, grad[g.rows], s, w[g.rows], hessian, g.rows, t)
             upd[g.rows] = u
             states.append(s)
         return upd, tuple(states)
 
     @staticmethod
-    def _one(g: Group, grad, s, w, hessian, rows: slice):
+    def _one(g: Group, grad, s, w, hessian, rows: slice, t: int):
+        h = g.hyper_at(t)
         if g.definition.curvature:
             if hessian is None:
                 raise ValueError(f"{g.definition.name} needs the Hessian: pass it to update()")
-            return g.definition.update(grad, s, w, g.h, hessian(rows))
-        return g.definition.update(grad, s, w, g.h)
+            return g.definition.update(grad, s, w, h, hessian(rows))
+        return g.definition.update(grad, s, w, h)
 
-    def row(self, i: int) -> tuple[Definition, dict[str, float]]:
-        """Row ``i``'s definition and hyperparameters."""
+    def row(self, i: int) -> Member:
+        """Row ``i``'s definition, hyperparameters and schedule."""
         return self.members[int(self.member[i])]
 
-    def float_rows(self) -> list[tuple[Definition, tuple]]:
-        """Each row's definition and hyperparameters as Python floats (engine.scalar)."""
+    def float_rows(self) -> list[tuple[Definition, tuple, list[float] | None]]:
+        """Each row's definition, hyperparameters as Python floats, and (with a schedule) the
+        alpha of every step, from the same table the numpy path reads (engine.scalar)."""
         out = []
         for i in range(self.n):
-            d, v = self.row(i)
-            out.append((d, d.params(*(float(v[hp.name]) for hp in d.hyper))))
+            d, v, sched = self.row(i)
+            h = d.params(*(float(v[hp.name]) for hp in d.hyper))
+            alphas = None
+            if not sched.constant:
+                g = next(g for g in self.groups if g.rows.start <= i < g.rows.stop)
+                col = g.alphas if g.alphas.ndim == 1 else g.alphas[:, i - g.rows.start, 0]
+                alphas = col.tolist()
+            out.append((d, h, alphas))
         return out
 
 
@@ -565,10 +631,12 @@ def hyperparameters() -> dict[str, Hyper]:
 HYPER = hyperparameters()
 
 
-def make_optimizer(name: str, **hyper: object) -> Optimizer:
-    """Build an optimizer by name; unknown names and hyperparameters list the valid ones."""
+def make_optimizer(name: str, schedule: Schedule | str | None = None, **hyper: object) -> Optimizer:
+    """Build an optimizer by name, its alpha on ``schedule`` (engine.schedules; constant by
+    default); unknown names and hyperparameters list the valid ones."""
     try:
         d = OPTIMIZERS[name]
     except KeyError:
         raise ValueError(f"unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})") from None
-    return d.make(**hyper)
+    opt = d.make(**hyper)
+    return opt if schedule is None else opt.scheduled(schedule)

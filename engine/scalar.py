@@ -153,11 +153,12 @@ def _trace_coordinate(d: Definition, c: str, h_names: list[str]) -> tuple[list[s
 
 
 @functools.cache
-def float_steps(d: Definition) -> Steps | None:
-    """A function ``steps(k, gp, x, y, sx, sy, h, ax, ay) -> (x, y, sx, sy)`` that makes
-    ``k`` steps of ``d`` on both coordinates, appending each point before its step; None if
-    ``d`` cannot be traced (its update is then called per coordinate)."""
-    src = float_source(d)
+def float_steps(d: Definition, scheduled: bool = False) -> Steps | None:
+    """A function ``steps(k, gp, x, y, sx, sy, h, ax, ay, alphas, t) -> (x, y, sx, sy)`` that
+    makes ``k`` steps of ``d`` on both coordinates from step ``t``, appending each point
+    before its step (``scheduled``: step ``t`` uses ``alphas[t]``); None if ``d`` cannot be
+    traced (its update is then called per coordinate)."""
+    src = float_source(d, scheduled)
     if src is None:
         return None
     namespace: dict[str, object] = {"sqrt": math.sqrt}
@@ -166,7 +167,7 @@ def float_steps(d: Definition) -> Steps | None:
 
 
 @functools.cache
-def float_source(d: Definition) -> str | None:
+def float_source(d: Definition, scheduled: bool = False) -> str | None:
     """The Python text of :func:`float_steps` for ``d`` (for reading), or None."""
     if d.curvature:
         return None
@@ -184,7 +185,7 @@ def float_source(d: Definition) -> str | None:
     # moves before the loop, once for both coordinates; a line that repeats an earlier one of
     # its coordinate's step (Nesterov's mu*p, in its query and its update) reuses its result.
     rename: dict[str, str] = {}
-    invariant = {*h_names, "sqrt"}
+    invariant = {*h_names, "sqrt"} - ({"h_alpha"} if scheduled else set())
     before: list[str] = []
     hoisted: dict[str, str] = {}
     body: dict[str, list[str]] = {"x": [], "y": []}
@@ -217,12 +218,14 @@ def float_source(d: Definition) -> str | None:
     def tup(names: list[str]) -> str:
         return "(" + "".join(f"{n}, " for n in names) + ")"
 
-    out = ["def steps(k, gp, x, y, sx, sy, h, ax, ay):"]
+    out = ["def steps(k, gp, x, y, sx, sy, h, ax, ay, alphas, t):"]
     out.append(f"    {tup(h_names)} = h")
     out.append(f"    {tup(sx)} = sx")
     out.append(f"    {tup(sy)} = sy")
     out += [f"    {ln}" for ln in before]
-    out.append("    for _ in range(k):")
+    out.append("    for t in range(t, t + k):")
+    if scheduled:
+        out.append("        h_alpha = alphas[t]")
     out.append("        ax(x)")
     out.append("        ay(y)")
     for c in ("x", "y"):
@@ -251,16 +254,21 @@ class Row:
     point after them (the numpy loop's order: store, then step).
     """
 
-    __slots__ = ("d", "gp", "h", "steps", "sx", "sy", "x", "y")
+    __slots__ = ("alphas", "d", "gp", "h", "steps", "sx", "sy", "t", "x", "y")
 
-    def __init__(self, grad_point: GradPoint, definition: Definition, h: tuple, x: float, y: float) -> None:
+    def __init__(
+        self, grad_point: GradPoint, definition: Definition, h: tuple, x: float, y: float,
+        alphas: list[float] | None = None,
+    ) -> None:
         self.gp = grad_point
         self.d = definition
         self.h = h
+        self.alphas = alphas  # each step's alpha, where it has a schedule
         self.x, self.y = float(x), float(y)
         self.sx = definition.init(self.x)
         self.sy = definition.init(self.y)
-        self.steps = float_steps(definition)
+        self.t = 0  # steps taken
+        self.steps = float_steps(definition, alphas is not None)
 
     def advance(self, n: int, step_after: bool) -> tuple[list[float], list[float]]:
         """The points ``theta_t .. theta_(t+n-1)``; then ``n-1`` steps, or ``n`` if
@@ -271,9 +279,10 @@ class Row:
         try:
             if self.steps is not None:
                 self.x, self.y, sx, sy = self.steps(k, self.gp, self.x, self.y, self.sx, self.sy, self.h,
-                                                    xs.append, ys.append)
+                                                    xs.append, ys.append, self.alphas, self.t)
                 state = type(self.sx)
                 self.sx, self.sy = state(sx), state(sy)
+                self.t += k
             else:
                 self._call(k, xs, ys)
         except (ArithmeticError, ValueError):
@@ -286,10 +295,12 @@ class Row:
 
     def _call(self, k: int, xs: list[float], ys: list[float]) -> None:
         """The same steps by calling the definition per coordinate (an untraceable update)."""
-        gp, update, query, h = self.gp, self.d.update, self.d.query, self.h
-        x, y, sx, sy = self.x, self.y, self.sx, self.sy
+        gp, update, query, h, alphas = self.gp, self.d.update, self.d.query, self.h, self.alphas
+        x, y, sx, sy, t = self.x, self.y, self.sx, self.sy, self.t
         try:
             for _ in range(k):
+                if alphas is not None:
+                    h = h._replace(alpha=alphas[t])
                 xs.append(x)
                 ys.append(y)
                 if query is None:
@@ -300,8 +311,9 @@ class Row:
                 uy, sy = update(gy, sy, y, h)
                 x += ux
                 y += uy
+                t += 1
         finally:
-            self.x, self.y, self.sx, self.sy = x, y, sx, sy
+            self.x, self.y, self.sx, self.sy, self.t = x, y, sx, sy, t
 
 
 def eligible(landscape, stepper: Stepper, rows: int, minibatch: object) -> bool:
@@ -319,5 +331,6 @@ def eligible(landscape, stepper: Stepper, rows: int, minibatch: object) -> bool:
 def rows_for(landscape, stepper: Stepper, w0: np.ndarray) -> list[Row]:
     """One :class:`Row` per start, each with its own optimizer and hyperparameters."""
     return [
-        Row(landscape.grad_point, d, h, w0[i, 0], w0[i, 1]) for i, (d, h) in enumerate(stepper.float_rows())
+        Row(landscape.grad_point, d, h, w0[i, 0], w0[i, 1], alphas)
+        for i, (d, h, alphas) in enumerate(stepper.float_rows())
     ]

@@ -157,7 +157,7 @@ def simulate(
     grad = _gradient_oracle(landscape, batch_size, seed)
     workers = check_int("workers", workers, 1, 64)
     b = w0.shape[0]
-    rule = optimizer.stepper(b, landscape.dim)  # validates the row split
+    rule = optimizer.stepper(b, landscape.dim, steps)  # validates the row split
     if record:
         names = [optimizer.label(i) for i in range(len(optimizer.names))]
         names = list(np.repeat(np.array(names, dtype=object), b // len(names)))
@@ -412,7 +412,7 @@ class _Simulation:
             if g is None:
                 g = full_grad(q) if batch_grad is None else batch_grad(q, t)
             h = (lambda rows, q=q: hess(q[rows])) if needs_hessian else None
-            upd, state = rule.update(g, state, w, h)
+            upd, state = rule.update(g, state, w, h, t)
             w += upd  # w is this simulation's own array
             t += 1
         return self._result()
@@ -502,7 +502,7 @@ class _Simulation:
         """Did the Newton step from ``before`` fail because its system was singular?
         Recomputes the row's step at the point before the bad one: finite gradient and
         Hessian there, yet a non-finite step."""
-        d, values = rule.row(int(row))
+        d, values, _ = rule.row(int(row))
         if not d.curvature or not np.all(np.isfinite(before)):
             return False
         pt = np.asfortranarray(before[None, :])

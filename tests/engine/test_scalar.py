@@ -104,19 +104,28 @@ def test_the_float_path_is_taken_only_where_it_applies():
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_every_elementwise_optimizer_is_traced(name):
     src = scalar.float_source(OPTIMIZERS[name])
-    assert src is not None and "for _ in range(k):" in src
+    assert src is not None and "for t in range(t, t + k):" in src
     assert scalar.float_steps(OPTIMIZERS[name]) is scalar.float_steps(OPTIMIZERS[name])  # made once
 
 
+@pytest.mark.parametrize("schedule", [None, "cosine", "step:40:0.5", "warmup:30"])
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_traced_steps_equal_calling_the_definition(monkeypatch, name):
+def test_traced_steps_equal_calling_the_definition(monkeypatch, name, schedule):
     L = make_landscape("beale")
-    opt = make_optimizer(name, alpha=3e-3)
+    opt = make_optimizer(name, alpha=3e-3, schedule=schedule)
     start = np.array([[1.0, 1.5]])
     traced = simulate(L, opt, start, 500)
-    monkeypatch.setattr(scalar, "float_steps", lambda d: None)  # every row calls update itself
+    monkeypatch.setattr(scalar, "float_steps", lambda d, scheduled=False: None)  # each row calls update itself
     called = simulate(L, opt, start, 500)
     assert_same(traced, called)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "exp:0.99", "step:25:0.3", "warmup:100"])
+def test_scheduled_racers_follow_the_numpy_path_exactly(monkeypatch, schedule):
+    L = make_landscape("rosenbrock")
+    opt = Optimizer.stack([make_optimizer(n, schedule=schedule if n != "gd" else None) for n in OPTIMIZERS])
+    a, b = both_paths(monkeypatch, L, opt, np.array([L.default_start] * len(OPTIMIZERS)), 300)
+    assert_same(a, b)
 
 
 def test_an_update_the_tracer_cannot_record_is_called_per_coordinate_and_still_exact(monkeypatch):
