@@ -56,6 +56,7 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 def _add_problem_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("problem")
     g.add_argument("--scenario", metavar="NAME", help="start from a scenario (see 'list'); flags override it")
+    g.add_argument("--session", metavar="FILE", help="start from a saved session (the window's); flags override it")
     g.add_argument("--landscape", metavar="NAME", help="landscape or model (see 'list')")
     g.add_argument(
         "--param", metavar="NAME=VALUE", action="append", default=[], help="a landscape parameter (repeatable)"
@@ -83,9 +84,9 @@ def _add_problem_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_figure_options(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--png", metavar="FILE", help=f"{what} as PNG (the window's figure)")
-    p.add_argument("--svg", metavar="FILE", help="the same figure as SVG")
-    p.add_argument("--width", type=int, default=1600, metavar="PX", help="PNG width in pixels (1600)")
+    from gui.outputs import add_figure_options  # (no Qt)
+
+    add_figure_options(p, what)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_problem_options(run)
     out = run.add_argument_group("output")
     out.add_argument("--csv", metavar="FILE", help="trajectories as CSV")
-    out.add_argument("--png", metavar="FILE", help="contour plot and training curves as PNG")
-    out.add_argument("--svg", metavar="FILE", help="the same figure as SVG")
-    out.add_argument("--width", type=int, default=1600, metavar="PX", help="PNG width in pixels (1600)")
+    from gui.outputs import add_figure_options  # (no Qt)
+
+    add_figure_options(out, "contour plot and training curves", animations=True)
+    out.add_argument("--save-session", metavar="FILE", help="this run as a session the window opens (JSON)")
     run.set_defaults(func=cmd_run)
 
     basins = sub.add_parser("basins", help="basins of attraction: where each start of a grid ends")
@@ -137,6 +139,14 @@ class Problem:
         from engine.inits import Init, parse_init
 
         scenario = _scenario(args.scenario) if args.scenario else None
+        self.session = None
+        if getattr(args, "session", None):
+            if scenario is not None:
+                raise UsageError("give --scenario or --session, not both")
+            from gui.session import load_session  # (no Qt)
+
+            self.session = load_session(args.session)
+            scenario = self.session.as_scenario(Path(args.session).name)
         name = args.landscape or (scenario.landscape if scenario else None)
         if not name:
             raise UsageError(f"--landscape is required (choose from {', '.join(LANDSCAPES)})")
@@ -212,7 +222,7 @@ class Problem:
         self.scenario = scenario
 
     def describe(self) -> str:
-        head = f"scenario {self.scenario.name}: " if self.scenario else ""
+        head = f"{'session' if self.session else 'scenario'} {self.scenario.name}: " if self.scenario else ""
         batch = f"; mini-batches of {self.batch_size}" if self.batch_size else ""
         return (
             f"{head}{self.landscape.label()}: {self.landscape.formula}; start {self.init.describe()}; "
@@ -304,11 +314,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from engine import Optimizer, describe, simulate
     from engine.records import write_csv
+    from gui.outputs import check_outputs
 
     problem = Problem(args)
-    outputs = {k: _writable(getattr(args, k)) for k in ("csv", "png", "svg") if getattr(args, k)}
-    if (args.png or args.svg) and not 16 <= args.width <= 20000:
-        raise UsageError(f"invalid --width {args.width} (must be in [16, 20000])")
+    csv_path = _writable(args.csv) if args.csv else None
+    outputs = check_outputs(args, _writable)
+    session_path = _writable(args.save_session) if args.save_session else None
     L, opts = problem.landscape, problem.optimizers
     run = simulate(
         L, Optimizer.stack(opts), np.repeat(problem.start[None], len(opts), axis=0), problem.steps,
@@ -317,19 +328,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(problem.describe())
     for i, name in enumerate(run.names):
         print(f"  {name}: {describe(L, run.final, i)}")
+    written = []
     try:
-        if "csv" in outputs:
-            write_csv(outputs["csv"], run)
-        if "png" in outputs or "svg" in outputs:
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            from gui.figure import save_figure
+        if csv_path:
+            write_csv(csv_path, run)
+            written.append(csv_path)
+        if outputs.figures or outputs.animations or session_path:
+            from gui.outputs import write_run_outputs
 
-            for kind in ("png", "svg"):
-                if kind in outputs:
-                    save_figure(L, run, outputs[kind], width=args.width, fmt=kind)
+            written += write_run_outputs(problem, run, outputs, session_path, args)
     except OSError as e:
         raise OutputError(f"cannot write output: {e.strerror or e}") from None
-    for path in outputs.values():
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -347,25 +357,25 @@ def _write_rows(path: Path, header: list[str], rows) -> None:
     print(f"wrote {path}")
 
 
-def _figure_outputs(args: argparse.Namespace) -> dict[str, Path]:
-    """The --png/--svg files, checked before any work (a bad width is bad input: exit 2; a
-    folder that cannot take the file: exit 1)."""
-    outputs = {k: _writable(getattr(args, k)) for k in ("png", "svg") if getattr(args, k)}
-    if outputs and not 16 <= args.width <= 20000:
-        raise UsageError(f"invalid --width {args.width} (must be in [16, 20000])")
-    return outputs
+def _figure_outputs(args: argparse.Namespace):
+    """The --png/--svg/--pdf files, checked before any work (a bad name or size is bad
+    input: exit 2; a folder that cannot take the file: exit 1)."""
+    from gui.outputs import check_outputs
+
+    return check_outputs(args, _writable)
 
 
-def _write_figures(outputs: dict[str, Path], what: str, result, landscape, width: int) -> None:
+def _write_figures(outputs, what: str, result, landscape, width: int | None = None) -> None:
     """Render the analysis figure as the window draws it (headless, offscreen) and write it."""
-    if not outputs:
+    if not outputs.figures:
         return
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from gui.figure import save_analysis_figure
 
-    for kind, path in outputs.items():
+    for kind, path in outputs.figures.items():
         try:
-            save_analysis_figure(what, result, path, width=width, fmt=kind, landscape=landscape)
+            save_analysis_figure(what, result, path, width=outputs.png_width(), fmt=kind, landscape=landscape,
+                                 dpi=outputs.dpi)
         except OSError as e:
             raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
         print(f"wrote {path}")
@@ -387,13 +397,13 @@ def cmd_basins(args: argparse.Namespace) -> int:
         print(f"  {key}{where}: {share:.1%}")
     if csv_path:
         _write_rows(csv_path, ["x0", "y0", "outcome", "steps"], ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows()))
-    if figures:
+    if figures.figures:
         from gui.analysis_data import basin_result
         from gui.settings import short_label
 
         L = problem.landscape
         result = basin_result(L, bm, short_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
-        _write_figures(figures, "basins", result, L, args.width)
+        _write_figures(figures, "basins", result, L)
     return 0
 
 
@@ -431,7 +441,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 rows.append([n, repr(float(a)), str(Status(int(sw.status[k, j]))), int(sw.stop[k, j]),
                              repr(float(sw.train[k, j])), v])
         _write_rows(csv_path, ["optimizer", "alpha", "status", "stop", "train_loss", "validation_loss"], rows)
-    if figures:
+    if figures.figures:
         from gui.analysis_data import sweep_curves, sweep_result
         from gui.settings import color_for
 
@@ -442,7 +452,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             taken.add(color)
             entries.append((n, n, h, color))
         result = sweep_result(problem.landscape, sw, sweep_curves(entries), problem.start)
-        _write_figures(figures, "sweep", result, problem.landscape, args.width)
+        _write_figures(figures, "sweep", result, problem.landscape)
     return 0
 
 
@@ -480,11 +490,10 @@ def cmd_phase(args: argparse.Namespace) -> int:
             for i, m in enumerate(pm.mus) for j, a in enumerate(pm.alphas)
         ]
         _write_rows(csv_path, ["alpha", "mu", "outcome", "steps"], rows)
-    if figures:
+    if figures.figures:
         from gui.analysis_data import phase_result
 
-        _write_figures(figures, "phase", phase_result(problem.landscape, pm, problem.start), problem.landscape,
-                       args.width)
+        _write_figures(figures, "phase", phase_result(problem.landscape, pm, problem.start), problem.landscape)
     return 0
 
 

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDockWidget,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -59,7 +58,8 @@ from gui.analysis_data import (
 )
 from gui.analysis_jobs import JobRunner
 from gui.analysis_views import BasinOverlay, CurvatureOverlay, GradientField, PhaseView, SweepView
-from gui.figure import ANALYSIS_PARTS, ExportDialog, analysis_figure_bytes, check_analysis_request, write_bytes
+from gui.figure import ANALYSIS_PARTS, analysis_figure_bytes, check_analysis_request, write_bytes
+from gui.file_menu import ExportDialog, ask_save, window_overlays
 
 KINDS = ("basins", "phase", "sweep")
 TITLES = {"basins": "basins", "phase": "(α, μ) map", "sweep": "α sweep"}
@@ -292,6 +292,7 @@ class AnalysisController(QObject):
         self.cursor: tuple[float, float] | None = None
         self.step = 0
         self._closed = False
+        self.pending_export: tuple | None = None  # (kind, path, width, fmt, dpi) waiting for its map
 
         dock = QDockWidget("Analysis", window)
         dock.setObjectName("analysis")
@@ -513,6 +514,7 @@ class AnalysisController(QObject):
         nx, ny = result.shape
         more = "" if plan.final else "; refining…"
         self.panel.basin_info.setText(f"{nx}×{ny} starts in {plan.seconds:.2f} s{more}. {plan.note}")
+        self._try_pending("basins")
 
     @Slot(object)
     def _on_phase_result(self, result: PhaseResult) -> None:
@@ -522,6 +524,7 @@ class AnalysisController(QObject):
         n = len(result.map.alphas)
         self._info("phase", f"{n}×{n} settings in {result.plan.seconds:.2f} s. {result.plan.note} "
                             f"{self._batch_note()}Click the map to race that α and μ.")
+        self._try_pending("phase")
 
     @Slot(object)
     def _on_sweep_result(self, result: SweepResult) -> None:
@@ -531,6 +534,7 @@ class AnalysisController(QObject):
         n = len(result.sweep.alphas)
         self._info("sweep", f"{n} learning rates in {result.plan.seconds:.2f} s. {result.plan.note} "
                             f"{self._batch_note()}Click a dot (or an ✕) to race that optimizer with that α.")
+        self._try_pending("sweep")
 
     def _batch_note(self) -> str:
         if getattr(self.controls.settings, "batch_size", None) is None:
@@ -538,6 +542,8 @@ class AnalysisController(QObject):
         return "Full-batch gradients (the racers use mini-batches). "
 
     def _ended(self, kind: str, status: str) -> None:
+        if status == "cancelled" or status.startswith("error"):
+            self._drop_pending(kind, "was not finished" if status == "cancelled" else "could not be computed")
         if status.startswith("error"):
             reason = status.partition(": ")[2]
             self._info(kind, f"cannot compute: {reason}")
@@ -768,38 +774,93 @@ class AnalysisController(QObject):
         self.field.rebuild(self.contour.landscape, self.contour.view_range(), self.contour.surface.key)
 
     # -- export ----------------------------------------------------------------------------
-    def figure_bytes(self, what: str, width: int = 1600, fmt: str = "png") -> bytes:
+    def is_current(self, kind: str) -> bool:
+        """The view shows a finished map of the current settings (a coarse one, if its
+        refinement was cancelled), not one of older settings."""
+        r = self.results[kind]
+        want = self.wanted(kind)
+        return r is not None and want is not None and r.spec == want and r.plan.final
+
+    def figure_bytes(self, what: str, width: int = 1600, fmt: str = "png", dpi: float | None = None) -> bytes:
         """The analysis figure ``what`` as the window shows it. Raises ``ValueError`` when
-        that view has nothing to show."""
+        that view has no finished map of the current settings."""
         r = self.results[what]
-        if r is None:
-            hint = {"basins": "turn on Analysis > Basins of attraction", "phase": "open Analysis > (α, μ) map",
-                    "sweep": "open Analysis > Learning-rate sweep"}[what]
-            raise ValueError(f"no {TITLES[what]} to export yet: {hint} and let it finish")
+        if r is None or not self.is_current(what):
+            raise ValueError(f"the {TITLES[what]} on screen is not of the current settings")
         if what == "basins":
             f = self.window.frame
             tracks = f.tracks if f is not None and f.landscape is self.contour.landscape else ()
+            ov = window_overlays(self.window)
             return analysis_figure_bytes(
-                "basins", r, fmt=fmt, width=width, surface=self.contour.surface, landscape=self.contour.landscape,
-                tracks=tracks, steps=f.settings.steps if f is not None else 0,
+                "basins", r, fmt=fmt, width=width, dpi=dpi, surface=self.contour.surface,
+                landscape=self.contour.landscape, tracks=tracks, steps=f.settings.steps if f is not None else 0,
                 step=self.window.step if self.window.mode == "animate" else None, view=self.contour.view_range(),
-                opacity=self.panel.opacity.value() / 100,
+                opacity=self.panel.opacity.value() / 100, tol=f.settings.tol if f is not None else None, overlays=ov,
             )
         if what == "phase":
-            return analysis_figure_bytes("phase", r, fmt=fmt, width=width, current=self.phase_view.current_setting)
-        return analysis_figure_bytes("sweep", r, fmt=fmt, width=width, current=self.sweep_view.current)
+            return analysis_figure_bytes("phase", r, fmt=fmt, width=width, dpi=dpi,
+                                         current=self.phase_view.current_setting)
+        return analysis_figure_bytes("sweep", r, fmt=fmt, width=width, dpi=dpi, current=self.sweep_view.current)
 
-    def export_figure(self, path: str | Path, what: str = "basins", width: int = 1600, fmt: str | None = None) -> bool:
-        """Write an analysis figure; on failure say so in a dialog and carry on."""
+    def export_figure(self, path: str | Path, what: str = "basins", width: int = 1600, fmt: str | None = None,
+                      dpi: float | None = None) -> bool:
+        """Write an analysis figure of the current settings. A map that is missing or of
+        older settings (steps changed since) is never written: it is computed first, with
+        its progress bar and Cancel button, and the file is written when it is done
+        (``pending_export``); returns whether the file was written now. Failures are said
+        in one line and change nothing."""
         try:
-            fmt = check_analysis_request(path, what, width, fmt)
-            write_bytes(path, self.figure_bytes(what, width, fmt))
+            fmt = check_analysis_request(path, what, width, fmt, dpi)
+            folder = Path(path).resolve().parent
+            if not folder.is_dir():
+                raise OSError(f"folder {folder} does not exist")
+            if not self.is_current(what):
+                self._compute_for_export(what, (str(path), width, fmt, dpi))
+                return False
+            write_bytes(path, self.figure_bytes(what, width, fmt, dpi))
         except (OSError, ValueError) as exc:
             QMessageBox.critical(self.window, "Basin", f"Could not export the figure to {path}:\n{exc}")
             return False
         self.window.statusBar().setStyleSheet("")
         self.window.statusBar().showMessage(f"figure written to {path}", 8000)
         return True
+
+    def _compute_for_export(self, what: str, request: tuple) -> None:
+        """Bring ``what`` up to date for an export waiting on it (or refuse: ValueError)."""
+        if self.wanted(what) is None and what != "basins":
+            raise ValueError(f"the {TITLES[what]} cannot be computed for these settings")
+        if what == "basins":
+            if not self.basins_action.isChecked():
+                self.basins_action.setChecked(True)
+            if self.wanted("basins") is None:
+                raise ValueError("the basins cannot be computed yet: wait for the run to be drawn")
+        else:
+            self._show_tab(what)
+        self._cancelled[what] = None
+        self.pending_export = (what, *request)
+        self.refresh(what)
+        shown = self.results[what]
+        why = "is not computed yet" if shown is None else "on screen is of older settings"
+        self.window.statusBar().setStyleSheet("")
+        self.window.statusBar().showMessage(
+            f"the {TITLES[what]} {why}: computing it, the figure is written when it is done (Cancel stops it)", 15000
+        )
+        self._try_pending(what)
+
+    def _try_pending(self, kind: str) -> None:
+        """Write the waiting export once its map is current and final."""
+        p = self.pending_export
+        if p is None or p[0] != kind or not self.is_current(kind):
+            return
+        self.pending_export = None
+        what, path, width, fmt, dpi = p
+        self.export_figure(path, what, width, fmt, dpi)
+
+    def _drop_pending(self, kind: str, why: str) -> None:
+        p = self.pending_export
+        if p is not None and p[0] == kind:
+            self.pending_export = None
+            self.window.show_refusal(f"{p[1]} not written: the {TITLES[kind]} {why}")
 
     @Slot()
     def export_dialog(self) -> None:
@@ -809,14 +870,10 @@ class AnalysisController(QObject):
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         what, fmt, width = dlg.choice()
-        name = f"basin-{self.controls.settings.landscape}-{what}.{fmt}"
-        path, _ = QFileDialog.getSaveFileName(
-            self.window, "Export analysis figure", name, "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)"
-        )
+        path = ask_save(self.window, "Export analysis figure", f"basin-{self.controls.settings.landscape}-{what}.{fmt}",
+                        fmt)
         if path:
-            if not Path(path).suffix:
-                path += f".{fmt}"
-            self.export_figure(path, what, width, fmt)
+            self.export_figure(path, what, width, None, dlg.dpi())
 
     # -- shutdown --------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -15,25 +15,21 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QDockWidget,
-    QFileDialog,
     QGridLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.records import write_csv
 from engine.simulation import Status
 from gui import collector
 from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
-from gui.figure import FIGURE_PARTS, ExportDialog, check_request, figure_bytes, write_bytes
+from gui.file_menu import FileActions
 from gui.plots import ContourView, CurveView
 from gui.readouts import ReadoutPane
 from gui.scenario_panel import LessonPanel
@@ -230,8 +226,8 @@ class MainWindow(QMainWindow):
             return a
 
         file = self.menuBar().addMenu("&File")
-        self.export_action = action(file, "&Export figure…", self.export_dialog, "Ctrl+E")
-        self.csv_action = action(file, "Export trajectories as &CSV…", self.export_csv_dialog)
+        self.files = FileActions(self, file)  # sessions, figures, animations, CSV (gui/file_menu.py)
+        self.export_action, self.csv_action = self.files.export_action, self.files.csv_action
         file.addSeparator()
         self.quit_action = action(file, "&Quit", self.close, "Ctrl+Q")
         play = self.menuBar().addMenu("&Animation")
@@ -448,73 +444,25 @@ class MainWindow(QMainWindow):
     def _on_hover(self, x: float, y: float, loss: float) -> None:
         self.coords.setText(f"x = {x:.4g}   y = {y:.4g}   loss = {loss:.5g}")
 
-    # -- export ----------------------------------------------------------------------------
-    def export_figure(self, path: str | Path, what: str = "both", width: int = 1600, fmt: str | None = None) -> bool:
-        """Write the figure as the window shows it (same step, same zoom); on failure say
-        so in a dialog and carry on. Returns whether the file was written."""
-        f = self.frame
-        if f is None:
-            self._error("Nothing to export yet.")
-            return False
-        try:
-            fmt = check_request(path, what, width, fmt)
-            data = figure_bytes(
-                f.surface, f.landscape, f.tracks, f.settings.steps, what=what, width=width, fmt=fmt,
-                step=self.step if self.mode == "animate" else None, tol=f.settings.tol,
-                view=self.contour.view_range(),
-            )
-            write_bytes(path, data)
-        except (OSError, ValueError) as exc:
-            self._error(f"Could not export the figure to {path}:\n{exc}")
-            return False
-        self.statusBar().setStyleSheet("")
-        self.statusBar().showMessage(f"figure written to {path}", 8000)
-        return True
+    # -- export (gui/file_menu.py) -----------------------------------------------------------
+    def export_figure(self, path: str | Path, what: str = "both", width: int = 1600, fmt: str | None = None,
+                      dpi: float | None = None) -> bool:
+        """Write the figure as the window shows it; see :meth:`FileActions.export_figure`."""
+        return self.files.export_figure(path, what, width, fmt, dpi)
 
     def export_csv(self, path: str | Path) -> bool:
-        f = self.frame
-        if f is None or f.run is None:
-            self._error("Nothing to export yet.")
-            return False
-        try:
-            write_csv(path, f.run)
-        except OSError as exc:
-            self._error(f"Could not write the trajectories to {path}:\n{exc}")
-            return False
-        self.statusBar().setStyleSheet("")
-        self.statusBar().showMessage(f"trajectories written to {path}", 8000)
-        return True
-
-    def _error(self, text: str) -> None:
-        QMessageBox.critical(self, "Basin", text)
+        return self.files.export_csv(path)
 
     def export_dialog(self) -> None:
-        was_playing = self.playing
-        self.pause()
-        dlg = ExportDialog(self, "Export figure", FIGURE_PARTS)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return
-        what, fmt, width = dlg.choice()
-        name = f"basin-{self.panel.settings.landscape}.{fmt}"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export figure", name, "PNG image (*.png)" if fmt == "png" else "SVG image (*.svg)"
-        )
-        if path:
-            if not Path(path).suffix:
-                path += f".{fmt}"
-            self.export_figure(path, what, width, fmt)
-        if was_playing:
-            self.play()
+        self.files.export_dialog()
 
     def export_csv_dialog(self) -> None:
-        name = f"basin-{self.panel.settings.landscape}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Export trajectories", name, "CSV (*.csv)")
-        if path:
-            self.export_csv(path)
+        self.files.export_csv_dialog()
 
     # -- shutdown --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         self.timer.stop()
+        self.files.shutdown()  # an animation being written stops, its partial file goes
         self.analysis.shutdown()
         self.simulator.shutdown()
         super().closeEvent(event)

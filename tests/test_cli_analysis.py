@@ -39,15 +39,27 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_png_and_svg_are_valid_figures(tmp_path: Path, capsys, command: str) -> None:
-    png, svg = tmp_path / f"{command}.png", tmp_path / f"{command}.svg"
-    code, out, err = _run(capsys, [*COMMANDS[command], "--png", str(png), "--svg", str(svg), "--width", "700"])
+def test_png_svg_and_pdf_are_valid_figures(tmp_path: Path, capsys, command: str) -> None:
+    png, svg, pdf = (tmp_path / f"{command}.{ext}" for ext in ("png", "svg", "pdf"))
+    code, out, err = _run(capsys, [*COMMANDS[command], "--png", str(png), "--svg", str(svg), "--pdf", str(pdf),
+                                   "--width", "700"])
     assert code == 0, err
-    assert f"wrote {png}" in out and f"wrote {svg}" in out
+    assert f"wrote {png}" in out and f"wrote {svg}" in out and f"wrote {pdf}" in out
     w, h = png_size(png)
     assert w == 700 and h > 300
-    root = ET.parse(svg).getroot()
-    assert root.tag.endswith("svg") and len(list(root.iter())) > 50
+    text = svg.read_text()
+    root = ET.fromstring(text)
+    assert root.tag.endswith("svg") and len(list(root.iter())) > 30
+    assert "vector-effect" not in text and "<g" not in text  # figure units, plain strokes
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_name_of_another_format_is_refused_before_any_work(tmp_path: Path, capsys, command: str) -> None:
+    code, out, err = _run(capsys, [*COMMANDS[command], "--png", str(tmp_path / "x.jpg")])
+    assert code == 2 and out == ""
+    assert "x.jpg: a PNG file's name must end in .png" in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_png_is_a_picture_not_a_blank(tmp_path: Path, capsys) -> None:

@@ -27,6 +27,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_settings(tmp_path_factory: pytest.TempPathFactory):
+    """The window's QSettings (last folder, recent sessions) go to a folder of the test's
+    own, never to the user's real settings."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch):
     started: list[tuple[QThread, str]] = []
     base_start = QThread.start

@@ -429,14 +429,47 @@ def test_analysis_figures_export_as_png_and_svg(window, an, qtbot, settle, tmp_p
         check_svg(svg)
 
 
-def test_exporting_nothing_or_to_a_bad_folder_says_why(window, an, tmp_path, monkeypatch):
+def test_a_bad_folder_or_name_is_refused_at_once(window, an, tmp_path, monkeypatch):
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
-    assert not an.export_figure(tmp_path / "p.png", "phase")
-    assert "no (α, μ) map to export yet" in shown[-1]
     assert not an.export_figure(tmp_path / "no" / "b.png", "basins")
-    assert len(shown) == 2
-    assert not (tmp_path / "p.png").exists()
+    assert not an.export_figure(tmp_path / "p.jpg", "phase", fmt="png")
+    assert len(shown) == 2 and "does not exist" in shown[0] and "must end in .png" in shown[1]
+    assert an.pending_export is None and not list(tmp_path.iterdir())
+
+
+def test_an_analysis_export_is_of_the_current_settings_never_a_stale_map(window, an, qtbot, settle, tmp_path):
+    """A map not computed yet, or computed for other steps, is computed (progress and
+    Cancel in the status bar) and written when done; a cancelled one is not written."""
+    from dataclasses import replace
+
+    set_landscape(window, settle, "quadratic")
+    an.panel.phase_grid.setCurrentIndex(0)
+    svg = tmp_path / "phase.svg"
+    assert not an.export_figure(svg, "phase")  # nothing yet: computing it
+    assert an.pending_export is not None
+    qtbot.waitUntil(svg.exists, timeout=30000)
+    steps = window.panel.settings.steps
+    assert f"at most {steps})" in svg.read_text()
+    window.panel.apply_settings(replace(window.panel.settings, steps=steps // 2))  # the map is now stale
+    settle(window)
+    svg2 = tmp_path / "phase2.svg"
+    if an.is_current("phase"):  # (the new map may be done already: then it is written at once)
+        assert an.export_figure(svg2, "phase")
+    else:
+        an.export_figure(svg2, "phase")
+        qtbot.waitUntil(svg2.exists, timeout=30000)
+    assert f"at most {steps // 2})" in svg2.read_text() and f"at most {steps})" not in svg2.read_text()
+    window.panel.apply_settings(replace(window.panel.settings, steps=steps * 3))
+    settle(window)
+    an.panel.budget.setCurrentIndex(3)  # a long refinement, so that Cancel meets it running
+    svg3 = tmp_path / "phase3.svg"
+    if not an.export_figure(svg3, "phase"):
+        an.cancel("phase")
+        assert an.pending_export is None
+        assert "not written" in window.statusBar().currentMessage()
+    qtbot.wait(200)
+    assert not svg3.exists() or an.is_current("phase")
 
 
 def test_no_analysis_thread_runs_while_idle(window, an):

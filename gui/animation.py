@@ -1,0 +1,205 @@
+"""The race as an animation: the contour view with the trajectories growing and the training
+curves growing beside them, frame by frame, as an animated GIF (Pillow) or an MP4 video
+(H.264, through imageio and the ffmpeg that imageio-ffmpeg ships).
+
+Frames are the exported figure (``gui.figure``) at evenly spaced steps from 0 to the step
+at which the last racer stopped, with a step counter; the last frame is held a moment (the
+end of the race is what a slide is about). What never changes (the landscape, iso-lines,
+axes, legends) is painted once; each frame paints only the lines, heads and cursors.
+
+A GIF has one palette of at most 256 colours for all its frames: every colour the figure
+draws with (each racer's exactly, and half-way to white for the edges of lines), then the
+colours of the last frame's landscape (median cut) for the rest. No dithering, so a still
+background stays still; each frame after the first keeps only the pixels that changed
+(the rest transparent), which the GIF's compression shrinks to almost nothing.
+
+Nothing here touches a widget, so the window renders and encodes off the GUI thread
+(:func:`compute_animation`, run by a ``JobRunner``), polls a cancel flag every frame and
+reports its progress; the file appears only when it is whole (written beside its target
+under a temporary name, then renamed).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage, QPainter
+
+from engine.simulation import Cancelled
+from gui.canvas import MOVING, OVER, UNDER
+from gui.figure import Scene, figure_canvas
+from gui.outputs import ANIMATION_FORMATS, Timing, format_of
+
+
+@dataclass(frozen=True)
+class AnimationSpec:
+    """One animation to write: the scene (its ``step`` is ignored), which panels, the
+    format, the frames' width in pixels and the pace."""
+
+    scene: Scene
+    path: str
+    fmt: str
+    width: int
+    timing: Timing
+    what: str = "both"
+
+    def __post_init__(self) -> None:
+        format_of(self.path, self.fmt, ANIMATION_FORMATS)
+
+
+def last_step(scene: Scene) -> int:
+    """Where the animation ends: the step at which the last racer stopped."""
+    return max((min(t.stop, scene.steps) for t in scene.tracks), default=scene.steps)
+
+
+def frame_steps(end: int, frames: int) -> list[int]:
+    """``frames`` steps from 0 to ``end``, evenly spaced (the window's animation reveals
+    steps at a constant rate too); repeated steps where there are more frames than steps."""
+    return [round(i * end / (frames - 1)) for i in range(frames)]
+
+
+def render_frames(spec: AnimationSpec, cancel: Callable[[], bool] | None = None,
+                  progress: Callable[[float, str], None] | None = None) -> Iterator[np.ndarray]:
+    """The frames as ``(h, w, 3)`` uint8 arrays, height and width even (H.264's 4:2:0
+    needs both); raises :class:`Cancelled` when ``cancel()`` turns true."""
+    steps = frame_steps(last_step(spec.scene), spec.timing.frames)
+    spec_colors = getattr(spec, "_colors", None)
+    under = over = None
+    size = None
+    n = len(steps)
+    for i, k in enumerate(steps):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        canvas = figure_canvas(replace(spec.scene, step=k, counter=True), spec.what)
+        if under is None:
+            w = spec.width - spec.width % 2
+            h = round(canvas.height * w / canvas.width)
+            size = (w, h - h % 2)
+            under = canvas.qimage(w, layers=(UNDER,))
+            if spec_colors is not None:
+                spec_colors.extend(canvas.colors())
+            over = canvas.qimage(w, layers=(OVER,), background=False)
+        img = under.copy()
+        p = QPainter(img)
+        scale = size[0] / canvas.width
+        p.scale(scale, scale)
+        canvas.paint(p, layers=(MOVING,), background=False)
+        p.resetTransform()
+        p.drawImage(QPointF(0, 0), over)
+        p.end()
+        img = img.convertToFormat(QImage.Format.Format_RGB888)
+        arr = np.frombuffer(img.constBits(), dtype=np.uint8).reshape(img.height(), img.bytesPerLine())
+        frame = arr[: size[1], : 3 * size[0]].reshape(size[1], size[0], 3).copy()
+        if progress is not None:
+            progress((i + 1) / n, f"animation: frame {i + 1} of {n}")
+        yield frame
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.stem}.part{path.suffix}")
+
+
+def write_animation(spec: AnimationSpec, cancel: Callable[[], bool] | None = None,
+                    progress: Callable[[float, str], None] | None = None) -> Path:
+    """Render and encode the animation to ``spec.path``. The file appears only when it is
+    whole; a cancelled or failed run leaves nothing behind (``Cancelled``, ``OSError``)."""
+    target = Path(spec.path)
+    part = _partial(target)
+    try:
+        colors: list[str] = []
+        object.__setattr__(spec, "_colors", colors)  # filled by the first frame
+        frames = render_frames(spec, cancel, progress)
+        if spec.fmt == "gif":
+            _write_gif(part, frames, spec.timing, colors)
+        else:
+            _write_mp4(part, frames, spec.timing)
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def gif_palette(last: np.ndarray, colors: list[str], size: int = 255) -> np.ndarray:
+    """``(size, 3)`` palette: the figure's own colours and their half-way mixes with white
+    first, then a median cut of the last frame for the rest (see the module docstring)."""
+    from PIL import Image
+
+    keys: list[tuple[int, int, int]] = []
+    for c in colors:
+        rgb = tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
+        for mix in (rgb, tuple((v + 255) // 2 for v in rgb)):
+            if mix not in keys:
+                keys.append(mix)
+    keys = keys[: size // 3]
+    rest = size - len(keys)
+    cut = Image.fromarray(last, "RGB").quantize(colors=rest, method=Image.Quantize.MEDIANCUT,
+                                               dither=Image.Dither.NONE)
+    more = np.array(cut.getpalette()[: 3 * rest], dtype=np.uint8).reshape(-1, 3)
+    pal = np.zeros((size, 3), dtype=np.uint8)
+    pal[: len(keys)] = np.array(keys, dtype=np.uint8).reshape(-1, 3)
+    pal[len(keys) : len(keys) + len(more)] = more
+    return pal
+
+
+def _write_gif(path: Path, frames: Iterator[np.ndarray], timing: Timing, colors: list[str]) -> None:
+    """Pillow's GIF writer with one palette for every frame and only the changed pixels
+    after the first (see the module docstring)."""
+    from PIL import Image
+
+    rgb = list(frames)
+    pal = gif_palette(rgb[-1], colors)
+    clear = len(pal)  # the transparent index, after the colours
+    flat = [*pal.ravel().tolist(), 0, 0, 0]
+    ref = Image.new("P", (1, 1))
+    ref.putpalette(flat + [0, 0, 0] * (256 - len(flat) // 3))
+    index = [np.asarray(Image.fromarray(f, "RGB").quantize(palette=ref, dither=Image.Dither.NONE)) for f in rgb]
+    del rgb
+    indexed = []
+    for i, a in enumerate(index):
+        if i > 0:
+            a = np.where(a == index[i - 1], clear, a).astype(np.uint8)
+        im = Image.fromarray(a, "P")
+        im.putpalette(flat)
+        indexed.append(im)
+    # GIF counts in hundredths of a second: frames end on the nearest hundredth of their
+    # true time, so the pace stays true on average (15 fps: 70, 60, 70 ... ms)
+    edges = [round(i * 100 / timing.fps) * 10 for i in range(len(indexed) + 1)]
+    durations = [max(20, b - a) for a, b in itertools.pairwise(edges)]
+    durations[-1] += int(1000 * timing.hold)
+    with open(path, "wb") as fh:
+        indexed[0].save(fh, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
+                        disposal=1, transparency=clear, optimize=False)
+
+
+def _write_mp4(path: Path, frames: Iterator[np.ndarray], timing: Timing) -> None:
+    """H.264 (yuv420p, constant quality, fast start for the web and slides) through
+    imageio's ffmpeg writer."""
+    import imageio.v2 as iio
+
+    hold = max(1, round(timing.hold * timing.fps))
+    writer = iio.get_writer(
+        str(path), format="FFMPEG", mode="I", fps=timing.fps, codec="libx264", quality=None,
+        pixelformat="yuv420p", macro_block_size=2, ffmpeg_log_level="error",
+        output_params=["-crf", "20", "-preset", "medium", "-movflags", "+faststart"],
+    )
+    try:
+        last = None
+        for f in frames:
+            writer.append_data(f)
+            last = f
+        for _ in range(hold if last is not None else 0):
+            writer.append_data(last)
+    finally:
+        writer.close()
+
+
+def compute_animation(spec: AnimationSpec, emit, progress, cancel) -> None:
+    """A ``JobRunner`` compute function: writes the animation, then emits its path."""
+    emit(str(write_animation(spec, cancel, progress)))
