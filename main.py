@@ -319,7 +319,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     problem = Problem(args)
     csv_path = _writable(args.csv) if args.csv else None
     outputs = check_outputs(args, _writable)
-    session_path = _writable(args.save_session) if args.save_session else None
     L, opts = problem.landscape, problem.optimizers
     run = simulate(
         L, Optimizer.stack(opts), np.repeat(problem.start[None], len(opts), axis=0), problem.steps,
@@ -333,10 +332,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if csv_path:
             write_csv(csv_path, run)
             written.append(csv_path)
-        if outputs.figures or outputs.animations or session_path:
+        if outputs.figures or outputs.animations or outputs.session:
             from gui.outputs import write_run_outputs
 
-            written += write_run_outputs(problem, run, outputs, session_path, args)
+            written += write_run_outputs(problem, run, outputs, args)
     except OSError as e:
         raise OutputError(f"cannot write output: {e.strerror or e}") from None
     for path in written:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -477,8 +477,6 @@ class FileActions(QObject):
             return
         self._pending_session = None
         s, w = pending[0], self.window
-        if s.view is not None:
-            w.contour.plot.vb.setRange(xRange=s.view[0], yRange=s.view[1], padding=0.0)
         w.set_speed(s.speed)
         w.panel.speed_box.setValue(s.speed)
         if s.mode == "animate":
@@ -494,6 +492,13 @@ class FileActions(QObject):
         an.field_action.setChecked(a.field)
         if a.open is not None:
             an._show_tab(a.open)
+        if s.view is not None:
+            # once the docks have their size: the view then takes the saved extent (at least
+            # that: a window of another shape shows more along one axis, never less)
+            QTimer.singleShot(0, lambda: self._set_view(s.view))
+
+    def _set_view(self, view) -> None:
+        self.window.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
 
     def _remember_recent(self, path: str | Path) -> None:
         st = user_settings()

@@ -120,6 +120,7 @@ class Outputs:
     width: int | None
     dpi: float | None
     timing: dict[str, Timing]
+    session: Path | None = None  # --save-session
 
     def png_width(self) -> int:
         return self.width if self.width is not None else DEFAULT_WIDTH["png"]
@@ -144,6 +145,10 @@ def check_outputs(args: argparse.Namespace, writable: Callable[[str], Path]) -> 
         if name:
             format_of(name, fmt, ANIMATION_FORMATS)
             animations[fmt] = writable(name)
+    session = None
+    if getattr(args, "save_session", None):
+        format_of(args.save_session, "json", ("json",))
+        session = writable(args.save_session)
     width, dpi = getattr(args, "width", None), getattr(args, "dpi", None)
     if width is not None and dpi is not None:
         raise ValueError("give --width or --dpi, not both")
@@ -169,14 +174,13 @@ def check_outputs(args: argparse.Namespace, writable: Callable[[str], Path]) -> 
     elif any(v is not None for v in pace.values()):
         given = next(k for k, v in pace.items() if v is not None)
         raise ValueError(f"--{given} goes with --gif or --mp4")
-    return Outputs(figures, animations, width, dpi, timing)
+    return Outputs(figures, animations, width, dpi, timing, session)
 
 
 # -- a run's files ---------------------------------------------------------------------------------
 
 
-def write_run_outputs(problem, run, outputs: Outputs, session_path: Path | None, args: argparse.Namespace
-                      ) -> list[Path]:
+def write_run_outputs(problem, run, outputs: Outputs, args: argparse.Namespace) -> list[Path]:
     """Write a run's figures, animations and session (``main.py run``); returns the paths.
     A run started from a session keeps its racers' colours and its view when its racers
     and landscape were not overridden."""
@@ -194,6 +198,7 @@ def write_run_outputs(problem, run, outputs: Outputs, session_path: Path | None,
             colors.append(color_for(name, taken))
             taken.add(colors[-1])
     view = session.view if same_land else None
+    session_path = outputs.session
     written: list[Path] = []
     if outputs.figures or outputs.animations:
         from gui.animation import AnimationSpec, write_animation

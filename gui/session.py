@@ -157,8 +157,15 @@ class Session:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _refuse_constant(name: str) -> float:
-    raise SessionError(f"{name} is not a number JSON allows")
+class _NotJsonNumber:
+    """What ``NaN``, ``Infinity`` or ``-Infinity`` in a file reads as: no number, so the
+    field holding it is refused by name (Python's json would accept them as floats)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def _int(text: str) -> int:
@@ -181,9 +188,10 @@ def _pairs(pairs: list[tuple[str, object]]) -> dict:
     return dict(pairs)
 
 
-def _depth(text: str) -> int:
+def _depth(text: str) -> tuple[int, bool]:
     """How deeply brackets nest outside strings (checked before parsing, so that a hostile
-    file of a million brackets costs a scan, not a recursion)."""
+    file of a million brackets costs a scan, not a recursion), and whether the text ends
+    inside a string or a bracket (a truncated file)."""
     depth = most = 0
     in_str = esc = False
     for ch in text:
@@ -201,10 +209,10 @@ def _depth(text: str) -> int:
             if depth > most:
                 most = depth
                 if most > MAX_DEPTH:
-                    return most
+                    return most, False
         elif ch in "]}":
             depth -= 1
-    return most
+    return most, in_str or depth > 0
 
 
 def parse_session(text: str, where: str = "session") -> Session:
@@ -213,13 +221,14 @@ def parse_session(text: str, where: str = "session") -> Session:
     try:
         if len(text.encode("utf-8")) > MAX_BYTES:
             raise SessionError(f"larger than {MAX_BYTES // 1024} kB: not a Basin session")
-        if _depth(text) > MAX_DEPTH:
+        depth, cut = _depth(text)
+        if depth > MAX_DEPTH:
             raise SessionError(f"nested more than {MAX_DEPTH} levels deep: not a Basin session")
         try:
-            data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_refuse_constant,
+            data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_NotJsonNumber,
                               object_pairs_hook=_pairs)
         except json.JSONDecodeError as e:
-            what = "truncated" if e.pos >= len(text.rstrip()) else "not valid JSON"
+            what = "truncated" if cut or e.pos >= len(text.rstrip()) else "not valid JSON"
             raise SessionError(f"{what} (line {e.lineno}, column {e.colno}: {e.msg})") from None
         except (RecursionError, ValueError) as e:
             if isinstance(e, SessionError):
@@ -309,7 +318,7 @@ class _Fields:
 
 
 def _kind(v: object) -> str:
-    if isinstance(v, float):
+    if isinstance(v, float | _NotJsonNumber):
         return repr(v)
     return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
         type(v), "a number" if isinstance(v, int | float) else type(v).__name__)
