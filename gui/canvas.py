@@ -560,12 +560,10 @@ def text_box(lines: Sequence[str], size: float, bold_first: bool = False) -> tup
 
 
 def nice_step(span: float, n: int) -> float:
-    """A step of 1, 2 or 5 times a power of ten giving about ``n`` intervals over ``span``."""
+    """The step of 1, 2 or 5 times a power of ten whose number of intervals over ``span``
+    is nearest to ``n``."""
     if not (span > 0 and math.isfinite(span)):
         return 1.0
-    raw = span / max(n, 1)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    for m in (1.0, 2.0, 5.0, 10.0):
-        if raw <= m * mag:
-            return m * mag
-    return 10.0 * mag
+    mag = 10.0 ** math.floor(math.log10(span / max(n, 1)))
+    steps = [m * mag for m in (0.5, 1.0, 2.0, 5.0, 10.0)]
+    return min(steps, key=lambda st: abs(math.log(span / st / max(n, 1))))

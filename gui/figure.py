@@ -769,7 +769,7 @@ def _phase_ramp(n: int = 256) -> np.ndarray:
 
 def phase_canvas(result, current: tuple[float, float] | None = None) -> Canvas:
     """The (alpha, mu) map as the window's PhaseView draws it, with its legend in the plot."""
-    from gui.analysis_data import ALPHA_RANGE, PHASE_DIVERGED_COLOR, PHASE_UNCONVERGED_COLOR
+    from gui.analysis_data import ALPHA_RANGE
 
     pm = result.map
     x0, y0, cw, chh = result.cell_rect()
@@ -791,7 +791,10 @@ def phase_canvas(result, current: tuple[float, float] | None = None) -> Canvas:
     bar_label_w = max(Fonts.width(t, TICK_FONT) for _v, t in bar_ticks)
     bar_w = 14.0 + 10 + bar_label_w + 10 + Fonts.height(TICK_FONT) + PAD
     width = max(left + pw + right + bar_w, Fonts.width(title, TITLE_FONT) + 2 * PAD)
-    c = Canvas(width, top + ph + bottom, title=f"Basin: {title}")
+    rows = _phase_rows(result, current)
+    lw, lh = legend_size(rows)  # below the plot: over the map it would hide settings
+    width = max(width, left + lw + PAD)
+    c = Canvas(width, top + ph + bottom + lh + 6, title=f"Basin: {title}")
     plot = Plot(left, top, pw, ph, xa, ya, title)
     c.layer = UNDER
     plot.image(c, result.rgba, ((x0, x0 + cw), (y0, y0 + chh)), smooth=False, cells=4)
@@ -809,21 +812,36 @@ def phase_canvas(result, current: tuple[float, float] | None = None) -> Canvas:
     th = result.theory
     if th is not None:
         plot.line(c, np.log10(th.edge), th.mus, "#111111", 2.5, dash=(8.0, 4.0))
+    best = pm.fastest()
+    if best is not None:
+        plot.marker(c, math.log10(best[0]), best[1], "star", 22, "#ffffff", "#111111", 1.0)
+    if current is not None and current[0] is not None and current[0] > 0:
+        cx = math.log10(current[0])
+        plot.vline(c, cx, "#111111", 1.5, dash=(6.0, 3.0))
+        plot.hline(c, current[1], "#111111", 1.5, dash=(6.0, 3.0))
+        plot.marker(c, cx, current[1], "o", 16, "#ffffff", "#111111", 2.5, fill_alpha=90 / 255)
+    if th is not None and th.best is not None:
+        plot.marker(c, math.log10(th.best[0]), th.best[1], "d", 16, "#ff9f1c", "#111111", 1.0)
+    c.layer = OVER
+    draw_legend(c, rows, left, top + ph + bottom)
+    return c
+
+
+def _phase_rows(result, current) -> list[Row]:
+    """The (alpha, mu) map's legend, worded as the window's."""
+    from gui.analysis_data import PHASE_DIVERGED_COLOR, PHASE_UNCONVERGED_COLOR
+
+    pm, th = result.map, result.theory
     rows = [
         Row("diverged", "swatch", PHASE_DIVERGED_COLOR),
         Row(f"not converged in {pm.budget} steps", "swatch", PHASE_UNCONVERGED_COLOR),
     ]
     best = pm.fastest()
     if best is not None:
-        plot.marker(c, math.log10(best[0]), best[1], "star", 22, "#ffffff", "#111111", 1.0)
         rows.append(Row(f"quickest: α={best[0]:.3g}, μ={best[1]:.3g}, {best[2]} steps", "marker", "#ffffff",
                         symbol="star", size=18, stroke="#111111"))
     if current is not None and current[0] is not None and current[0] > 0:
         a, m = current
-        cx = math.log10(a)
-        plot.vline(c, cx, "#111111", 1.5, dash=(6.0, 3.0))
-        plot.hline(c, m, "#111111", 1.5, dash=(6.0, 3.0))
-        plot.marker(c, cx, m, "o", 16, "#ffffff", "#111111", 2.5, fill_alpha=90 / 255)
         steps = result.steps_at(a, m)
         what = "—" if steps is None else ("diverged" if steps == -1 else "not converged" if steps < 0 else
                                           f"{steps} steps")
@@ -834,21 +852,9 @@ def phase_canvas(result, current: tuple[float, float] | None = None) -> Canvas:
         rows.append(Row(f"theory: stable iff α < {rule}, λmax={th.lam_max:.3g}", "line", "#111111", 2.5,
                         dash=(8.0, 4.0)))
         if th.best is not None:
-            plot.marker(c, math.log10(th.best[0]), th.best[1], "d", 16, "#ff9f1c", "#111111", 1.0)
             rows.append(Row(f"Polyak's best: α={th.best[0]:.3g}, μ={th.best[1]:.3g}", "marker", "#ff9f1c",
                             symbol="d", size=14, stroke="#111111"))
-    c.layer = OVER
-    avoid = []
-    if best is not None:
-        avoid.append((np.array([plot.point(math.log10(best[0]), best[1])]), 100.0))
-    if th is not None and th.best is not None:
-        avoid.append((np.array([plot.point(math.log10(th.best[0]), th.best[1])]), 100.0))
-    if current is not None and current[0] is not None and current[0] > 0:
-        avoid.append((np.array([plot.point(math.log10(current[0]), current[1])]), 100.0))
-    size = legend_size(rows)
-    lx, ly, _cost = place_legend(plot, size, avoid, prefer=("bottom-left", "top-left", "bottom-right", "top-right"))
-    draw_legend(c, rows, lx, ly)
-    return c
+    return rows
 
 
 def sweep_canvas(result, current: Sequence[tuple[int, float, str]] | None = None) -> Canvas:
