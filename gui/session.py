@@ -362,9 +362,10 @@ def _session(data: object) -> Session:
     for k, p in known.items():
         if pf.has(k):
             v = pf.get(k)
-            if isinstance(v, bool) or (not p.choices and not isinstance(v, int | float)) or (
-                    p.choices and not isinstance(v, str)):
-                want = "one of " + ", ".join(p.choices) if p.choices else "a number"
+            wants_text = bool(p.choices) or getattr(p, "text", False)  # a formula: checked by its compiler
+            if isinstance(v, bool) or (not wants_text and not isinstance(v, int | float)) or (
+                    wants_text and not isinstance(v, str)):
+                want = "one of " + ", ".join(p.choices) if p.choices else "text" if wants_text else "a number"
                 raise SessionError(f"params.{k}: must be {want}, not {_kind(v)}")
             values[k] = _engine(f"params.{k}", p.check, v)
     landscape = _engine("params", make_landscape, name, **values)

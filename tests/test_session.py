@@ -49,6 +49,9 @@ def test_nothing_in_a_session_is_run() -> None:
              Init("random", sigma=0.1, seed=7), 200, 1e-6, batch_size=8, batch_seed=3),
     Settings("quadratic", (("kappa", 50.0),), (OptimizerEntry("gd", (("alpha", 0.03),), "#1f77b4"),),
              Init("zeros"), 100),
+    Settings("custom", (("formula", "(x-1)^2 + 3*(y+x^2)^2"), ("xmin", -2.0), ("xmax", 2.0), ("ymin", -3.0),
+                        ("ymax", 1.0)), (OptimizerEntry("adam", (("alpha", 0.05),), "#9467bd"),),
+             Init("point", (-1.5, 0.5)), 200),
 ])
 def test_a_saved_session_reads_back_the_same(settings: Settings, tmp_path: Path) -> None:
     from gui.session import AnalysisState, save_session
@@ -122,6 +125,20 @@ BAD_FIELDS = [
     ("analysis.script", "rm -rf /", "analysis.script: unknown field"),
     ("extra", 1, "extra: unknown field"),
 ]
+
+
+@pytest.mark.parametrize(("formula", "message"), [
+    ("__import__('os').system('true')", "params"),
+    ("x.__class__", "params"),
+    (3, "params.formula: must be text"),
+])
+def test_a_formula_in_a_session_is_data_for_the_formula_reader(formula: object, message: str) -> None:
+    d = base()
+    d["landscape"] = "custom"
+    d["params"] = {"formula": formula}
+    with pytest.raises(SessionError) as info:
+        parse_session(json.dumps(d))
+    assert message in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(("where", "value", "message"), BAD_FIELDS)
