@@ -342,7 +342,9 @@ class FileActions(QObject):
         self.animation_action = action("Export &animation…", self.animation_dialog, "Ctrl+Shift+A")
         self.csv_action = action("Export trajectories as &CSV…", self.export_csv_dialog)
         self._pending_session = None  # (session, generation) applied once its frame is shown
+        self._held_view = None  # an opened session's view, kept while the docks settle
         window.frameShown.connect(self._on_frame)
+        window.contour.plot.vb.sigResized.connect(self._set_view)
         # the animation job: rendered and encoded off the GUI thread
         self.animator = JobRunner("animation", compute_animation, self)
         self.animator.resultReady.connect(self._on_animation_done)
@@ -493,12 +495,20 @@ class FileActions(QObject):
         if a.open is not None:
             an._show_tab(a.open)
         if s.view is not None:
-            # once the docks have their size: the view then takes the saved extent (at least
-            # that: a window of another shape shows more along one axis, never less)
-            QTimer.singleShot(0, lambda: self._set_view(s.view))
+            # the saved extent (at least that: a window of another shape shows more along one
+            # axis, never less), again whenever the plot is resized in the next second (the
+            # docks the session opens take their size over a few events)
+            self._held_view = s.view
+            self._set_view()
+            QTimer.singleShot(1000, self._release_view)
 
-    def _set_view(self, view) -> None:
-        self.window.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
+    def _set_view(self, *_args) -> None:
+        view = self._held_view
+        if view is not None:
+            self.window.contour.plot.vb.setRange(xRange=view[0], yRange=view[1], padding=0.0)
+
+    def _release_view(self) -> None:
+        self._held_view = None
 
     def _remember_recent(self, path: str | Path) -> None:
         st = user_settings()
