@@ -273,9 +273,8 @@ def test_a_new_start_is_painted_once_with_its_trajectories(window: MainWindow, q
     counter = Count()
     view.installEventFilter(counter)
     shown = window.frame.generation
-    window.contour.start.setPos(0.5, 1.5)  # what a drag does
-    qtbot.wait(1)
-    assert not view.updatesEnabled()  # the marker waits for its trajectories ...
+    window.contour.start.setPos(0.5, 1.5)  # what a drag does (the hold is set synchronously:
+    assert not view.updatesEnabled()  # the marker waits for its trajectories ... no event loop ran)
     settle(window)
     qtbot.waitUntil(lambda: bool(paints), timeout=2000)
     assert view.updatesEnabled()
