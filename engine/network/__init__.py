@@ -8,3 +8,10 @@ probabilities on a grid), ``curvature`` (Hessian eigenvalues, per-layer gradient
 ``symmetry`` (permutations of hidden units, the degenerate net, aligning two nets) and
 ``slices`` (the loss on a plane through weight space).
 """
+
+from engine.network.data import DataSpec, DataSplit, make_data
+from engine.network.inits import InitSpec, init_weights
+from engine.network.layout import Layout
+from engine.network.mlp import NetSpec, Network
+
+__all__ = ["DataSpec", "DataSplit", "InitSpec", "Layout", "NetSpec", "Network", "init_weights", "make_data"]

@@ -64,6 +64,7 @@ from engine.network.data import DataSplit
 from engine.network.dual import Dual, concat, reshape_tail, sqrt, value
 from engine.network.layout import Layout
 from engine.network.losses import LOSSES, Loss
+from engine.network.threads import WORKERS, map_chunks
 
 Array = np.ndarray
 Num = Array | Dual
@@ -126,6 +127,9 @@ class Network(Landscape):
 
     name = "network"
     description = "a fully connected network for two classes, trained on all its weights"
+    # threads sharing the chunks of a large batch (engine.network.threads); 1 keeps a caller's
+    # computation in its own thread
+    workers: int = WORKERS
     formula = "mean over examples of loss(h_L @ W + b, y), h_i = act(h_(i-1) @ W_i + b_i)"
 
     def __init__(self, data: DataSplit, spec: NetSpec | None = None, **options: object) -> None:
@@ -174,20 +178,23 @@ class Network(Landscape):
         return loss, g
 
     def hessian(self, w: Array) -> Array:
-        """The exact Hessian ``(..., P, P)``: ``P`` Hessian-vector products (one per unit
-        vector) on dual numbers, computed together in chunks; symmetric to rounding, and
-        symmetrised."""
+        """The exact Hessian ``(..., P, P)``: ``P`` Hessian-vector products, one per unit
+        vector, on dual numbers whose value is shared by many tangents (every point and a
+        chunk of directions in one pass); symmetric to rounding, and symmetrised."""
         w = self._check(w)
         lead, p = w.shape[:-1], self.dim
         flat = w.reshape(-1, p)
-        out = np.empty((flat.shape[0], p, p))
+        m = flat.shape[0]
+        out = np.empty((m, p, p))
         eye = np.eye(p)
-        k = max(1, _HESSIAN_CHUNK // (self.data.n_train * self._width))
-        for i in range(flat.shape[0]):
-            wi = flat[i : i + 1, None, :]  # (1, 1, P): one value, k tangents
+        pairs = max(1, _HESSIAN_CHUNK // (self.n_train * self._width))  # (point, direction) pairs per pass
+        r = min(m, pairs)
+        k = max(1, pairs // r)
+        for i in range(0, m, r):
+            rows = flat[i : i + r, None, :]  # (r, 1, P): one value per point, k tangents
             for j in range(0, p, k):
-                g = self._pass(Dual(wi, eye[None, j : j + k]), self._xa, self._y, want_loss=False)[1]
-                out[i, j : j + k] = np.broadcast_to(g.t, (1, min(k, p - j), p))[0]
+                g = self._pass(Dual(rows, eye[None, j : j + k]), self._xa, self._y, want_loss=False)[1]
+                out[i : i + r, j : j + k] = g.t  # H e_j for each point
         out = 0.5 * (out + out.transpose(0, 2, 1))
         return out.reshape((*lead, p, p))
 
@@ -308,7 +315,7 @@ class Network(Landscape):
         if m <= rows:
             out = fn(flat)
         else:
-            parts = [fn(flat[i : i + rows]) for i in range(0, m, rows)]
+            parts = map_chunks(fn, [flat[i : i + rows] for i in range(0, m, rows)], self.workers)
             out = tuple(np.concatenate(p) for p in zip(*parts, strict=True))
         return tuple(a.reshape(lead + a.shape[1:]) for a in out)
 

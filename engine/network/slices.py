@@ -39,7 +39,7 @@ import numpy as np
 
 from engine.network.layout import Layout
 from engine.network.mlp import Network
-from engine.network.threads import pool
+from engine.network.threads import map_chunks
 from engine.validate import check_int
 
 Array = np.ndarray
@@ -228,12 +228,7 @@ def _plane_losses(net: Network, basis: Array, coef: Array, dtype: type, workers:
             h = a if i == lay.n_layers - 1 else _activate(act, a)
         out[s : s + k] = loss.value(h, y)[:, 0, :].mean(axis=-1, dtype=np.float64)
 
-    starts = range(0, g, rows)
-    if workers == 1 or len(starts) == 1:
-        for s in starts:
-            chunk(s)
-    else:
-        list(pool(workers).map(chunk, starts))
+    map_chunks(chunk, range(0, g, rows), workers)
     return out
 
 

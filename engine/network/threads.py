@@ -1,18 +1,28 @@
 """One shared pool of worker threads for the network's large batched computations.
 
 numpy releases the GIL inside its loops and BLAS calls, so chunks of a large batch (a loss
-slice's grid, the points of a whole run) computed in two threads use both cores of a
-two-core machine. The pool is made on first use and reused (starting threads on every call
-would cost more than a small chunk); Python joins its threads at exit.
+slice's grid, the points of a whole run, the simulation's judging of a block) computed in two
+threads use both cores of a two-core machine. The pool is made on first use and reused
+(starting threads on every call would cost more than a small chunk); Python joins its threads
+at exit. A call made from one of the pool's own threads runs its chunks in that thread: a
+worker waiting for work queued behind it could otherwise deadlock the pool.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+WORKERS = 2  # the machines Basin is measured on have two cores
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _lock = threading.Lock()
+_PREFIX = "basin-network"
 
 
 def pool(workers: int) -> ThreadPoolExecutor:
@@ -20,5 +30,14 @@ def pool(workers: int) -> ThreadPoolExecutor:
     with _lock:
         p = _pools.get(workers)
         if p is None:
-            p = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="basin-network")
+            p = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=_PREFIX)
         return p
+
+
+def map_chunks(fn: Callable[[T], R], items: Iterable[T], workers: int = WORKERS) -> list[R]:
+    """``[fn(x) for x in items]``, in order, on ``workers`` threads (serially for one worker,
+    one item, or a call from inside the pool)."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1 or threading.current_thread().name.startswith(_PREFIX):
+        return [fn(x) for x in items]
+    return list(pool(workers).map(fn, items))
