@@ -99,6 +99,10 @@ def bench_training(net: Network, w0: np.ndarray, repeat: int) -> tuple[float, fl
     p_med, p_best, p_cpu = timed(lambda: simulate(net, plain, starts, STEPS), repeat)
     print(f"      the same 7 racers with a third gd for nesterov (no look-ahead row: no judging pass): "
           f"median {p_med:.3f} s, best {p_best:.3f} s, cpu {p_cpu:.3f} s")
+    hist = np.ascontiguousarray(run.theta.transpose(1, 0, 2))  # (steps + 1, 7, P), as judged
+    j_med, _, j_cpu = timed(lambda: net.loss_grad(hist), max(1, repeat // 3))
+    print(f"      judging pass alone (loss and gradient at all {hist.shape[0]} x 7 stored points, "
+          f"{net.workers} threads): median {j_med:.3f} s, cpu {j_cpu:.3f} s")
     return med, cpu
 
 

@@ -51,14 +51,25 @@ class Extremes:
 
 def extreme_eigenvalues(net: Network, w: Array, iters: int = 30, seed: int = 0) -> Extremes:
     """Lanczos estimates of the extreme Hessian eigenvalues at ``w (..., P)``: ``iters`` exact
-    Hessian-vector products per point (capped at ``P``), batched over the points."""
+    Hessian-vector products per point (capped at ``P``), batched over the points. Points that
+    are not finite (a diverged racer) give NaN."""
     iters = check_int("iters", iters, 1, 10_000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     w = np.asarray(w, dtype=np.float64)
     net.layout.check(w)
     lead, p = w.shape[:-1], net.dim
-    x = w.reshape(-1, p)
-    r = x.shape[0]
+    flat = w.reshape(-1, p)
+    ok = np.all(np.isfinite(flat), axis=1)
+    out = [np.full(flat.shape[0], np.nan) for _ in range(4)]
+    if ok.any():
+        for a, b in zip(out, _lanczos(net, flat[ok], iters, seed), strict=True):
+            a[ok] = b
+    return Extremes(*(a.reshape(lead) for a in out))
+
+
+def _lanczos(net: Network, x: Array, iters: int, seed: int) -> tuple[Array, Array, Array, Array]:
+    """``(theta_min, theta_max, res_min, res_max)`` for finite points ``x (r, P)``."""
+    r, p = x.shape
     k = min(iters, p)
     rng = np.random.default_rng(seed)
     basis = np.zeros((r, k + 1, p))
@@ -101,12 +112,7 @@ def extreme_eigenvalues(net: Network, w: Array, iters: int = 30, seed: int = 0) 
     last = np.abs(beta[:, -1])[:, None] * np.abs(s[:, -1, :])  # residual of each Ritz pair
     if k == p:
         last = np.zeros_like(last)  # the whole space: Ritz values are the eigenvalues
-    return Extremes(
-        theta[:, 0].reshape(lead),
-        theta[:, -1].reshape(lead),
-        last[:, 0].reshape(lead),
-        last[:, -1].reshape(lead),
-    )
+    return theta[:, 0], theta[:, -1], last[:, 0], last[:, -1]
 
 
 def exact_extremes(net: Network, w: Array) -> tuple[Array, Array]:
@@ -132,8 +138,13 @@ def layer_grad_norms(net: Network, w: Array) -> Array:
     """The Euclidean norm of each layer's part of the gradient (``dL/dW_i`` and ``dL/db_i``
     together): ``(..., P) -> (..., n_layers)``. Saturated units and vanishing
     gradients show as the first layers' norms falling orders of magnitude below the last's."""
-    g = net.grad(w)
+    w = np.asarray(w, dtype=np.float64)
+    net.layout.check(w)
     lay = net.layout
-    return np.stack(
-        [np.linalg.norm(g[..., lay.layer_slice(i)], axis=-1) for i in range(lay.n_layers)], axis=-1
-    )
+    flat = w.reshape(-1, net.dim)
+    ok = np.all(np.isfinite(flat), axis=1)  # a diverged racer's point gives NaN, not a warning
+    out = np.full((flat.shape[0], lay.n_layers), np.nan)
+    if ok.any():
+        g = net.grad(flat[ok])
+        out[ok] = np.stack([np.linalg.norm(g[:, lay.layer_slice(i)], axis=-1) for i in range(lay.n_layers)], axis=-1)
+    return out.reshape((*w.shape[:-1], lay.n_layers))

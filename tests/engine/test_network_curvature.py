@@ -73,6 +73,17 @@ def test_saturated_logistic_units_have_vanishing_first_layer_gradients() -> None
     assert norms[0] > 1e-2 * norms[1]
 
 
+def test_points_that_are_not_finite_give_nan() -> None:
+    net = moons_net()
+    w = np.stack([trained(1)[1], np.full(net.dim, np.nan), trained(2)[1]])
+    ex = curvature.extreme_eigenvalues(net, w, iters=5)
+    assert np.isnan(ex.lam_max[1]) and np.all(np.isfinite(ex.lam_max[[0, 2]]))
+    w[1, 0] = np.inf
+    norms = curvature.layer_grad_norms(net, w)
+    assert np.all(np.isnan(norms[1])) and np.all(np.isfinite(norms[[0, 2]]))
+    np.testing.assert_allclose(ex.lam_max[[0, 2]], curvature.extreme_eigenvalues(net, w[[0, 2]], iters=5).lam_max)
+
+
 def test_bad_arguments() -> None:
     net = moons_net()
     with pytest.raises(ValueError, match="iters"):
