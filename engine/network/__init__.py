@@ -14,4 +14,14 @@ from engine.network.inits import InitSpec, init_weights
 from engine.network.layout import Layout
 from engine.network.mlp import NetSpec, Network
 
-__all__ = ["DataSpec", "DataSplit", "InitSpec", "Layout", "NetSpec", "Network", "init_weights", "make_data"]
+__all__ = [
+    "DataSpec",
+    "DataSplit",
+    "InitSpec",
+    "Layout",
+    "NetSpec",
+    "Network",
+    "init_weights",
+    "make_data",
+    "parse_hidden",
+]

@@ -119,6 +119,19 @@ class NetSpec:
         return f"{shape} {self.activation}, {self.loss}{bn}"
 
 
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Hidden widths from text such as ``"16,16"`` (``""`` or ``"none"``: no hidden layer),
+    checked like :class:`NetSpec`'s field."""
+    t = text.strip().lower()
+    if t in ("", "none"):
+        return ()
+    try:
+        widths = tuple(int(part) for part in t.split(","))
+    except ValueError:
+        raise ValueError(f"invalid hidden widths: {text!r} (comma-separated whole numbers, e.g. 16,16)") from None
+    return NetSpec(hidden=widths).hidden
+
+
 class Network(Landscape):
     """The mean training loss of a fully connected network as a function of its ``P`` weights.
 

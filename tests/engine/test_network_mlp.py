@@ -16,7 +16,7 @@ from engine.network.data import DataSpec, DataSplit, make_data
 from engine.network.inits import InitSpec, init_weights
 from engine.network.layout import Layout
 from engine.network.losses import LOSSES
-from engine.network.mlp import BN_EPS, NetSpec, Network
+from engine.network.mlp import BN_EPS, NetSpec, Network, parse_hidden
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import Status, simulate
 
@@ -256,6 +256,11 @@ def test_interface_and_validation() -> None:
     with pytest.raises(ValueError, match="DataSplit"):
         Network(np.zeros((3, 2)))
     assert NetSpec(hidden=[4, 4]).hidden == (4, 4) and NetSpec(hidden=7).hidden == (7,)
+    assert parse_hidden(" 16, 8 ") == (16, 8) and parse_hidden("none") == () and parse_hidden("") == ()
+    for text, word in (("16,x", "comma-separated"), ("16,,2", "comma-separated"), ("0", "width"), ("3.5", "comma")):
+        with pytest.raises(ValueError) as err:
+            parse_hidden(text)
+        assert word in str(err.value) and "\n" not in str(err.value)
     assert isinstance(DATA, DataSplit) and Layout((2, 1)).size == 3
 
 
