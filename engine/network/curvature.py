@@ -115,6 +115,26 @@ def _lanczos(net: Network, x: Array, iters: int, seed: int) -> tuple[Array, Arra
     return theta[:, 0], theta[:, -1], last[:, 0], last[:, -1]
 
 
+def along_run(net: Network, theta: Array, every: int = 10, iters: int = 30, seed: int = 0) -> tuple[Array, Extremes]:
+    """The extreme eigenvalues along a run's history ``theta (B, T, P)`` at steps ``0, every,
+    2*every, ...`` and the last: ``(steps (S,), Extremes of shape (B, S))``. Steps after a
+    racer stopped (NaN padding) give NaN."""
+    every = check_int("every", every, 1)
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.ndim != 3:
+        raise ValueError(f"a run's history has shape (racers, steps, P), got {theta.shape}")
+    t = theta.shape[1]
+    steps = np.unique(np.r_[np.arange(0, t, every), t - 1])
+    return steps, extreme_eigenvalues(net, theta[:, steps], iters=iters, seed=seed)
+
+
+def stability_ratio(lam_max: Array, alpha: float | Array) -> Array:
+    """``alpha * lambda_max / 2``: below 1, gradient descent at ``alpha`` is stable along the
+    sharpest direction of the local quadratic model; above 1 (``lambda_max > 2/alpha``) it
+    overshoots there and the loss along that direction grows."""
+    return np.asarray(alpha) * np.asarray(lam_max) / 2.0
+
+
 def exact_extremes(net: Network, w: Array) -> tuple[Array, Array]:
     """``(lambda_min, lambda_max)`` from ``eigvalsh`` of the assembled Hessian (small nets)."""
     ev = np.linalg.eigvalsh(net.hessian(w))

@@ -10,6 +10,8 @@ from engine.network import curvature
 from engine.network.data import DataSpec, make_data
 from engine.network.inits import InitSpec, init_weights
 from engine.network.mlp import Network
+from engine.optimizers import make_optimizer
+from engine.simulation import simulate
 from tests.engine.test_network_training import moons_net, trained
 
 
@@ -36,6 +38,22 @@ def test_lanczos_on_a_trained_net_agrees_within_its_residual_bound() -> None:
         assert np.abs(ev[i] - ex.lam_min[i]).min() <= ex.res_min[i] + 1e-10
     # the largest converges fast: 30 products of ~100 directions give it to 1e-8
     np.testing.assert_allclose(ex.lam_max, ev[:, -1], rtol=1e-8)
+
+
+def test_sharpness_along_a_run_against_two_over_alpha() -> None:
+    net = moons_net()
+    theta = np.stack([trained(1)[0], trained(2)[0]])
+    steps, ex = curvature.along_run(net, theta, every=100, iters=20)
+    assert steps.tolist() == [0, 100, 200, 300, 400] and ex.lam_max.shape == (2, 5)
+    np.testing.assert_allclose(ex.lam_max[:, 2], curvature.extreme_eigenvalues(net, theta[:, 200], iters=20).lam_max)
+    ratio = curvature.stability_ratio(ex.lam_max, 0.5)
+    np.testing.assert_allclose(ratio, 0.25 * ex.lam_max)
+    # gradient descent past 2/lambda_max: the loss grows along the sharpest direction
+    w = trained(1)[1]
+    lam = float(curvature.extreme_eigenvalues(net, w, iters=40).lam_max)
+    for alpha, grows in ((1.0 / lam, False), (3.0 / lam, True)):
+        run = simulate(net, make_optimizer("gd", alpha=alpha), w[None], 30)
+        assert (run.loss[0, -1] > run.loss[0, 0]) == grows
 
 
 def test_saddle_at_zero_init_and_minimum_of_a_convex_net() -> None:
