@@ -455,6 +455,11 @@ class Stepper:
             self._group(slice(a, b)) for a, b in pairwise(edges) if b > a
         ]
         self.looks_ahead = any(g.definition.query is not None for g in self.groups)
+        # the rows whose gradient is taken away from their point (Nesterov's look-ahead)
+        self.look_rows = (
+            np.concatenate([np.arange(g.rows.start, g.rows.stop) for g in self.groups if g.definition.query])
+            if self.looks_ahead else np.zeros(0, dtype=np.intp)
+        )
         self.needs_hessian = any(g.definition.curvature for g in self.groups)
         self.elementwise = not self.needs_hessian
 

@@ -361,9 +361,10 @@ class _Simulation:
         # slot 0 keeps theta_(t0-1), the point before the block, to diagnose Newton
         # failures. Record mode scatters each judged block into the full history.
         buf = np.full((n_block + 1, d, b), np.nan)
-        # A costly landscape (a network over its data): the step's own loss and gradient at
-        # theta_t are kept for the judgement, which would otherwise evaluate them again. Only
-        # where the step's gradient is the full-batch gradient at theta_t itself.
+        # A costly landscape (a network over its data): the loss and gradient at theta_t are
+        # computed in the step and kept for the judgement, which would otherwise evaluate them
+        # again; rows that look ahead (Nesterov) take their step's gradient at their query
+        # point besides. With full-batch gradients only (a mini-batch's is not the loss's).
         reuse = getattr(L, "costly", False) and self.grad is None
         known = np.full((2, n_block + 1, b), np.nan) if reuse else None
         hess = (L.hessian_parts if d == 2 else L.hessian) if rule.needs_hessian else None
@@ -376,16 +377,15 @@ class _Simulation:
         slots = buf[:, :, :na]  # the active rows' columns (a view; redone when rows leave)
         kslots = known[:, :, :na] if reuse else None
         needs_hessian = rule.needs_hessian
-        keep_values = reuse and not looks_ahead  # decided per block (rows leave between blocks)
         while True:
             slots[t - t0 + 1] = w.T  # theta_t; w.T is contiguous
             g = None
-            if keep_values:
+            if reuse:
                 kslots[0, t - t0 + 1], g = L.loss_grad(w)
                 kslots[1, t - t0 + 1] = grad_norm(g)
             if t - t0 + 1 == cur or t == steps:
                 pts = slots[1 : t - t0 + 2]
-                values = kslots[:, 1 : t - t0 + 2] if keep_values else None
+                values = kslots[:, 1 : t - t0 + 2] if reuse else None
                 stopped = self._judge(pts, slots[0], t0, idx, rule, last=t == steps, values=values)
                 if t == steps:
                     break
@@ -402,7 +402,6 @@ class _Simulation:
                     needs_hessian = rule.needs_hessian
                     looks_ahead = rule.looks_ahead
                     g = None if g is None else g[keep]
-                keep_values = reuse and not looks_ahead
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
                 slots[0] = w.T
@@ -411,6 +410,10 @@ class _Simulation:
             q = rule.query(state, w) if looks_ahead else w
             if g is None:
                 g = full_grad(q) if batch_grad is None else batch_grad(q, t)
+            elif looks_ahead:  # the gradient at theta_t is known; the look-ahead rows want theirs
+                g = np.asfortranarray(g)
+                rows = rule.look_rows
+                g[rows] = full_grad(np.asfortranarray(q[rows]))
             h = (lambda rows, q=q: hess(q[rows])) if needs_hessian else None
             upd, state = rule.update(g, state, w, h, t)
             w += upd  # w is this simulation's own array

@@ -255,7 +255,7 @@ def test_a_costly_landscape_reuses_the_steps_evaluations_with_the_same_result(mo
     b = simulate(costly, opt, starts, 300, block=32)
     for f in ("theta", "loss", "grad_norm", "status", "stop"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
-    if "nesterov" in names:  # judged again while a row looks ahead; reused once it has left
-        assert 0.55 * plain.points < costly.points < plain.points
+    if "nesterov" in names:  # the look-ahead row's gradient besides: 1.5 evaluations a point
+        assert costly.points <= 0.8 * plain.points
     else:  # each point evaluated once, where the plain run evaluates it twice
         assert costly.points <= 0.55 * plain.points
