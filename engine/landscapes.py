@@ -246,7 +246,9 @@ class Landscape(ABC):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        """A starting point that shows the landscape's character (subclasses choose)."""
+        """Where a run starts when nobody chose a start: the one definition the window, the
+        command line and the scenarios share. Each landscape picks a point that shows its
+        character (the default: a fifth of the way into the view box along each axis)."""
         return tuple(lo + 0.2 * (hi - lo) for lo, hi in self.view)
 
     @cached_property
@@ -427,7 +429,9 @@ class Himmelblau(Landscape):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        return (0.0, 0.0)
+        # above the saddle at (0.09, 2.88), left of the ridge between two basins: the racers
+        # end in the minimum at (-2.81, 3.13); a start right of x = 0.3 or so ends in (3, 2)
+        return (-0.5, 4.8)
 
     def loss(self, w: Array) -> Array:
         return self.loss_grad(w)[0]
@@ -538,7 +542,9 @@ class MonkeySaddle(Landscape):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        return (0.9, 0.6)
+        # near the ridge y = 0, along which descent runs towards the saddle at the origin,
+        # then leaves it down one of the three valleys
+        return (1.2, 0.05)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
@@ -614,7 +620,9 @@ class Rastrigin(Landscape):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        return (2.2, 1.8)
+        # among the outer ripples: a racer settles in the local minimum nearest it, far from
+        # the global one at the origin
+        return (-1.8, 2.2)
 
     def loss(self, w: Array) -> Array:
         return 2.0 * self.A + np.sum(w * w - self.A * np.cos(2.0 * np.pi * w), axis=-1)
@@ -751,7 +759,9 @@ class SixHumpCamel(Landscape):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        return (-1.5, 1.0)
+        # on the outer slope above the local minimum at (-1.70, 0.80): the racers settle there,
+        # away from the two global minima near (0.09, -0.71) and (-0.09, 0.71)
+        return (-2.0, 1.0)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
@@ -820,7 +830,9 @@ class DoubleWell(Landscape):
 
     @property
     def default_start(self) -> tuple[float, ...]:
-        return (0.1, 1.5)
+        # above the saddle at (0.08, 0), on the side of the shallower well: the racers settle
+        # at (0.96, 0), not in the deeper well at (-1.04, 0)
+        return (0.2, 1.5)
 
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)

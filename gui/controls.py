@@ -38,26 +38,12 @@ from engine.landscapes import LANDSCAPES, Param, make_landscape
 from engine.optimizers import HYPER, OPTIMIZERS, make_optimizer
 from engine.simulation import MAX_STEPS
 from engine.validate import Range, check_int, check_positive
-from gui.settings import PALETTE, OptimizerEntry, Settings, color_for, default_params, default_start
+from gui.settings import PALETTE, OptimizerEntry, Settings, color_for, default_params
 from gui.widgets import NumberBox, SliderBox, swatch
 
 MAX_RACERS = len(PALETTE)  # one colour each
 
 GREEK = {"alpha": "α", "mu": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ", "eps": "ε", "damping": "λ"}
-
-# Starts that show each built-in landscape's lesson (others get default_start)
-NICE_STARTS = {
-    "rosenbrock": (-1.5, 2.0),
-    "quadratic": (-1.8, 1.0),
-    "himmelblau": (-0.5, 4.8),
-    "saddle": (-1.8, 0.02),
-    "monkey-saddle": (1.2, 0.05),
-    "rastrigin": (-1.8, 2.2),
-    "beale": (-3.5, 3.5),
-    "six-hump-camel": (-2.0, 1.0),
-    "double-well": (0.2, 1.5),
-}
-
 
 def hyper_check(opt_name: str, key: str, current: dict[str, float]):
     """The check of one hyperparameter box: the engine's own validation (its message is
@@ -300,10 +286,7 @@ class ControlPanel(QWidget):
             return
         init = self._settings.init
         if init.kind == "point":
-            start = NICE_STARTS.get(name) or default_start(land)
-            if len(start) != land.dim:
-                start = tuple(0.0 for _ in range(land.dim))
-            init = Init("point", tuple(float(c) for c in start))
+            init = Init("point", tuple(float(c) for c in land.default_start))  # the landscape's own
         n = getattr(land, "n_train", None)
         batch = self._settings.batch_size
         batch = None if n is None or batch is None else min(batch, n)  # analytic: no mini-batches

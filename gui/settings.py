@@ -148,11 +148,18 @@ class Settings:
             OptimizerEntry.default(n, enabled=n in GUI_ENABLED) for n in OPTIMIZERS
         )
     )
-    init: Init = field(default_factory=lambda: Init("point", (-1.5, 2.0)))
+    init: Init = None  # type: ignore[assignment]  # None: the landscape's own start (see __post_init__)
     steps: int = 1000
     tol: float = 1e-6
     batch_size: int | None = None  # mini-batch size (models trained on data); None: full batch
     batch_seed: int = 0  # seeds the shuffles that make the mini-batches
+
+    def __post_init__(self) -> None:
+        # the start has one owner, the landscape (``Landscape.default_start``): the command
+        # line and the scenarios start there too
+        if self.init is None:
+            start = make_landscape(self.landscape, **dict(self.params)).default_start
+            object.__setattr__(self, "init", Init("point", tuple(float(c) for c in start)))
 
     @property
     def landscape_key(self) -> tuple[str, tuple[tuple[str, float | str], ...]]:
@@ -226,10 +233,3 @@ def scenario_settings(scenario: Scenario) -> Settings:
 
 def default_params(name: str) -> tuple[tuple[str, float | str], ...]:
     return tuple((p.name, p.default) for p in LANDSCAPES[name].params)
-
-
-def default_start(landscape: Landscape) -> tuple[float, ...]:
-    """A start that shows the landscape's character: a quarter of the way in from the top
-    left corner of the view (rosenbrock's classic (-1.5, 2) lies nearby)."""
-    (xlo, xhi), (ylo, yhi) = landscape.view[:2]
-    return (round(xlo + 0.125 * (xhi - xlo), 3), round(yhi - 0.25 * (yhi - ylo), 3))

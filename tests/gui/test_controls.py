@@ -112,3 +112,22 @@ def test_every_landscape_draws(window: MainWindow, settle) -> None:
         assert f.landscape.name == window.panel.landscape_combo.currentText()
         assert window.contour.surface is f.surface
         assert len(window.contour.curves) == len(f.tracks) == 4
+
+
+def test_the_start_has_one_owner_the_landscape(window: MainWindow, settle) -> None:
+    """The window, a fresh Settings and the command line all start where the landscape
+    says (``Landscape.default_start``), for every registered landscape."""
+    import main
+    from engine.landscapes import LANDSCAPES
+    from gui.settings import Settings
+
+    for name, cls in LANDSCAPES.items():
+        own = tuple(float(c) for c in cls().default_start)
+        assert Settings(landscape=name).init.point == own
+        args = main.build_parser().parse_args(["run", "--landscape", name, "--optimizer", "gd", "--steps", "1"])
+        assert tuple(main.Problem(args).start) == own
+        window.panel.landscape_combo.setCurrentText(name)
+        settle(window)
+        assert window.panel.settings.init.point == own, name
+        assert tuple(window.frame.tracks[0].xy[0]) == own
+        assert (window.panel.x_box.value(), window.panel.y_box.value()) == own
