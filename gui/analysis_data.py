@@ -43,7 +43,7 @@ from engine.analysis import (
     lr_sweep,
     phase_map,
 )
-from engine.landscapes import Landscape, Quadratic, make_landscape
+from engine.landscapes import Landscape, make_landscape
 from engine.optimizers import make_optimizer
 from engine.simulation import Status
 from gui.settings import short_label
@@ -443,16 +443,10 @@ def compute_basins(spec: BasinSpec, emit: Emit, progress: Progress, cancel: Canc
 
 @dataclass(frozen=True)
 class Theory:
-    """Heavy ball and Nesterov momentum on a quadratic with Hessian eigenvalues in
-    ``[lam_min, lam_max]``: the stability edge over mu and (heavy ball) Polyak's best setting.
-
-    Heavy ball ``p <- mu*p - alpha*g; w <- w + p`` moves each eigen-component by
-    ``z^2 - (1 + mu - alpha*lam) z + mu = 0``, stable iff ``0 < alpha*lam < 2(1 + mu)``;
-    Nesterov (gradient at ``w + mu*p``) by ``z^2 - (1 - h)(1 + mu) z + mu(1 - h) = 0``,
-    ``h = alpha*lam``, stable iff ``h < (2 + 2mu)/(1 + 2mu)`` (Jury's test on each). At
-    ``mu = 0`` both give gradient descent's ``alpha < 2/lam_max``. Polyak's best setting is
-    :func:`engine.theory.momentum_best`.
-    """
+    """What the theory says on the (alpha, mu) map of a quadratic with Hessian eigenvalues in
+    ``[lam_min, lam_max]``: the stability edge over mu (``engine.theory.
+    momentum_stability_limit``) and, for the heavy ball, Polyak's best setting
+    (``engine.theory.momentum_best``). The formulas and their sources live there."""
 
     lam_min: float
     lam_max: float
@@ -461,34 +455,17 @@ class Theory:
     best: tuple[float, float] | None  # (alpha, mu), heavy ball only
 
 
-def constant_curvature(landscape: Landscape) -> tuple[float, float] | None:
-    """``(lambda_min, lambda_max)`` when the Hessian is the same everywhere (``quadratic``
-    and the models linear in their parameters), positive definite; else None."""
-    if isinstance(landscape, Quadratic):
-        lo, hi = landscape.eigenvalues
-    else:
-        f = getattr(landscape, "hessian_eigenvalues", None)
-        if not callable(f):
-            return None
-        lo, hi = f()
-    return (float(lo), float(hi)) if 0 < lo <= hi else None
-
-
 def momentum_theory(landscape: Landscape, optimizer: str) -> Theory | None:
-    from engine.theory import momentum_best
+    from engine import theory
 
-    ev = constant_curvature(landscape)
+    ev = theory.constant_curvature(landscape)
     if ev is None:
         return None
     lo, hi = ev
     mus = np.linspace(MU_RANGE[0], MU_RANGE[1], 100)
-    if optimizer == "nesterov":
-        edge = (2.0 + 2.0 * mus) / ((1.0 + 2.0 * mus) * hi)
-        best = None
-    else:
-        edge = 2.0 * (1.0 + mus) / hi
-        best = momentum_best(lo, hi)
-    return Theory(lo, hi, mus, edge, best)
+    nesterov = optimizer == "nesterov"
+    edge = theory.momentum_stability_limit(mus, hi, nesterov=nesterov)
+    return Theory(lo, hi, mus, edge, None if nesterov else theory.momentum_best(lo, hi))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ the weight-space symmetry argument, and what a Newton step costs a real network.
 * :class:`TheoryPanel`, for landscapes with a constant Hessian (``quadratic``, and the data
   models ``linear-regression`` and ``hidden-features``): the eigenvalues, the condition number,
   the stability limit of gradient descent, the best fixed alpha and the best momentum setting
-  with their rates (``engine.theory``), and the rate measured on each gd and momentum run
-  (``engine.theory.measured_rate`` on the distances to the minimum).
+  with their rates (``engine.theory``), and the rate measured on each gd, momentum and
+  Nesterov run (``engine.theory.measured_momentum_rate`` on the distances to the minimum),
+  with a note on how it was measured.
 * :class:`SymmetryPanel`, for ``two-tanh``: the two mirror-image minima, their average and the
   three losses (``symmetry_report``), and why ``loss(average) > average of losses`` rules out
   a convex loss.
@@ -70,20 +71,6 @@ def g(x: float) -> str:
 # -- theory on a quadratic -------------------------------------------------------------------
 
 
-def constant_hessian_eigenvalues(landscape: Landscape) -> tuple[float, float] | None:
-    """``(lambda_min, lambda_max)`` of a landscape whose Hessian is the same everywhere (a
-    quadratic), else None. The data models that are quadratics say so with
-    ``hessian_eigenvalues()``; ``quadratic`` has its Hessian at any point."""
-    f = getattr(landscape, "hessian_eigenvalues", None)
-    if callable(f):
-        lo, hi = f()
-        return float(lo), float(hi)
-    if isinstance(landscape, Quadratic):
-        lo, hi = np.linalg.eigvalsh(landscape.hessian(np.zeros((1, 2)))[0])
-        return float(lo), float(hi)
-    return None
-
-
 @dataclass(frozen=True)
 class TheoryNumbers:
     """``engine.theory``'s predictions for one quadratic, in the lecture's notation."""
@@ -102,8 +89,8 @@ class TheoryNumbers:
 def theory_numbers(landscape: Landscape) -> TheoryNumbers | None:
     """The predictions for ``landscape``, or None if its Hessian is not constant and
     positive definite."""
-    ev = constant_hessian_eigenvalues(landscape)
-    if ev is None or not ev[0] > 0:
+    ev = theory.constant_curvature(landscape)
+    if ev is None:
         return None
     lo, hi = ev
     a, mu = theory.momentum_best(lo, hi)
@@ -111,19 +98,6 @@ def theory_numbers(landscape: Landscape) -> TheoryNumbers | None:
         lo, hi, theory.condition_number(lo, hi), theory.gd_stability_limit(hi),
         theory.gd_best_alpha(lo, hi), theory.gd_best_rate(lo, hi), a, mu, theory.momentum_best_rate(lo, hi),
     )
-
-
-def momentum_rate(alpha: float, mu: float, lam_min: float, lam_max: float) -> float:
-    """Rate of the heavy ball ``p <- mu*p - alpha*grad; w <- w + p`` on a quadratic: along an
-    eigenvector of eigenvalue ``lambda`` the error obeys ``e_(k+1) = (1 + mu - alpha*lambda) e_k
-    - mu e_(k-1)``, whose roots ``z`` of ``z^2 - (1 + mu - alpha*lambda) z + mu = 0`` give the
-    factor per step; the rate is the largest ``|z|`` over the eigenvalues (Polyak 1964;
-    Goh 2017). At :func:`engine.theory.momentum_best` it equals ``momentum_best_rate``."""
-    worst = 0.0
-    for lam in (lam_min, lam_max):
-        b = 1.0 + mu - alpha * lam
-        worst = max(worst, float(np.max(np.abs(np.roots([1.0, -b, mu])))))
-    return worst
 
 
 @dataclass(frozen=True)
@@ -134,20 +108,35 @@ class Measured:
     label: str
     color: str
     predicted: float | None  # rate per step of |w - w*| from theory (>= 1: no convergence)
-    measured: float | None  # engine.theory.measured_rate on the run's distances
+    measured: float | None  # engine.theory.measured_momentum_rate on the run's distances
     note: str  # why a number is missing, or ""
+    how: str = ""  # how it was measured: "plain", "transient" or "peaks" (see HOW)
 
 
-RATED = ("gd", "momentum")  # the optimizers whose rate theory predicts
+RATED = ("gd", "momentum", "nesterov")  # the optimizers whose rate theory predicts
+
+# Why a measured factor needed more than the ratio of two distances (shown under the table)
+HOW = {
+    "transient": (
+        "Near a repeated root (as at the best momentum setting) the distance falls like k·rᵏ, "
+        "not rᵏ: over a short run that k alone reads several % above r. The measured factor "
+        "divides out the k (the transient the theory predicts) first."
+    ),
+    "peaks": (
+        "A run that swings around the minimum gets closer and farther within each swing: its "
+        "factor is measured from the first to the last peak of the distance, which follow rᵏ."
+    ),
+}
 
 
 def measured_rates(
     landscape: Landscape, tracks: tuple[Track, ...], names: tuple[str, ...], hypers: tuple[dict, ...]
 ) -> list[Measured]:
-    """Predicted and measured rates of every gd and momentum racer. ``names`` and ``hypers``
-    are the racers' optimizer names and hyperparameters, in the tracks' order. The measured
-    rate is :func:`engine.theory.measured_rate` of the distances ``|w_k - w*|`` to the
-    minimum over the run (until it converged)."""
+    """Predicted and measured rates of every gd, momentum and Nesterov racer. ``names`` and
+    ``hypers`` are the racers' optimizer names and hyperparameters, in the tracks' order.
+    Both come from ``engine.theory``: :func:`~engine.theory.momentum_rate` (gd is
+    ``mu = 0``) and :func:`~engine.theory.measured_momentum_rate` of the distances
+    ``|w_k - w*|`` to the minimum over the run (until it converged)."""
     nums = theory_numbers(landscape)
     if nums is None or not landscape.minima:
         return []
@@ -156,21 +145,18 @@ def measured_rates(
     for i, (t, name, hyper) in enumerate(zip(tracks, names, hypers, strict=True)):
         if name not in RATED:
             continue
-        alpha = hyper.get("alpha", 0.0)
-        if name == "gd":
-            predicted = theory.gd_rate(alpha, nums.lam_min, nums.lam_max)
-        else:
-            predicted = momentum_rate(alpha, hyper.get("mu", 0.0), nums.lam_min, nums.lam_max)
-        measured, note = None, ""
+        alpha, mu, look = hyper.get("alpha", 0.0), hyper.get("mu", 0.0), name == "nesterov"
+        predicted = theory.momentum_rate(alpha, mu, nums.lam_min, nums.lam_max, nesterov=look)
+        measured, note, how = None, "", ""
         if t.status in (Status.DIVERGED, Status.FAILED):
             note = "diverged"
         else:
             d = np.hypot(t.xy[:, 0] - w_star[0], t.xy[:, 1] - w_star[1])
             try:
-                measured = theory.measured_rate(d)
+                measured, how = theory.measured_momentum_rate(d, alpha, mu, nums.lam_min, nums.lam_max, look)
             except ValueError:
                 note = "too few steps to measure"
-        out.append(Measured(i, t.label, t.color, predicted, measured, note))
+        out.append(Measured(i, t.label, t.color, predicted, measured, note, how))
     return out
 
 
@@ -311,6 +297,8 @@ class TheoryPanel(QWidget):
             )
         else:
             note = "A factor of 0.9 means 10% closer per step; at or above 1, no convergence."
+            hows = [h for h in HOW if any(m.how == h for m in self.rates)]
+            note = " ".join([note, *(HOW[h] for h in hows)])
         self.measured_note.setText(note)
 
     def _apply_alpha(self) -> None:

@@ -21,7 +21,7 @@ from engine.simulation import simulate
 from gui.main_window import MainWindow
 from gui.scenario_panel import LessonPanel, paragraphs, short_error
 from gui.settings import scenario_settings
-from gui.theory_panel import COST_SIZES, fmt_bytes, fmt_count, momentum_rate
+from gui.theory_panel import COST_SIZES, fmt_bytes, fmt_count
 
 SCENARIOS, LOAD_ERRORS = load_scenarios()
 
@@ -332,6 +332,9 @@ def test_theory_panel_equals_the_engine_and_measures_the_predicted_rate(window: 
     assert (mom.params["alpha"], mom.params["mu"]) == (pytest.approx(a), pytest.approx(mu))
     m = next(r for r in th.rates if r.label.startswith("momentum"))
     assert m.predicted == pytest.approx(theory.momentum_best_rate(lo, hi), rel=1e-6)
+    # measured as the theory predicts (the repeated root's k divided out), and the panel says so
+    assert m.how == "transient" and m.measured == pytest.approx(m.predicted, rel=0.01)
+    assert "k·rᵏ" in th.measured_note.text()
     assert m.measured < gd.measured  # faster than the best gd, as theory says
 
 
@@ -347,13 +350,6 @@ def test_theory_for_the_quadratic_data_models(window: MainWindow, settle) -> Non
     # not a quadratic: no theory tab
     choose(window, settle, "four-basins")
     assert not window.lessons.tabs.isTabVisible(window.lessons.theory_tab)
-
-
-def test_momentum_rate_formula_meets_polyak_at_the_best_setting() -> None:
-    for lo, hi in ((1.0, 10.0), (0.19, 1.81), (1.0, 1000.0)):
-        a, mu = theory.momentum_best(lo, hi)
-        assert momentum_rate(a, mu, lo, hi) == pytest.approx(theory.momentum_best_rate(lo, hi), rel=1e-6)
-        assert momentum_rate(a, 0.0, lo, hi) == pytest.approx(theory.gd_rate(a, lo, hi))  # mu = 0 is gd
 
 
 def test_symmetry_panel_states_the_average_is_worse(window: MainWindow, settle) -> None:
