@@ -497,6 +497,18 @@ def cmd_phase(args: argparse.Namespace) -> int:
 
 
 def _open_window() -> int:
+    # Qt aborts the process (SIGABRT, with advice about xcb-cursor0) when its platform has no
+    # display to connect to: on X11 and Wayland say so first, in one line, and exit 1
+    platform = os.environ.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0].strip()
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) and platform in ("", "xcb", "wayland"):
+        needs = {"xcb": ("DISPLAY",), "wayland": ("WAYLAND_DISPLAY",)}.get(platform, ("DISPLAY", "WAYLAND_DISPLAY"))
+        if not any(os.environ.get(v) for v in needs):
+            print(
+                f"{PROG}: error: no display to open the window on ({' or '.join(needs)} not set); the command "
+                f"line works without one: '{PROG} list', '{PROG} run --help'",
+                file=sys.stderr,
+            )
+            return 1
     try:
         from gui.app import run_app
     except ImportError as e:  # Qt or a system library missing

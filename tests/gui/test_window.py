@@ -291,3 +291,21 @@ def test_a_held_contour_view_is_released_after_a_while(window: MainWindow, qtbot
     assert not window.contour.viewport().updatesEnabled()
     qtbot.wait(HOLD_MS + 40)
     assert window.contour.viewport().updatesEnabled()
+
+
+@pytest.mark.parametrize("platform", ["", "xcb"])
+def test_no_display_says_so_in_one_line_and_exits_1(platform: str) -> None:
+    """Without a display Qt would abort (SIGABRT) with advice about xcb-cursor0."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = platform
+    p = subprocess.run([sys.executable, str(root / "main.py")], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0] and "DISPLAY" in lines[0] and "run --help" in lines[0]
+    assert p.stdout == ""
