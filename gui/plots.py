@@ -14,27 +14,27 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QSizePolicy, QStyleOptionGraphicsItem
 
 from engine.landscapes import Landscape
+from gui.look import LIGHT, Theme
 from gui.surface import Surface
 from gui.tracks import Track, curve_ranges, loss_on_log_axis
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
 
-# Pale cool greys, low loss lightest: every trajectory colour reads on top of it, on a
-# screen and through a projector, and the basins still show as light pools.
-CMAP = pg.ColorMap(
-    [0.0, 0.25, 0.6, 1.0],
-    [(255, 255, 255), (232, 238, 244), (196, 207, 220), (160, 175, 194)],
-)
-ISO_COLOR = (70, 80, 100, 90)
+
+def colormap(theme: Theme) -> pg.ColorMap:
+    """The landscape's colours (``Theme.cmap``): low loss at 0."""
+    return pg.ColorMap([p for p, _c in theme.cmap], [c for _p, c in theme.cmap])
+
+
 KIND_STYLE = {
-    # kind: (symbol, size, brush, pen colour, pen width, legend label)
-    "minimum": ("star", 20, "#ffffff", "#111111", 1.5, "minimum"),
-    "saddle": ("x", 16, "#333333", "#ffffff", 1.0, "saddle"),
-    "maximum": ("t1", 16, "#ffffff", "#111111", 1.5, "maximum"),
+    # kind: (symbol, size, fill and pen of the theme (marker_* or saddle_*), pen width, legend label)
+    "minimum": ("star", 20, "marker", 1.5, "minimum"),
+    "saddle": ("x", 16, "saddle", 1.0, "saddle"),
+    "maximum": ("t1", 16, "marker", 1.5, "maximum"),
 }
 FONT_PT = 11
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -82,16 +82,17 @@ def cache(item: QGraphicsItem, on: bool = True) -> None:
         item.setCacheMode(mode)
 
 
-def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True) -> None:
+def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True, theme: Theme = LIGHT) -> None:
     """Fonts and axis pens scaled by ``k`` (a figure exported at twice the size uses
-    k = 2: pyqtgraph's pens are cosmetic, so only this keeps lines in proportion)."""
+    k = 2, the window's zoom sets it too: pyqtgraph's pens are cosmetic, so only this keeps
+    lines in proportion), in the theme's colours."""
     font = QFont()
     font.setPointSizeF(FONT_PT * k)
     for name in ("left", "bottom"):
         ax = plot.getAxis(name)
         ax.setStyle(tickFont=font, tickTextOffset=int(6 * k), tickLength=int(-6 * k))
-        ax.setTextPen("#202020")
-        ax.setPen(pg.mkPen("#404040", width=k))
+        ax.setTextPen(theme.plot_fg)
+        ax.setPen(pg.mkPen(theme.axis, width=k))
         ax.enableAutoSIPrefix(False)
         cache(ax, cached)
         cache(ax.label, cached)  # the axis title: a child item, which the axis's pixmap leaves out
@@ -99,8 +100,19 @@ def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True) -> None:
     plot.hideButtons()
 
 
-def _label(plot: pg.PlotItem, side: str, text: str, k: float = 1.0) -> None:
-    plot.setLabel(side, text, **{"font-size": f"{(FONT_PT + 1) * k:.1f}pt", "color": "#202020"})
+def _label(plot: pg.PlotItem, side: str, text: str, k: float = 1.0, theme: Theme = LIGHT) -> None:
+    plot.setLabel(side, text, **{"font-size": f"{(FONT_PT + 1) * k:.1f}pt", "color": theme.plot_fg})
+
+
+def make_legend(k: float, theme: Theme, offset: tuple[float, float] | None = None, columns: int = 1) -> pg.LegendItem:
+    """A legend in Basin's fonts and the theme's colours; with ``offset`` None it is laid out
+    by its parent's layout (outside the data, where it covers nothing)."""
+    legend = pg.LegendItem(
+        offset=None if offset is None else (offset[0] * k, offset[1] * k), labelTextSize=f"{FONT_PT * k:.1f}pt",
+        labelTextColor=theme.plot_fg, brush=theme.legend_bg, pen=pg.mkPen(theme.legend_pen, width=k),
+        verSpacing=int(-4 * k), colCount=columns,
+    )
+    return legend
 
 
 class Trace(pg.PlotCurveItem):
@@ -329,6 +341,7 @@ class Line:
         self._body_key: tuple = ()
         self._x = self._y = np.empty(0)
         self._color = self.body.opts["pen"].color().name()
+        self.canonical = self._color  # the racer's own colour; the pen's is the theme's version of it
         self._cached: bool | None = None  # (kept here: asking Qt costs a call per frame)
 
     def remove(self) -> None:
@@ -340,12 +353,14 @@ class Line:
         return self.body.opts
 
     def color(self) -> str:
-        return self._color
+        """The racer colour it was given (what ``Track.color`` says)."""
+        return self.canonical
 
-    def setPen(self, pen) -> None:
+    def setPen(self, pen, canonical: str | None = None) -> None:
         self.body.setPen(pen)
         self.tail.setPen(pen)
         self._color = pen.color().name()
+        self.canonical = canonical or self._color
         self._cached = None  # a new pen drops the pixmap
 
     def setVisible(self, on: bool) -> None:
@@ -410,17 +425,26 @@ class Head(QGraphicsPathItem):
     where the run diverged. Sized in pixels (it ignores the view's zoom); moving it is one
     ``setPos``, where a scatter item would rebuild its spots on every frame."""
 
-    def __init__(self, k: float) -> None:
+    def __init__(self, k: float, theme: Theme = LIGHT) -> None:
         super().__init__()
         self.k = k
+        self.theme = theme
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setZValue(20)
         self._style: tuple = ()
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        self.k, self.theme = k, theme
+        if self._style:
+            color, crossed = self._style
+            self._style = ()
+            self.set_style(color, crossed)
 
     def set_style(self, color: str, crossed: bool) -> None:
         if self._style == (color, crossed):
             return
         self._style = (color, crossed)
+        color = self.theme.racer(color)
         k = self.k
         path = QPainterPath()
         if crossed:  # an "x" drawn as a filled outline, 22 px across
@@ -430,11 +454,11 @@ class Head(QGraphicsPathItem):
                 stroke.moveTo(-r, -r * sx)
                 stroke.lineTo(r, r * sx)
                 path = path.united(_stroked(stroke, w))
-            self.setPen(QPen(QColor("#000000"), 1.5 * k))
+            self.setPen(QPen(QColor(self.theme.marker_pen), 1.5 * k))
         else:
             r = 6.5 * k
             path.addEllipse(QPointF(0.0, 0.0), r, r)
-            self.setPen(QPen(QColor("#ffffff"), 1.5 * k))
+            self.setPen(QPen(QColor(self.theme.head_outline), 1.5 * k))
         self.setPath(path)
         self.setBrush(QBrush(QColor(color)))
 
@@ -459,13 +483,13 @@ class ContourView(pg.PlotWidget):
     startMoved = Signal(float, float)  # the start was clicked or dragged to (x, y)
     hovered = Signal(float, float, float)  # x, y and the loss under the cursor
 
-    def __init__(self, parent=None, interactive: bool = True, k: float = 1.0) -> None:
-        super().__init__(parent, background="w")
+    def __init__(self, parent=None, interactive: bool = True, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__(parent, background=theme.plot_bg)
         self.k = k
+        self.theme = theme
         self._interactive = interactive
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.plot: pg.PlotItem = self.getPlotItem()
-        style_plot(self.plot, k, cached=interactive)
         cache(self.plot.titleLabel.item, interactive)
         self.plot.setAspectLocked(True)
         self.plot.vb.setDefaultPadding(0.0)
@@ -475,19 +499,16 @@ class ContourView(pg.PlotWidget):
         self.tracks: tuple[Track, ...] = ()
 
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(CMAP.getLookupTable(nPts=256))
         self.image.setZValue(-20)
         cache(self.image, interactive)
         self.plot.addItem(self.image)
-        self.isolines = IsoLines(pg.mkPen(ISO_COLOR, width=k))
+        self.isolines = IsoLines(pg.mkPen(theme.iso, width=k))
         self.isolines.setZValue(-10)
         cache(self.isolines, interactive)
         self.plot.addItem(self.isolines)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
-        for kind, (symbol, size, brush, pen, width, _text) in KIND_STYLE.items():
-            item = pg.ScatterPlotItem(
-                symbol=symbol, size=size * k, brush=brush, pen=pg.mkPen(pen, width=width * k)
-            )
+        for kind, (symbol, *_rest) in KIND_STYLE.items():
+            item = pg.ScatterPlotItem(symbol=symbol)
             item.setZValue(5)
             cache(item, interactive)
             self.plot.addItem(item)
@@ -498,24 +519,12 @@ class ContourView(pg.PlotWidget):
         self._live = False  # animating: lines split into cached body and live tail (Line)
         self.heads: list[Head] = []
 
-        self.start = pg.TargetItem(
-            pos=(0.0, 0.0), size=22 * k, movable=interactive, pen=pg.mkPen("#000000", width=2.5 * k),
-            hoverPen=pg.mkPen("#d62728", width=3 * k), brush=(255, 255, 255, 120),
-        )
-        self.start.setZValue(30)
-        cache(self.start, interactive)
-        self.start.setToolTip("start: drag me, or click anywhere")
-        self.plot.addItem(self.start)
         self._placing = False
-        self.start.sigPositionChanged.connect(self._on_target_moved)
-
-        self.legend = pg.LegendItem(
-            offset=(-8 * k, 8 * k), labelTextSize=f"{FONT_PT * k:.1f}pt", brush=(255, 255, 255, 215),
-            pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
-        )
-        self.legend.setParentItem(self.plot.vb)
-        self.legend.setZValue(100)
+        self.start = self._make_start(0.0, 0.0)
+        self.legend = self._make_legend()
         self._legend_key: tuple = ()
+        self._marks_args: tuple = ([], False)
+        self._apply_look()
 
         self._backdrop: list[QGraphicsItem] = []
         self._static: set[int] = set()  # ids of backdrop items that change only with the surface
@@ -526,6 +535,86 @@ class ContourView(pg.PlotWidget):
             self.plot.vb.sigTransformChanged.connect(self.redraw_backdrop)
             self.scene().sigMouseClicked.connect(self._on_click)
             self.scene().sigMouseMoved.connect(self._on_hover)
+        self.plot.vb.sigResized.connect(self._fit_legend)
+
+    # -- look ------------------------------------------------------------------------------
+    def _make_start(self, x: float, y: float) -> pg.TargetItem:
+        k, t = self.k, self.theme
+        start = pg.TargetItem(
+            pos=(x, y), size=22 * k, movable=self._interactive, pen=pg.mkPen(t.start_pen, width=2.5 * k),
+            hoverPen=pg.mkPen(t.bad, width=3 * k), brush=t.start_brush,
+        )
+        start.setZValue(30)
+        cache(start, self._interactive)
+        start.setToolTip("start: drag me, or click anywhere")
+        self.plot.addItem(start)
+        start.sigPositionChanged.connect(self._on_target_moved)
+        return start
+
+    def _make_legend(self) -> pg.LegendItem:
+        """The legend sits under the plot, in the plot's own layout: it never covers a
+        minimum or a trajectory. Its height is fixed by its rows, so that a racer's new
+        label (alpha dragged) does not relayout the plot."""
+        legend = make_legend(self.k, self.theme)
+        legend.size = (0, 0)  # pyqtgraph would resize it to its texts; the layout does
+        legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.plot.layout.addItem(legend, 4, 1)
+        return legend
+
+    def _apply_look(self) -> None:
+        """Everything that depends on the zoom ``k`` and the theme."""
+        k, t = self.k, self.theme
+        self.setBackground(t.plot_bg)
+        style_plot(self.plot, k, cached=self._interactive, theme=t)
+        self.image.setLookupTable(colormap(t).getLookupTable(nPts=256))
+        self.isolines.setPen(pg.mkPen(t.iso, width=k))
+        for kind, (_symbol, size, role, width, _text) in KIND_STYLE.items():
+            fill, pen = getattr(t, f"{role}_fill"), getattr(t, f"{role}_pen")
+            self.critical[kind].setSize(size * k)
+            self.critical[kind].setBrush(pg.mkBrush(fill))
+            self.critical[kind].setPen(pg.mkPen(pen, width=width * k))
+        for head in self.heads:
+            head.set_look(k, t)
+        for c in self.curves:
+            c.setPen(pg.mkPen(t.racer(c.canonical), width=3 * k), c.canonical)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """A new zoom or theme (the window's View menu): restyle every item in place."""
+        if (k, theme) == (self.k, self.theme):
+            return
+        self.k, self.theme = k, theme
+        self._apply_look()
+        x, y = self.start_position()
+        self.plot.removeItem(self.start)
+        self.start = self._make_start(x, y)  # (a TargetItem cannot change its size)
+        self.plot.layout.removeItem(self.legend)
+        self.scene().removeItem(self.legend)
+        self.legend = self._make_legend()
+        self._legend_key = ()
+        if self.surface is not None:
+            self._label_axes()
+        self.set_tracks(self.tracks)
+        self.set_marks(*self._marks_args)
+        self.redraw_backdrop()
+
+    def _fit_legend(self, *_args: object) -> None:
+        """As many columns as the plot's width holds; the height of its rows."""
+        legend = self.legend
+        if not legend.items:
+            legend.setFixedHeight(0)
+            return
+        # the texts' own sizes (a label's box is whatever the legend's layout made it)
+        sizes = [
+            (QFontMetricsF(lab.item.font()).size(0, lab.item.toPlainText()), sa.boundingRect())
+            for sa, lab in legend.items
+        ]
+        widest = max(t.width() + sa.width() for t, sa in sizes) + 24 * self.k
+        cols = max(1, min(len(legend.items), int(self.plot.vb.width() // max(widest, 1.0))))
+        if cols != legend.columnCount:
+            legend.setColumnCount(cols)
+        rows = -(-len(legend.items) // cols)
+        row_h = max(max(t.height(), sa.height()) for t, sa in sizes)
+        legend.setFixedHeight(rows * row_h + 6 * self.k)
 
     def add_backdrop(self, item: QGraphicsItem, static: bool = False) -> None:
         """Paint ``item`` (already in the plot) as part of the backdrop, in the order of its
@@ -633,12 +722,16 @@ class ContourView(pg.PlotWidget):
             pts = [cp.point for cp in surface.critical if cp.kind == kind]
             pts = [p for p in pts if xlo <= p[0] <= xhi and ylo <= p[1] <= yhi]  # (within extent)
             item.setData(pos=np.array(pts, dtype=float).reshape(-1, 2))
-        _label(self.plot, "bottom", surface.axis_labels[0], self.k)
-        _label(self.plot, "left", surface.axis_labels[1], self.k)
-        self.plot.setTitle(surface.title, size=f"{(FONT_PT + 2) * self.k:.1f}pt", color="#202020")
+        self._label_axes()
         self.reset_view()
         self._legend_key = ()  # critical kinds may differ: rebuild the legend
         self.redraw_backdrop()
+
+    def _label_axes(self) -> None:
+        surface, k, t = self.surface, self.k, self.theme
+        _label(self.plot, "bottom", surface.axis_labels[0], k, t)
+        _label(self.plot, "left", surface.axis_labels[1], k, t)
+        self.plot.setTitle(surface.title, size=f"{(FONT_PT + 2) * k:.1f}pt", color=t.plot_fg)
 
     def reset_view(self) -> None:
         if self.surface is None:
@@ -657,32 +750,41 @@ class ContourView(pg.PlotWidget):
         _fit_lines(self.curves, len(tracks), self.plot, z=10)
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
         while len(self.heads) < len(tracks):
-            head = Head(self.k)
+            head = Head(self.k, self.theme)
             self.plot.addItem(head)
             self.heads.append(head)
         while len(self.heads) > len(tracks):
             self.plot.removeItem(self.heads.pop())
         for i, (c, t) in enumerate(zip(self.curves, tracks, strict=True)):
             if c.color() != t.color:  # a new pen would drop the cache
-                c.setPen(pg.mkPen(t.color, width=3 * self.k))
+                c.setPen(pg.mkPen(self.theme.racer(t.color), width=3 * self.k), t.color)
             c.set_cached(self._interactive and (self._live or self._drawn[i][0] is t))
         kinds = tuple(k for k, it in self.critical.items() if len(it.data))
         key = tuple(t.color for t in tracks) + kinds
-        texts = [t.label + ("   ✕ diverged" if t.diverged else "") for t in tracks]
+        texts = [self._legend_text(t, tracks) + ("  ✕ diverged" if t.diverged else "") for t in tracks]
         if key != self._legend_key:
             self._legend_key = key
             self.legend.clear()
             for c, text in zip(self.curves, texts, strict=True):
                 self.legend.addItem(c.body, text)
             for kind in kinds:
-                self.legend.addItem(self.critical[kind], KIND_STYLE[kind][5])
+                self.legend.addItem(self.critical[kind], KIND_STYLE[kind][4])
             self._cache_legend()
+            self._fit_legend()
         else:  # same racers: only their labels (alpha ...) may have changed
             for (_sample, label), text in zip(self.legend.items, texts, strict=False):
                 if label.text != text:
                     label.setText(text)
         if tracks:
             self.set_start_marker(*tracks[0].xy[0])
+
+    def _legend_text(self, t: Track, tracks: tuple[Track, ...]) -> str:
+        """The racer's label; in the window only its optimizer's name (the race table under
+        the plots has the rest), unless another racer runs the same optimizer."""
+        name = t.label.split(" ")[0]
+        if not self._interactive or sum(u.label.split(" ")[0] == name for u in tracks) > 1:
+            return t.label
+        return name
 
     def reveal(self, k: int) -> None:
         """Draw every trajectory up to step ``k``, with a marker at its head."""
@@ -766,19 +868,21 @@ class ContourView(pg.PlotWidget):
         """Labelled points drawn over the landscape (a lesson's points of interest, such as
         the symmetry panel's two minima and their average), as rings that leave the markers
         below them visible, joined in order by a dashed line if ``line``; ``[]`` removes them."""
+        self._marks_args = (list(marks), line)
         for item in getattr(self, "_marks", []):
             self.plot.removeItem(item)
         self._marks: list[pg.GraphicsObject] = []
         if not marks:
             return
+        t = self.theme
         pos = np.array([(x, y) for x, y, _ in marks], dtype=float)
-        pen = pg.mkPen("#8a5a00", width=2.5 * self.k)
+        pen = pg.mkPen(t.mark, width=2.5 * self.k)
         self._marks.append(pg.ScatterPlotItem(pos=pos, symbol="o", size=26 * self.k, brush=(0, 0, 0, 0), pen=pen))
         if line:
-            dashed = pg.mkPen("#8a5a00", width=2 * self.k, style=Qt.PenStyle.DashLine)
+            dashed = pg.mkPen(t.mark, width=2 * self.k, style=Qt.PenStyle.DashLine)
             self._marks.append(pg.PlotCurveItem(pos[:, 0], pos[:, 1], pen=dashed))
         for x, y, text in marks:
-            label = pg.TextItem(text, color="#111111", anchor=(-0.25, 1.15), fill=(255, 255, 255, 200))
+            label = pg.TextItem(text, color=t.label_fg, anchor=(-0.25, 1.15), fill=t.label_bg)
             label.setFont(QFont(label.textItem.font().family(), round(FONT_PT * self.k)))
             label.setPos(x, y)
             self._marks.append(label)
@@ -821,59 +925,105 @@ class CurveView(pg.GraphicsLayoutWidget):
     data the loss pane shows the training loss itself (log axis) and, dashed in the same
     colour, the validation loss."""
 
-    def __init__(self, parent=None, k: float = 1.0, cached: bool = True) -> None:
+    def __init__(self, parent=None, k: float = 1.0, cached: bool = True, theme: Theme = LIGHT) -> None:
         super().__init__(parent)
         self.k = k
-        self.setBackground("w")
+        self.theme = theme
         self.ci.layout.setSpacing(4)
         self.loss_plot: pg.PlotItem = self.addPlot(row=0, col=0)
         self.grad_plot: pg.PlotItem = self.addPlot(row=1, col=0)
         for p in (self.loss_plot, self.grad_plot):
-            style_plot(p, k, cached)
             p.showGrid(x=False, y=True, alpha=0.3)
             p.vb.disableAutoRange()
             p.vb.setMouseEnabled(x=True, y=False)
         self.grad_plot.setXLink(self.loss_plot)
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
-        _label(self.grad_plot, "bottom", "step", k)
-        _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k)
         self.cached = cached  # False for exported figures: lines, not pixmaps
         self.loss_curves: list[Line] = []
         self.grad_curves: list[Line] = []
         # dashed: one polyline each (a segmented line would restart the dash on every step)
         self.validation_curves: list[Line] = []
-        self.split_legend = pg.LegendItem(
-            offset=(-6 * k, 6 * k), labelTextSize=f"{FONT_PT * k:.1f}pt", brush=(255, 255, 255, 215),
-            pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
-        )
-        self.split_legend.setParentItem(self.loss_plot.vb)
-        for text, style in (("training", Qt.PenStyle.SolidLine), ("validation", Qt.PenStyle.DashLine)):
-            sample = pg.PlotDataItem(pen=pg.mkPen("#303030", width=2.5 * k, style=style))
-            self.split_legend.addItem(sample, text)
-        self.split_legend.hide()
         self._loss_label = ""
-        self.cursors = [
-            pg.InfiniteLine(
-                angle=90, movable=False, pen=pg.mkPen("#505050", width=1.5 * k, style=Qt.PenStyle.DotLine)
-            )
-            for _ in range(2)
-        ]
+        self.cursors = [pg.InfiniteLine(angle=90, movable=False) for _ in range(2)]
         self.loss_plot.addItem(self.cursors[0])
         self.grad_plot.addItem(self.cursors[1])
         self.tol_line = pg.InfiniteLine(
-            angle=0, movable=False, pen=pg.mkPen("#303030", width=1.5 * k, style=Qt.PenStyle.DashLine),
-            label="tol", labelOpts={"position": 0.03, "color": "#303030", "anchors": [(0, 1), (0, 1)]},
+            angle=0, movable=False, label="tol", labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]},
         )
         self.grad_plot.addItem(self.tol_line)
         cache(self.tol_line, cached)
         cache(self.tol_line.label, cached)
+        # runs that stopped at step 0 (a gradient below tol at the start): one point is no
+        # curve, so each is drawn as a dashed line held flat across the pane, and explained
+        self.held: list[tuple[pg.PlotCurveItem, pg.PlotCurveItem]] = []
+        self.held_note = pg.TextItem("", anchor=(0.0, 0.0))
+        self.zero_note = pg.TextItem("‖∇L‖ = 0 (below the log axis)", anchor=(0.0, 1.0))
+        for item, plot in ((self.held_note, self.loss_plot), (self.zero_note, self.grad_plot)):
+            item.setZValue(30)
+            item.setVisible(False)
+            plot.addItem(item, ignoreBounds=True)
+        self.split_legend: pg.LegendItem | None = None
         self.tracks: tuple[Track, ...] = ()
         self._drawn: list[tuple[Track | None, int]] = []
         self._live = False
         self._ranges: tuple = ()
+        self._steps = 0
         self._loss_log = True
+        self._apply_look()
         self.set_loss_axis(True)
         self.show_cursor(False)
+
+    def _apply_look(self) -> None:
+        """Everything that depends on the zoom ``k`` and the theme."""
+        k, t = self.k, self.theme
+        self.setBackground(t.plot_bg)
+        for p in (self.loss_plot, self.grad_plot):
+            style_plot(p, k, self.cached, t)
+        _label(self.grad_plot, "bottom", "step", k, t)
+        _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k, t)
+        if self._loss_label:
+            _label(self.loss_plot, "left", self._loss_label, k, t)
+        for c in self.cursors:
+            c.setPen(pg.mkPen(t.guide, width=1.5 * k, style=Qt.PenStyle.DotLine))
+        self.tol_line.setPen(pg.mkPen(t.guide, width=1.5 * k, style=Qt.PenStyle.DashLine))
+        self.tol_line.label.setColor(t.guide)
+        font = QFont()
+        font.setPointSizeF(FONT_PT * k)
+        self.tol_line.label.setFont(font)
+        for note in (self.held_note, self.zero_note):
+            note.setColor(t.plot_fg)
+            note.fill = pg.mkBrush(t.label_bg)
+            note.setFont(font)
+        # the key to solid and dashed, under the panes (outside the data)
+        visible = self.split_legend is not None and self.split_legend.isVisible()
+        if self.split_legend is not None:
+            self.ci.layout.removeItem(self.split_legend)
+            self.scene().removeItem(self.split_legend)
+        self.split_legend = make_legend(k, t, columns=2)
+        self.split_legend.size = (0, 0)  # laid out by the grid, not by its texts
+        for text, style in (("training", Qt.PenStyle.SolidLine), ("validation", Qt.PenStyle.DashLine)):
+            sample = pg.PlotDataItem(pen=pg.mkPen(t.plot_fg, width=2.5 * k, style=style))
+            self.split_legend.addItem(sample, text)
+        self.ci.layout.addItem(self.split_legend, 2, 0)
+        self.ci.layout.setAlignment(self.split_legend, Qt.AlignmentFlag.AlignHCenter)
+        self.split_legend.setVisible(visible)
+        self.split_legend.setMaximumHeight(1e6 if visible else 0)  # a hidden item keeps its room
+        for items, width, style in (
+            (self.loss_curves, 2.5, Qt.PenStyle.SolidLine), (self.grad_curves, 2.5, Qt.PenStyle.SolidLine),
+            (self.validation_curves, 2.0, Qt.PenStyle.DashLine),
+        ):
+            for c in items:
+                c.setPen(pg.mkPen(t.racer(c.canonical), width=width * k, style=style), c.canonical)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """A new zoom or theme: restyle every item in place."""
+        if (k, theme) == (self.k, self.theme):
+            return
+        self.k, self.theme = k, theme
+        self._apply_look()
+        if self.tracks:
+            self._ranges = ()  # new tick fonts: lay the axes out again
+            self.set_tracks(self.tracks, int(self._steps))
 
     def set_loss_axis(self, log: bool, text: str | None = None) -> None:
         self._loss_log = log
@@ -882,7 +1032,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         if text is None:
             text = "loss − f*  (f* lowest minimum)" if log else "loss"
         self._loss_label = text
-        _label(self.loss_plot, "left", text, self.k)
+        _label(self.loss_plot, "left", text, self.k, self.theme)
 
     def set_surface(self, surface: Surface) -> None:
         self.set_loss_axis(loss_on_log_axis(surface))
@@ -898,6 +1048,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         """Take a new run; ``ranges`` are ``curve_ranges(tracks, steps)`` if the caller has
         them (the worker makes them off the GUI thread)."""
         self.tracks = tracks
+        self._steps = steps
         for plot, items in ((self.loss_plot, self.loss_curves), (self.grad_plot, self.grad_curves)):
             _fit_lines(items, len(tracks), plot, z=0)
         self._drawn = (self._drawn + [(None, 0)] * len(tracks))[: len(tracks)]
@@ -919,7 +1070,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         ):
             for i, (c, t) in enumerate(zip(items, tracks, strict=True)):
                 if items is not self.validation_curves and c.color() != t.color:
-                    c.setPen(pg.mkPen(t.color, width=2.5 * self.k))
+                    c.setPen(pg.mkPen(self.theme.racer(t.color), width=2.5 * self.k), t.color)
                 # a new range redraws every curve of its pane anyway: caching them now would cost twice
                 c.set_cached(self.cached and (self._live or (self._drawn[i][0] is t and not moved[plot])))
         self._ranges = (xr, lr, gr)
@@ -932,6 +1083,42 @@ class CurveView(pg.GraphicsLayoutWidget):
             # now, not at the next paint: pyqtgraph defers the new transform to the paint,
             # whose items then ask for a second paint
             plot.vb.updateMatrix()
+        self._hold(tracks, xr, lr, gr)
+
+    def _hold(self, tracks: tuple[Track, ...], xr, lr, gr) -> None:
+        """A dashed line held flat across each pane for every run that stopped at step 0,
+        at its loss and gradient norm; a gradient norm of exactly 0, which a log axis
+        cannot show, at the bottom of its pane, with a note saying so."""
+        stopped = [t for t in tracks if t.loss_y.shape[0] == 1]
+        while len(self.held) < len(stopped):
+            pair = (_dashed_item(), _dashed_item())
+            for item, plot in zip(pair, (self.loss_plot, self.grad_plot), strict=True):
+                item.setZValue(1)
+                plot.addItem(item)
+            self.held.append(pair)
+        zero = False
+        x = np.array([xr[0], xr[1]], dtype=np.float64)
+        for i, (loss_item, grad_item) in enumerate(self.held):
+            if i >= len(stopped):
+                loss_item.setVisible(False)
+                grad_item.setVisible(False)
+                continue
+            t = stopped[i]
+            pen = pg.mkPen(self.theme.racer(t.color), width=2.5 * self.k, style=Qt.PenStyle.DashLine)
+            g = float(t.grad_y[0]) if t.grad[0] > 0 else float(gr[0])  # zero: the pane's floor
+            zero |= not t.grad[0] > 0
+            for item, y in ((loss_item, float(t.loss_y[0])), (grad_item, g)):
+                item.setData(x, np.array([y, y]))
+                item.setPen(pen)
+                item.setVisible(True)
+        self.held_note.setVisible(bool(stopped))
+        if stopped:
+            names = ", ".join(t.label.split(" ")[0] for t in stopped)
+            self.held_note.setText(f"dashed: stopped at step 0 ({names}): ‖∇L‖ below tol, drawn flat")
+            self.held_note.setPos(xr[0], lr[1])
+        self.zero_note.setVisible(zero)
+        if zero:
+            self.zero_note.setPos(xr[0], gr[0])
 
     def _set_validation_items(self, tracks: tuple[Track, ...]) -> None:
         """One dashed validation curve per racer of a model trained on data, and the loss
@@ -941,9 +1128,11 @@ class CurveView(pg.GraphicsLayoutWidget):
         for c, t in zip(items, tracks, strict=True):
             c.setVisible(t.validation_y is not None)
             if c.color() != t.color:
-                c.setPen(pg.mkPen(t.color, width=2.0 * self.k, style=Qt.PenStyle.DashLine))
+                c.setPen(pg.mkPen(self.theme.racer(t.color), width=2.0 * self.k, style=Qt.PenStyle.DashLine), t.color)
         on_data = any(t.validation_y is not None for t in tracks)
-        self.split_legend.setVisible(on_data)
+        if self.split_legend.isVisible() != on_data:
+            self.split_legend.setVisible(on_data)
+            self.split_legend.setMaximumHeight(1e6 if on_data else 0)  # no empty row without data
         if on_data:
             log = tracks[0].loss_axis == "log"
             text = "loss (log axis)" if log else "loss"

@@ -17,30 +17,27 @@ from engine.landscapes import LANDSCAPES, Landscape, make_landscape
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.scenarios import Scenario
 
-# One colour per optimizer, the same in the window and in every exported figure. Tableau's
-# ten, in an order that keeps the three most used (gd, momentum, adam) far apart; all are dark
-# enough to read on the pale contour image on a projector.
+# One colour per optimizer, the same in the window and in every exported figure, then spare
+# colours for copies of a racer. The first seven are the Okabe-Ito set with Paul Tol's purple
+# (sources and the dark theme's versions: gui.look): told apart with any of the three common
+# colour-vision deficiencies, and dark enough to read on the pale contour image through a
+# projector. The spares are for normal colour vision; every racer is also named in the race
+# table and the legend.
 PALETTE = (
-    "#1f77b4",  # blue
-    "#ff7f0e",  # orange
-    "#2ca02c",  # green
-    "#d62728",  # red
-    "#9467bd",  # purple
-    "#8c564b",  # brown
-    "#e377c2",  # pink
-    "#17becf",  # cyan
-    "#7f7f7f",  # grey
-    "#bcbd22",  # olive
+    "#0072b2",  # blue: gd
+    "#d55e00",  # vermillion: momentum
+    "#009e73",  # bluish green: nesterov
+    "#aa3377",  # purple: adam
+    "#e69f00",  # orange: rmsprop
+    "#56b4e9",  # sky blue: adagrad
+    "#000000",  # black: newton
+    "#5e3c99",  # violet
+    "#117733",  # green
+    "#999933",  # olive
 )
-OPTIMIZER_COLORS = {
-    "gd": PALETTE[0],
-    "momentum": PALETTE[1],
-    "nesterov": PALETTE[2],
-    "adam": PALETTE[4],
-    "rmsprop": PALETTE[5],
-    "adagrad": PALETTE[6],
-    "newton": PALETTE[3],
-}
+OPTIMIZER_COLORS = dict(
+    zip(("gd", "momentum", "nesterov", "adam", "rmsprop", "adagrad", "newton"), PALETTE, strict=False)
+)
 
 # Starting hyperparameters in the window, where the engine's defaults make a poor first
 # picture (gd with alpha 0.01 leaves rosenbrock's view at once; adam races it at 0.05).
@@ -57,9 +54,8 @@ GUI_ENABLED = ("gd", "momentum", "nesterov", "adam")
 
 
 # Colours for a second or third copy of an optimizer (three gd racers with different alphas):
-# first the palette colours no optimizer owns, so that momentum stays orange in every scenario.
-_GREY = "#7f7f7f"  # last: the faintest on the grey contour image
-SPARE_COLORS = (*(c for c in PALETTE if c not in OPTIMIZER_COLORS.values() and c != _GREY), _GREY)
+# first the colours no optimizer owns, so that momentum stays vermillion in every scenario.
+SPARE_COLORS = tuple(c for c in PALETTE if c not in OPTIMIZER_COLORS.values())
 
 
 def color_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

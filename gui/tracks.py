@@ -17,6 +17,7 @@ from gui.surface import Surface
 # Where a loss gap or a gradient norm reaches zero exactly (a start on a saddle, a minimum
 # hit to the last bit) the log axis needs a finite value: draw it at this floor.
 LOG_FLOOR = 1e-18
+FLOOR_Y = float(np.log10(LOG_FLOOR)) + 1e-9  # drawn values at or below this are exact zeros
 
 # Lines longer than these are thinned before drawing, losing nothing a screen shows:
 # stroking costs about a microsecond per segment in software, so seven racers of 1000
@@ -296,8 +297,11 @@ def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, fl
     """Fixed ranges for the curves (x; loss y; gradient y) from the whole run, so an
     animation reveals into a still frame instead of rescaling every step."""
 
-    def span(arrays: list[np.ndarray]) -> tuple[float, float]:
-        vals = [a[np.isfinite(a)] for a in arrays]
+    def span(arrays: list[np.ndarray], log: bool) -> tuple[float, float]:
+        # on a log axis a value at the floor is an exact zero, which the axis cannot show: it
+        # does not stretch the axis down to 1e-18 (the curve leaves through the bottom, and
+        # a run that stopped at step 0 with a zero gradient is drawn at the floor, labelled)
+        vals = [a[np.isfinite(a) & (a > FLOOR_Y)] if log else a[np.isfinite(a)] for a in arrays]
         vals = [v for v in vals if v.size]
         if not vals:
             return (0.0, 1.0)
@@ -314,9 +318,9 @@ def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, fl
         calm = [v for v, t in zip(values, tracks, strict=True) if not t.diverged]
         wild = [v[:1] for v, t in zip(values, tracks, strict=True) if t.diverged]
         if not calm:
-            return span(values)
-        lo, hi = span(calm + wild)
-        full_hi = span(values)[1]
+            return span(values, log)
+        lo, hi = span(calm + wild, log)
+        full_hi = span(values, log)[1]
         if full_hi > hi:
             hi = min(full_hi, hi + (2.0 if log else 0.3 * (hi - lo)))
         return (lo, hi)
@@ -328,8 +332,11 @@ def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, fl
             [t.validation_y if t.validation_y is not None else t.loss_y for t in tracks], log_loss
         )
         loss_range = (min(loss_range[0], lo), max(loss_range[1], hi))
+    # the x axis follows the runs: racers that all stop by step 62 fill the pane, not a
+    # sliver of a 0-5000 axis; runs that all stopped at step 0 get the steps asked for
+    last = max((t.stop for t in tracks), default=0)
     return (
-        (0.0, float(max(steps, 1))),
+        (0.0, float(last if last > 0 else max(steps, 1))),
         loss_range,
         clipped([t.grad_y for t in tracks], True),
     )

@@ -352,3 +352,22 @@ def test_moving_the_start_repaints_no_text(qtbot, monkeypatch, settle) -> None:
         assert painted == []
     finally:
         window.close()
+
+
+def test_the_legend_lies_under_the_landscape_and_covers_none_of_it(window, settle) -> None:
+    """Legends never cover minima or trajectories: the contour view's sits in its own row
+    under the plot, and a racer's new label does not relayout the plot."""
+    c = window.contour
+    vb, legend = c.plot.vb.sceneBoundingRect(), c.legend.sceneBoundingRect()
+    assert legend.height() > 0 and not vb.intersects(legend) and legend.top() >= vb.bottom()
+    texts = [lab.text for _s, lab in c.legend.items]
+    assert texts[:4] == ["gd", "momentum", "nesterov", "adam"] and "minimum" in texts
+    for sample, label in c.legend.items:  # every entry inside the legend's box
+        assert legend.contains(label.mapRectToScene(label.item.boundingRect()).center())
+    before = c.plot.vb.sceneBoundingRect()
+    window.panel.select_optimizer("gd")
+    box = window.panel.editor("gd").editors["alpha"].box
+    box.lineEdit().setText("0.00123")
+    box.editingFinished.emit()
+    settle(window)
+    assert c.plot.vb.sceneBoundingRect() == before

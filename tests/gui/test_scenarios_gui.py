@@ -20,7 +20,7 @@ from engine.scenarios import SCENARIO_DIR, load_scenarios
 from engine.simulation import simulate
 from gui.main_window import MainWindow
 from gui.scenario_panel import LessonPanel, paragraphs, short_error
-from gui.settings import scenario_settings
+from gui.settings import OPTIMIZER_COLORS, scenario_settings
 from gui.theory_panel import COST_SIZES, fmt_bytes, fmt_count
 
 SCENARIOS, LOAD_ERRORS = load_scenarios()
@@ -413,7 +413,7 @@ def test_scenario_settings_give_each_copy_its_own_colour() -> None:
     s = scenario_settings(SCENARIOS["momentum-damping"])
     assert s.row_names()[:3] == ("gd", "momentum", "momentum #2")
     colors = [e.color for e in s.optimizers]
-    assert colors[:2] == ["#1f77b4", "#ff7f0e"]  # gd blue and momentum orange, as always
+    assert colors[:2] == [OPTIMIZER_COLORS["gd"], OPTIMIZER_COLORS["momentum"]]  # their own, as always
     assert len(set(colors)) == len(colors)
     assert [e.enabled for e in s.optimizers].count(True) == 3
 
@@ -444,3 +444,49 @@ def test_loss_axis_labels_a_range_under_two_decades() -> None:
         assert 10**v == pytest.approx(float(text), rel=1e-12)
     wide, _ = log_ticks(-12.0, 2.0)
     assert all(v == int(v) for v, _t in wide)  # many decades: decades only, as before
+
+
+# -- training curves of runs that stop early -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["zero-init-saddle", "zero-one-loss"])
+def test_a_run_that_stops_at_step_0_shows_its_flat_line(window: MainWindow, settle, name: str) -> None:
+    """One point is no curve, and a zero gradient has no place on a log axis: each such run
+    is a dashed line held flat across both panes, the zero at the pane's floor, said so."""
+    choose(window, settle, name)
+    f, cv = window.frame, window.curves
+    assert all(t.stop == 0 and t.loss_y.shape[0] == 1 for t in f.tracks)
+    (x0, x1), (lo, hi) = cv.loss_plot.vb.viewRange()
+    held = [pair for pair in cv.held if pair[0].isVisible()]
+    assert len(held) == len(f.tracks)
+    for (loss_item, grad_item), t in zip(held, f.tracks, strict=True):
+        x, y = loss_item.getData()
+        assert tuple(x) == (0.0, float(f.settings.steps))  # across the pane: nothing else to show
+        assert tuple(y) == (t.loss_y[0], t.loss_y[0]) and lo < t.loss_y[0] < hi
+        assert t.grad[0] == 0.0  # exactly: a log axis cannot show it ...
+        gx, gy = grad_item.getData()
+        g_lo = cv.grad_plot.vb.viewRange()[1][0]
+        assert g_lo > -10 and gy[0] == pytest.approx(cv._ranges[2][0])  # ... so at the floor, not at 1e-18
+    assert cv.held_note.isVisible() and "stopped at step 0" in cv.held_note.toPlainText()
+    assert cv.zero_note.isVisible() and "= 0" in cv.zero_note.toPlainText()
+    if name == "zero-init-saddle":  # a run that moves has no held line
+        window.panel.init_buttons.button(2).click()  # small random
+        settle(window)
+        assert all(t.stop > 0 for t in window.frame.tracks)
+        assert not any(pair[0].isVisible() for pair in cv.held) and not cv.held_note.isVisible()
+
+
+def test_the_step_axis_follows_the_runs(window: MainWindow, settle) -> None:
+    """Racers that all stop by step ~70 fill the curve panes, not a sliver of 0-5000."""
+    from gui.settings import OptimizerEntry, Settings
+
+    racers = (
+        OptimizerEntry("gd", (("alpha", 0.18),), OPTIMIZER_COLORS["gd"]),
+        OptimizerEntry("momentum", (("alpha", 0.23), ("mu", 0.27)), OPTIMIZER_COLORS["momentum"]),
+    )
+    window.panel.apply_settings(Settings(landscape="quadratic", optimizers=racers, steps=5000))
+    settle(window)
+    last = max(t.stop for t in window.frame.tracks)
+    assert last < 200
+    x0, x1 = window.curves.loss_plot.vb.viewRange()[0]
+    assert last <= x1 < 1.12 * last and x0 <= 0
