@@ -362,7 +362,7 @@ def test_the_legend_lies_under_the_landscape_and_covers_none_of_it(window, settl
     assert legend.height() > 0 and not vb.intersects(legend) and legend.top() >= vb.bottom()
     texts = [lab.text for _s, lab in c.legend.items]
     assert texts[:4] == ["gd", "momentum", "nesterov", "adam"] and "minimum" in texts
-    for sample, label in c.legend.items:  # every entry inside the legend's box
+    for _sample, label in c.legend.items:  # every entry inside the legend's box
         assert legend.contains(label.mapRectToScene(label.item.boundingRect()).center())
     before = c.plot.vb.sceneBoundingRect()
     window.panel.select_optimizer("gd")

@@ -456,7 +456,7 @@ def test_a_run_that_stops_at_step_0_shows_its_flat_line(window: MainWindow, sett
     choose(window, settle, name)
     f, cv = window.frame, window.curves
     assert all(t.stop == 0 and t.loss_y.shape[0] == 1 for t in f.tracks)
-    (x0, x1), (lo, hi) = cv.loss_plot.vb.viewRange()
+    (_x0, _x1), (lo, hi) = cv.loss_plot.vb.viewRange()
     held = [pair for pair in cv.held if pair[0].isVisible()]
     assert len(held) == len(f.tracks)
     for (loss_item, grad_item), t in zip(held, f.tracks, strict=True):
@@ -464,7 +464,7 @@ def test_a_run_that_stops_at_step_0_shows_its_flat_line(window: MainWindow, sett
         assert tuple(x) == (0.0, float(f.settings.steps))  # across the pane: nothing else to show
         assert tuple(y) == (t.loss_y[0], t.loss_y[0]) and lo < t.loss_y[0] < hi
         assert t.grad[0] == 0.0  # exactly: a log axis cannot show it ...
-        gx, gy = grad_item.getData()
+        _gx, gy = grad_item.getData()
         g_lo = cv.grad_plot.vb.viewRange()[1][0]
         assert g_lo > -10 and gy[0] == pytest.approx(cv._ranges[2][0])  # ... so at the floor, not at 1e-18
     assert cv.held_note.isVisible() and "stopped at step 0" in cv.held_note.toPlainText()
