@@ -67,6 +67,7 @@ BUDGETS = (1.0, 3.0, 10.0, 30.0)  # seconds per map
 SHOW_AFTER_MS = 150  # a job quicker than this never flashes a progress bar
 RANGE_SETTLE_MS = 200  # the view must rest this long before the basin map follows a zoom
 MOMENTUM_TYPES = ("momentum", "nesterov")
+MAP_HEIGHT = 250  # px at zoom 1: the (alpha, mu) map and the sweep never shrink below this
 
 
 def row_names(settings) -> tuple[str, ...]:
@@ -189,7 +190,7 @@ class AnalysisPanel(QWidget):
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 0, 0, 0)
         self.phase = PhaseView()
-        self.phase.setMinimumHeight(260)
+        self.phase.setMinimumHeight(MAP_HEIGHT)
         v.addWidget(self.phase, 1)
         self.phase_legend = _hint("")
         self.phase_info = _hint("Click the map to race that α and μ.")
@@ -212,7 +213,7 @@ class AnalysisPanel(QWidget):
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 0, 0, 0)
         self.sweep = SweepView()
-        self.sweep.setMinimumHeight(240)
+        self.sweep.setMinimumHeight(MAP_HEIGHT)
         v.addWidget(self.sweep, 1)
         self.sweep_legend = _hint("")
         self.sweep_info = _hint("Click a dot (or an ✕) to race that optimizer with that α.")
@@ -258,6 +259,11 @@ class AnalysisPanel(QWidget):
         row.addWidget(self.budget)
         row.addStretch(1)
         lay.addLayout(row)
+
+
+    def set_look(self, look) -> None:
+        for view in (self.phase, self.sweep):
+            view.setMinimumHeight(round(MAP_HEIGHT * look.zoom))
 
 
 def _hint(text: str) -> QLabel:
@@ -874,6 +880,17 @@ class AnalysisController(QObject):
                         fmt)
         if path:
             self.export_figure(path, what, width, None, dlg.dpi())
+
+    # -- look ------------------------------------------------------------------------------
+    def set_look(self, look) -> None:
+        """The window's zoom or theme changed: the overlays, the maps and their sizes follow."""
+        k, theme = look.k, look.theme
+        for item in (self.overlay, self.curvature, self.field, self.phase_view, self.sweep_view):
+            item.set_look(k, theme)
+        self.panel.set_look(look)
+        for w in self.statuses.values():
+            w.bar.setFixedWidth(round(120 * k))
+        self._update_curvature()
 
     # -- shutdown --------------------------------------------------------------------------
     def shutdown(self) -> None:

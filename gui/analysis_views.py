@@ -31,18 +31,16 @@ from gui.analysis_data import (
     gradient_arrows,
     viridis_bytes,
 )
-from gui.plots import FONT_PT, ContourView, _label, log_ticks, style_plot
+from gui.look import LIGHT, Theme
+from gui.plots import FONT_PT, ContourView, _label, log_ticks, make_legend, style_plot
 
-UP_COLOR = "#1a7f37"  # positive curvature: the loss curves up along this direction
-DOWN_COLOR = "#c0161b"  # negative curvature: it curves down (a way out of a saddle)
-FIELD_COLOR = (60, 70, 90, 150)
+# the theme's colours for positive curvature (the loss curves up along this direction) and
+# negative curvature (it curves down: a way out of a saddle)
+UP, DOWN = "good", "bad"
 
 
-def _legend(k: float, offset: tuple[float, float]) -> pg.LegendItem:
-    return pg.LegendItem(
-        offset=(offset[0] * k, offset[1] * k), labelTextSize=f"{FONT_PT * k:.1f}pt",
-        brush=(255, 255, 255, 225), pen=pg.mkPen("#808080", width=k), verSpacing=int(-4 * k),
-    )
+def _legend(k: float, offset: tuple[float, float], theme: Theme = LIGHT) -> pg.LegendItem:
+    return make_legend(k, theme, offset)
 
 
 def swatch_item(color: str | None, k: float, symbol: str = "s", size: float = 14, pen: str = "#333333"):
@@ -63,18 +61,17 @@ class BasinOverlay:
     def __init__(self, view: ContourView, opacity: float = 0.65) -> None:
         self.view = view
         k = self.k = view.k
+        self.theme = view.theme
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-15)  # above the landscape's colours, below its iso-lines
         self.image.setOpacity(opacity)
         view.plot.addItem(self.image)
         view.add_backdrop(self.image)  # between the landscape's colours and its iso-lines
-        self.stars = pg.ScatterPlotItem(symbol="star", size=22 * k, pen=pg.mkPen("#111111", width=1.5 * k))
+        self.stars = pg.ScatterPlotItem(symbol="star", size=22 * k, pen=pg.mkPen(self.theme.marker_pen, width=1.5 * k))
         self.stars.setZValue(6)  # over the contour view's white stars
         view.plot.addItem(self.stars)
         self.numbers: list[pg.TextItem] = []
-        self.legend = _legend(k, (8, -8))
-        self.legend.setParentItem(view.plot.vb)
-        self.legend.setZValue(100)
+        self.legend = self._make_legend()
         self.result: BasinResult | None = None
         self.stale = False
         self._visible = True
@@ -85,6 +82,25 @@ class BasinOverlay:
         self._clear_items()
         view.plot.vb.sigRangeChanged.connect(self._place_legend)
         view.plot.vb.sigResized.connect(self._place_legend)
+
+    def _make_legend(self) -> pg.LegendItem:
+        legend = _legend(self.k, (8, -8), self.theme)
+        legend.setParentItem(self.view.plot.vb)
+        legend.setZValue(100)
+        return legend
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """The window's zoom or theme changed (its contour view has already restyled)."""
+        self.k, self.theme = k, theme
+        self.stars.setSize(22 * k)
+        self.stars.setPen(pg.mkPen(theme.marker_pen, width=1.5 * k))
+        self.view.scene().removeItem(self.legend)
+        self.legend = self._make_legend()
+        self._minima_key = self._legend_key = ()
+        if self.result is not None:
+            self.show_result(self.result)
+        else:
+            self._apply_visibility()
 
     @property
     def visible(self) -> bool:
@@ -126,7 +142,7 @@ class BasinOverlay:
             self.numbers = []
             if len(result.minima) <= 9:  # numbered as `main.py list` and the CSV number them
                 for i, p in enumerate(result.minima):
-                    t = pg.TextItem(str(i), color="#111111", anchor=(-0.35, 1.0), fill=(255, 255, 255, 190))
+                    t = pg.TextItem(str(i), color=self.theme.label_fg, anchor=(-0.35, 1.0), fill=self.theme.label_bg)
                     font = t.textItem.font()
                     font.setPointSizeF(FONT_PT * self.k)
                     font.setBold(True)
@@ -230,29 +246,45 @@ class CurvatureOverlay:
 
     def __init__(self, view: ContourView) -> None:
         self.view = view
-        k = self.k = view.k
-        self.up = pg.PlotCurveItem(pen=pg.mkPen(UP_COLOR, width=2.5 * k), connect="pairs", antialias=True)
-        self.down = pg.PlotCurveItem(
-            pen=pg.mkPen(DOWN_COLOR, width=2.5 * k, style=Qt.PenStyle.DashLine), connect="pairs", antialias=True
-        )
+        self.k = view.k
+        self.theme = view.theme
+        self.up = pg.PlotCurveItem(connect="pairs", antialias=True)
+        self.down = pg.PlotCurveItem(connect="pairs", antialias=True)
         for item in (self.up, self.down):
             item.setZValue(25)
             view.plot.addItem(item)
-        self.cursor_text = self._text("#111111", 40)
+        self._pens()
+        self.cursor_text = self._text(40)
         self.head_texts: list[pg.TextItem] = []
         self.cursor: tuple[float, float] | None = None
         self.arrows = None  # the last CurvatureArrows, for tests
         self._visible = False
         self.set_visible(False)
 
-    def _text(self, color: str, z: float) -> pg.TextItem:
-        t = pg.TextItem("", color=color, anchor=(-0.08, 1.15), fill=(255, 255, 255, 215))
-        font = t.textItem.font()
-        font.setPointSizeF((FONT_PT - 1) * self.k)
-        t.setFont(font)
+    def _pens(self) -> None:
+        k, t = self.k, self.theme
+        self.up.setPen(pg.mkPen(getattr(t, UP), width=2.5 * k))
+        self.down.setPen(pg.mkPen(getattr(t, DOWN), width=2.5 * k, style=Qt.PenStyle.DashLine))
+
+    def _text(self, z: float) -> pg.TextItem:
+        t = pg.TextItem("", color=self.theme.label_fg, anchor=(-0.08, 1.15), fill=self.theme.label_bg)
+        self._style_text(t)
         t.setZValue(z)
         self.view.plot.addItem(t)
         return t
+
+    def _style_text(self, t: pg.TextItem) -> None:
+        font = t.textItem.font()
+        font.setPointSizeF((FONT_PT - 1) * self.k)
+        t.setFont(font)
+        t.fill = pg.mkBrush(self.theme.label_bg)
+        t.setColor(self.theme.label_fg)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        self.k, self.theme = k, theme
+        self._pens()
+        for t in (self.cursor_text, *self.head_texts):
+            self._style_text(t)
 
     def set_visible(self, on: bool) -> None:
         self._visible = on
@@ -297,7 +329,7 @@ class CurvatureOverlay:
         else:
             self.cursor_text.setText("")
         while len(self.head_texts) < len(heads):
-            t = self._text("#111111", 39)
+            t = self._text(39)
             t.setVisible(self._visible)
             self.head_texts.append(t)
         for i, t in enumerate(self.head_texts):
@@ -306,7 +338,7 @@ class CurvatureOverlay:
                 continue
             cond = arrows.condition[i]
             kappa = "∞" if not np.isfinite(cond) else f"{cond:.3g}"
-            t.setText(f"{arrows.kind[i]} · κ {kappa}", color=heads[i][2])
+            t.setText(f"{arrows.kind[i]} · κ {kappa}", color=self.theme.racer(heads[i][2]))
             self._place(t, *pts[i])
 
     def head_labels(self) -> list[str]:
@@ -320,7 +352,8 @@ class GradientField:
     def __init__(self, view: ContourView, n: int = 24) -> None:
         self.view = view
         self.n = n
-        self.item = pg.PlotCurveItem(pen=pg.mkPen(FIELD_COLOR, width=1.5 * view.k), connect="pairs", antialias=True)
+        pen = pg.mkPen(view.theme.field, width=1.5 * view.k)
+        self.item = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=True)
         self.item.setZValue(-8)  # over the iso-lines, under everything else
         view.plot.addItem(self.item)
         view.add_backdrop(self.item)
@@ -330,6 +363,9 @@ class GradientField:
 
     def set_visible(self, on: bool) -> None:
         self.item.setVisible(on)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        self.item.setPen(pg.mkPen(theme.field, width=1.5 * k))
 
     def rebuild(self, landscape: Landscape | None, box, key: object) -> None:
         full_key = (key, tuple(map(tuple, box)))
@@ -357,16 +393,33 @@ class _MapPlot(pg.PlotWidget):
     mouse panning, alpha along the bottom, and a legend drawn in the plot when exported (in
     the window a label beside the plot carries it: ``legendChanged``)."""
 
-    def __init__(self, parent, interactive: bool, k: float, legend_in_plot: bool | None) -> None:
-        super().__init__(parent, background="w")
+    def __init__(self, parent, interactive: bool, k: float, legend_in_plot: bool | None, theme: Theme) -> None:
+        super().__init__(parent, background=theme.plot_bg)
         self.k = k
+        self.theme = theme
         self._interactive = interactive
         self._legend_in_plot = not interactive if legend_in_plot is None else legend_in_plot
         self.legend_html = ""
         self.plot: pg.PlotItem = self.getPlotItem()
-        style_plot(self.plot, k, cached=interactive)
         self.plot.vb.setMouseEnabled(x=False, y=False)
-        _label(self.plot, "bottom", "learning rate α", k)
+
+    def _style_base(self) -> None:
+        k, t = self.k, self.theme
+        self.setBackground(t.plot_bg)
+        style_plot(self.plot, k, cached=self._interactive, theme=t)
+        _label(self.plot, "bottom", "learning rate α", k, t)
+
+    def _title(self, text: str) -> None:
+        self.plot.setTitle(text, size=f"{(FONT_PT + 1) * self.k:.1f}pt", color=self.theme.plot_fg)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """The window's zoom or theme changed: restyle, and draw the result again."""
+        if (k, theme) == (self.k, self.theme):
+            return
+        self.k, self.theme = k, theme
+        self._apply_look()
+        if self.result is not None:
+            self.show_result(self.result)
 
 
 class PhaseView(_MapPlot):
@@ -380,11 +433,11 @@ class PhaseView(_MapPlot):
     legendChanged = Signal(str)  # the legend as rich text, for a label beside a small view
 
     def __init__(
-        self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None
+        self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None,
+        theme: Theme = LIGHT,
     ) -> None:
-        super().__init__(parent, interactive, k, legend_in_plot)
+        super().__init__(parent, interactive, k, legend_in_plot, theme)
         self.plot.vb.setDefaultPadding(0.0)
-        _label(self.plot, "left", "momentum μ", k)
         lo, hi = (math.log10(a) for a in ALPHA_RANGE)
         self.plot.getAxis("bottom").setTicks(log_ticks(lo, hi, 7))
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -395,38 +448,60 @@ class PhaseView(_MapPlot):
             colorMapMenu=False,
         )
         self.plot.layout.addItem(self.bar, 2, 5)
-        style_bar = self.bar.axis
-        font = style_bar.style.get("tickFont") or self.plot.getAxis("left").style.get("tickFont")
-        style_bar.setStyle(tickFont=font, tickTextOffset=int(4 * k), autoExpandTextSpace=True)
-        style_bar.setWidth(int(58 * k))  # room for "3000" in the scaled font
-        style_bar.setTextPen("#202020")
-        style_bar.setLabel("steps to converge", **{"font-size": f"{FONT_PT * k:.1f}pt", "color": "#202020"})
-        dash = pg.mkPen("#111111", width=1.5 * k, style=Qt.PenStyle.DashLine)
-        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=dash)
-        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=dash)
-        self.current = pg.ScatterPlotItem(
-            symbol="o", size=16 * k, brush=(255, 255, 255, 90), pen=pg.mkPen("#111111", width=2.5 * k)
-        )
-        self.fastest = pg.ScatterPlotItem(symbol="star", size=22 * k, brush="#ffffff", pen=pg.mkPen("#111111", width=k))
-        self.edge = pg.PlotCurveItem(pen=pg.mkPen("#111111", width=2.5 * k, style=Qt.PenStyle.DashLine))
-        self.best = pg.ScatterPlotItem(symbol="d", size=16 * k, brush="#ff9f1c", pen=pg.mkPen("#111111", width=k))
+        self.vline = pg.InfiniteLine(angle=90, movable=False)
+        self.hline = pg.InfiniteLine(angle=0, movable=False)
+        self.current = pg.ScatterPlotItem(symbol="o")
+        self.fastest = pg.ScatterPlotItem(symbol="star")
+        self.edge = pg.PlotCurveItem()
+        self.best = pg.ScatterPlotItem(symbol="d")
         for z, item in enumerate((self.edge, self.vline, self.hline, self.current, self.best, self.fastest)):
             item.setZValue(10 + z)
             self.plot.addItem(item)
-        self.legend = _legend(k, (8, -8))  # bottom left: tiny alpha, never converges anyway
-        self.legend.setParentItem(self.plot.vb)
-        self.legend.setZValue(100)
+        self.legend: pg.LegendItem | None = None
         for item in (self.vline, self.hline, self.current):
             item.setVisible(False)
         self.result: PhaseResult | None = None
         self.current_setting: tuple[float, float] | None = None
         (x0, x1), (y0, y1) = self._extent(64)
         self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
-        self.plot.setTitle("", size=f"{(FONT_PT + 1) * k:.1f}pt", color="#202020")
+        self._apply_look()
         self.clear_result()
         if interactive:
             self.scene().sigMouseClicked.connect(self._on_click)
             self.scene().sigMouseMoved.connect(self._on_hover)
+
+    def _apply_look(self) -> None:
+        k, t = self.k, self.theme
+        self._style_base()
+        _label(self.plot, "left", "momentum μ", k, t)
+        style_bar = self.bar.axis
+        font = self.plot.getAxis("left").style.get("tickFont")
+        style_bar.setStyle(tickFont=font, tickTextOffset=int(4 * k), autoExpandTextSpace=True)
+        style_bar.setWidth(int(58 * k))  # room for "3000" in the scaled font
+        style_bar.setTextPen(t.plot_fg)
+        style_bar.setPen(pg.mkPen(t.axis, width=k))
+        style_bar.setLabel("steps to converge", **{"font-size": f"{FONT_PT * k:.1f}pt", "color": t.plot_fg})
+        ink = t.label_fg
+        dash = pg.mkPen(ink, width=1.5 * k, style=Qt.PenStyle.DashLine)
+        self.vline.setPen(dash)
+        self.hline.setPen(dash)
+        self.current.setSize(16 * k)
+        self.current.setBrush(pg.mkBrush((*t.label_bg[:3], 90)))
+        self.current.setPen(pg.mkPen(ink, width=2.5 * k))
+        self.fastest.setSize(22 * k)
+        self.fastest.setBrush(pg.mkBrush(t.marker_fill))
+        self.fastest.setPen(pg.mkPen(t.marker_pen, width=k))
+        self.edge.setPen(pg.mkPen(ink, width=2.5 * k, style=Qt.PenStyle.DashLine))
+        self.best.setSize(16 * k)
+        self.best.setBrush(pg.mkBrush("#ff9f1c"))
+        self.best.setPen(pg.mkPen("#111111", width=k))
+        if self.legend is not None:
+            self.scene().removeItem(self.legend)
+        self.legend = _legend(k, (8, -8), t)  # bottom left: tiny alpha, never converges anyway
+        self.legend.setParentItem(self.plot.vb)
+        self.legend.setZValue(100)
+        self.legend.setVisible(self.result is not None and self._legend_in_plot)
+        self._title(self.plot.titleLabel.text if self.result is not None else "")
 
     @staticmethod
     def _extent(n: int) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -465,7 +540,7 @@ class PhaseView(_MapPlot):
         if not self._interactive:
             title = (f"{result.map.optimizer} on {result.landscape}: steps until ‖∇L‖ &lt; tol "
                      f"(at most {result.map.budget})")
-        self.plot.setTitle(title, size=f"{(FONT_PT + 1) * self.k:.1f}pt", color="#202020")
+        self._title(title)
         self._fill_legend()
         self._show_parts(True)
 
@@ -586,9 +661,11 @@ class SweepView(_MapPlot):
     legendChanged = Signal(str)
 
     def __init__(
-        self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None
+        self, parent=None, interactive: bool = True, k: float = 1.0, legend_in_plot: bool | None = None,
+        theme: Theme = LIGHT,
     ) -> None:
-        super().__init__(parent, interactive, k, legend_in_plot)
+        super().__init__(parent, interactive, k, legend_in_plot, theme)
+        self._style_base()
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         lo, hi = (math.log10(a) for a in ALPHA_RANGE)
         self.plot.getAxis("bottom").setTicks(log_ticks(lo, hi, 7))
@@ -598,15 +675,11 @@ class SweepView(_MapPlot):
         )
         self.region.setZValue(-20)
         self.plot.addItem(self.region)
-        self.region_label = pg.TextItem(
-            f"usual range {USUAL_ALPHAS[0]:g} – {USUAL_ALPHAS[1]:g}", color="#7a5200", anchor=(0.5, 0.0)
-        )
-        font = self.region_label.textItem.font()
-        font.setPointSizeF(FONT_PT * k)
-        self.region_label.setFont(font)
+        self.region_label = pg.TextItem(f"usual range {USUAL_ALPHAS[0]:g} – {USUAL_ALPHAS[1]:g}", anchor=(0.5, 0.0))
+        self._style_region()
         self.plot.addItem(self.region_label)
         # in a column of its own right of the plot: the top right holds the divergence rows
-        self.legend = _legend(k, (0, 0))
+        self.legend = _legend(k, (0, 0), theme)
         self.legend.opts["offset"] = None
         if self._legend_in_plot:
             self.plot.layout.addItem(self.legend, 2, 3)
@@ -623,11 +696,27 @@ class SweepView(_MapPlot):
         self.row_gap = 0.0
         self.current: list[tuple[int, float, str]] = []
         self.plot.vb.setRange(xRange=(lo, hi), yRange=(0, 1), padding=0.02)
-        self.plot.setTitle("", size=f"{(FONT_PT + 1) * k:.1f}pt", color="#202020")
+        self._title("")
         self.clear_result()
         if interactive:
             self.scene().sigMouseClicked.connect(self._on_click)
             self.scene().sigMouseMoved.connect(self._on_hover)
+
+    def _style_region(self) -> None:
+        self.region_label.setColor(self.theme.warn)
+        font = self.region_label.textItem.font()
+        font.setPointSizeF(FONT_PT * self.k)
+        self.region_label.setFont(font)
+
+    def _apply_look(self) -> None:
+        self._style_base()
+        self._style_region()
+        k = self.k
+        for d in self.dots:
+            d.setSize(7 * k)
+        for x in self.crosses:
+            x.setSize(11 * k)
+        self.rings.setSize(18 * k)
 
     def _ensure_items(self, n: int) -> None:
         k = self.k
@@ -664,7 +753,7 @@ class SweepView(_MapPlot):
         self.row_gap = 0.05 * span
         self.top = yhi + 0.1 * span
         for i in range(n_curves):
-            color = result.colors[i]
+            color = self.theme.racer(result.colors[i])
             self.train[i].setPen(pg.mkPen(color, width=2.5 * k))
             self.train[i].setData(x, result.train_y[i], connect="finite")
             if result.validation_y is not None:
@@ -683,17 +772,17 @@ class SweepView(_MapPlot):
         self.plot.vb.setRange(xRange=(float(x.min()), float(x.max())), yRange=(ylo - 0.05 * span, ytop), padding=0.02)
         self.plot.getAxis("bottom").setTicks(log_ticks(float(x.min()), float(x.max()), 7))
         self.plot.getAxis("left").setTicks(log_ticks(ylo - 0.05 * span, yhi, 6) if result.log_y else None)
-        _label(self.plot, "left", result.y_label, k)
+        _label(self.plot, "left", result.y_label, k, self.theme)
         ulo, uhi = (math.log10(a) for a in USUAL_ALPHAS)
         self.region_label.setPos((ulo + uhi) / 2, ytop)
         self.region_label.setVisible(True)
         title = f"final loss after {sw.budget} steps" if self._interactive else f"{result.landscape}: {result.title()}"
-        self.plot.setTitle(title, size=f"{(FONT_PT + 1) * k:.1f}pt", color="#202020")
+        self._title(title)
         self.legend.clear()
         html = []
         for i in range(n_curves):
             self.legend.addItem(self.train[i], sw.names[i])
-            html.append(f"<span style='color:{result.colors[i]}'>━</span> {sw.names[i]}")
+            html.append(f"<span style='color:{self.theme.racer(result.colors[i])}'>━</span> {sw.names[i]}")
         if result.diverged.any():
             self.legend.addItem(swatch_item("#444444", k, symbol="x", size=13, pen="#444444"), "diverged")
             html.append("✕ diverged (one row per optimizer, at the top)")
@@ -737,7 +826,7 @@ class SweepView(_MapPlot):
             ok = np.isfinite(y)
             ya = self.row(i) if not ok[j] else float(np.interp(xa, x[ok], y[ok]))
             pos.append((xa, ya))
-            pens.append(pg.mkPen(color, width=2.5 * self.k))
+            pens.append(pg.mkPen(self.theme.racer(color), width=2.5 * self.k))
         self.rings.setData(pos=pos, pen=pens)
 
     def clear_result(self) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
-APP_FONT_PT = 11  # read from the back of a lecture hall; View > Larger text goes further
+from gui.look import BASE_FONT_PT
+
+APP_FONT_PT = BASE_FONT_PT  # at zoom 1; View > Zoom (Ctrl++) and F5 go further
 
 
 def run_app(argv: list[str] | None = None) -> int:
@@ -18,10 +19,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Basin")
     app.setOrganizationName("Basin")
-    font = QFont(app.font())
-    font.setPointSizeF(max(font.pointSizeF(), APP_FONT_PT))
-    app.setFont(font)
-    window = MainWindow()
+    window = MainWindow()  # sets the font, style and palette of the remembered zoom and theme
     window.show()
     return app.exec()
 

@@ -13,7 +13,7 @@ import math
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -38,6 +38,7 @@ from engine.landscapes import LANDSCAPES, Param, make_landscape
 from engine.optimizers import HYPER, OPTIMIZERS, make_optimizer
 from engine.simulation import MAX_STEPS
 from engine.validate import Range, check_int, check_positive
+from gui.look import current as look_now
 from gui.settings import PALETTE, OptimizerEntry, Settings, color_for, default_params
 from gui.widgets import NumberBox, SliderBox, swatch
 
@@ -231,7 +232,8 @@ class ControlPanel(QWidget):
         self.landscape_combo.setCurrentText(settings.landscape)
         self.landscape_combo.blockSignals(False)
         self._sync_landscape_widgets()
-        self._build_racers()
+        row = self.opt_list.currentRow()
+        self._build_racers(row if 0 <= row < len(settings.optimizers) else None)  # undo keeps the selection
         self._sync_init_widgets()
         self.steps_box.setValue(settings.steps)
         self.tol_box.setValue(settings.tol)
@@ -301,10 +303,11 @@ class ControlPanel(QWidget):
 
     # -- mini-batches ----------------------------------------------------------------------
     def _batch_group(self) -> QGroupBox:
-        box = QGroupBox("Mini-batches  (models trained on data)")
+        box = QGroupBox("Mini-batches")
         box.setObjectName("batch")
+        box.setToolTip("for models trained on data: each step's gradient from a mini-batch of the examples")
         form = QFormLayout(box)
-        self.full_batch = QCheckBox("full batch: every training example")
+        self.full_batch = QCheckBox("full batch")
         self.full_batch.setObjectName("batch.full")
         self.full_batch.setToolTip("each step uses the gradient over the whole training set")
         self.full_batch.toggled.connect(self._on_full_batch)
@@ -352,7 +355,7 @@ class ControlPanel(QWidget):
         self.full_batch.blockSignals(True)
         self.full_batch.setChecked(full)
         self.full_batch.blockSignals(False)
-        self.full_batch.setText(f"full batch: all {n} training examples")
+        self.full_batch.setText(f"full batch (all {n})")
         if not full:
             self.batch_box.setValue(s.batch_size)
         elif self.batch_box.value() > n:
@@ -404,8 +407,11 @@ class ControlPanel(QWidget):
         self.all_alpha.clicked.connect(self._copy_alpha)
         for b in (self.copy_button, self.remove_button, self.all_alpha):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            buttons.addWidget(b)
+        # two rows: one row of three set the column's width (a narrow screen cut it)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.remove_button)
         v.addLayout(buttons)
+        v.addWidget(self.all_alpha)
         self._build_racers()
         return box
 
@@ -418,8 +424,11 @@ class ControlPanel(QWidget):
             self._editors_layout.removeWidget(ed)
             ed.deleteLater()
         self.opt_editors = []
+        px = self._icon_px()
+        self.opt_list.setIconSize(QSize(px, px))
+        theme = look_now().theme
         for i, e in enumerate(self._settings.optimizers):
-            item = QListWidgetItem(QIcon(swatch(e.color, 16)), "")
+            item = QListWidgetItem(QIcon(swatch(theme.racer(e.color), px)), "")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if e.enabled else Qt.CheckState.Unchecked)
             item.setToolTip(OPTIMIZERS[e.name].description if e.name in OPTIMIZERS else e.name)
@@ -431,14 +440,34 @@ class ControlPanel(QWidget):
             self._editors_layout.addWidget(ed)
             self.opt_editors.append(ed)
         self._label_rows()
-        rows = max(self.opt_list.count(), 1)
-        row_h = self.opt_list.sizeHintForRow(0) if self.opt_list.count() else self.fontMetrics().height() + 6
-        self.opt_list.setFixedHeight(row_h * rows + 2 * self.opt_list.frameWidth() + 4)
+        self._fit_list()
         if current is None:
             current = next((i for i, e in enumerate(self._settings.optimizers) if e.enabled), 0)
         self.opt_list.blockSignals(False)
         self.opt_list.setCurrentRow(current)
         self._show_editor(current)
+
+    def _icon_px(self) -> int:
+        return max(10, round(self.fontMetrics().height() * 0.8))
+
+    def _fit_list(self) -> None:
+        """The racer list as tall as its rows (it never scrolls on its own)."""
+        rows = max(self.opt_list.count(), 1)
+        row_h = self.opt_list.sizeHintForRow(0) if self.opt_list.count() else self.fontMetrics().height() + 6
+        self.opt_list.setFixedHeight(row_h * rows + 2 * self.opt_list.frameWidth() + 4)
+
+    def changeEvent(self, event) -> None:
+        """A new zoom or theme: swatches and the list's height follow."""
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange) and hasattr(self, "opt_list"):
+            px = self._icon_px()
+            self.opt_list.setIconSize(QSize(px, px))
+            theme = look_now().theme
+            for i, e in enumerate(self._settings.optimizers):
+                item = self.opt_list.item(i)
+                if item is not None:
+                    item.setIcon(QIcon(swatch(theme.racer(e.color), px)))
+            QTimer.singleShot(0, self._fit_list)  # once the list has its new font too
 
     def _label_rows(self) -> None:
         """Each row reads ``name [#k]  α=... μ=...``: which copy, and what it races with."""

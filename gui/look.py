@@ -167,7 +167,9 @@ def stylesheet(look: Look) -> str:
     return f"""
 QLabel#hint, QLabel[role="hint"] {{ color: {t.hint}; }}
 QLabel[role="head"] {{ color: {t.head}; }}
-NumberBox[invalid="true"] {{ border: {border}px solid {t.invalid_border}; background: {t.invalid_bg}; }}
+QLabel[role="warn"] {{ color: {t.warn}; }}
+NumberBox[invalid="true"], QLineEdit[invalid="true"] {{
+    border: {border}px solid {t.invalid_border}; background: {t.invalid_bg}; }}
 QGroupBox {{ font-weight: bold; margin-top: 1.2em; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 6px; }}
 QGroupBox QLabel, QGroupBox QRadioButton, QGroupBox QListWidget, QGroupBox QPushButton {{ font-weight: normal; }}

@@ -1,36 +1,53 @@
 """The main window: contour view and training curves side by side, a status line per
-optimizer beneath them, the control panel on the left.
+optimizer beneath them, the controls, the lesson and the analysis in docks.
 
 Data flows one way: a control change -> a new ``Settings`` -> :class:`Simulator` (worker
 thread) -> a ``Frame`` -> the views' ``setData``. The animation only reveals the frame's
 precomputed run step by step (memory bounded by the step count, however long it plays).
+
+The window fits the screen it opens on: on a wide one the lesson and the analysis stand
+right of the plots; on a narrower one (a laptop, a projector at 1024 x 768 or 1280 x 720)
+they are tabs beside the controls in one column, which scrolls. View > Zoom scales every
+text, control, line and marker at once; F5 is the presentation mode for the back row;
+the theme is light or dark. All of it, and the controls, are remembered (``gui.prefs``).
 """
 
 from __future__ import annotations
 
+import html
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QGridLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.simulation import Status
 from gui import collector
+from gui import look as looks
 from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
 from gui.file_menu import FileActions
+from gui.look import Look
 from gui.plots import ContourView, CurveView
+from gui.prefs import Prefs
 from gui.readouts import ReadoutPane
 from gui.scenario_panel import LessonPanel
 from gui.settings import Settings, scenario_settings
@@ -40,16 +57,9 @@ from gui.worker import Frame, Simulator
 
 FPS = 60
 HOLD_MS = 60  # the longest the contour view waits for the trajectories of a new start
-
-STYLE = """
-QLabel#hint { color: #505050; }
-NumberBox[invalid="true"], QLineEdit[invalid="true"] { border: 2px solid #d62728; background: #fff0f0; }
-QGroupBox { font-weight: bold; margin-top: 1.2em; }
-QGroupBox::title { subcontrol-origin: margin; left: 6px; }
-QGroupBox QLabel, QGroupBox QRadioButton, QGroupBox QListWidget, QGroupBox QPushButton { font-weight: normal; }
-"""
-
-OUTCOME_COLORS = {"good": "#1a7f37", "bad": "#c0161b", "warn": "#a15c00", "running": "#404040"}
+WIDE_MIN = 1360  # px of screen from which the lesson gets a column of its own right of the plots
+SIDE_WIDTH = 330  # px at zoom 1: a side column (controls; lesson and analysis)
+UNDO_MERGE_S = 0.8  # changes of one control closer together than this are one undo step (a drag)
 
 
 def outcome_kind(track: Track) -> str:
@@ -60,11 +70,16 @@ def outcome_kind(track: Track) -> str:
     return "warn"
 
 
-RIGHT_DOCK_WIDTH = 340  # px: the lesson text stays readable, the plots keep the rest
-
-
 class StatusPane(QWidget):
-    """One line per optimizer: colour, name, loss, gradient norm and how the run ended."""
+    """One line per optimizer: colour, name, loss, gradient norm and how the run ended.
+
+    Every text is a :class:`LineText` of fixed size, set again only when the pane is resized,
+    the racers change or the font does: Qt relayouts the parents of a widget whose size can
+    change on every ``setText``, which here was the whole window, docks and both plots, on
+    every frame. A text too long for its column is cut with an ellipsis (the whole of it is
+    the tooltip); the outcome takes what the other columns leave."""
+
+    HEADINGS = ("", "optimizer", "loss", "‖∇L‖", "outcome")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,50 +91,99 @@ class StatusPane(QWidget):
         self.grid.setHorizontalSpacing(14)
         self.grid.setVerticalSpacing(2)
         self.grid.setColumnStretch(4, 1)
-        self.rows: list[tuple[QLabel, QLabel, QLabel, QLabel, LineText]] = []
-        for col, text in enumerate(("", "optimizer", "loss", "‖∇L‖", "outcome")):
-            h = QLabel(text)
-            h.setStyleSheet("color: #606060;")
+        self.heads = [LineText() for _ in self.HEADINGS]
+        self._fixed(self.heads)
+        for col, (h, text) in enumerate(zip(self.heads, self.HEADINGS, strict=True)):
+            h.setText(text)
+            h.set_role("head")
             self.grid.addWidget(h, 0, col)
+        self.rows: list[tuple[QLabel, LineText, LineText, LineText, LineText]] = []
+        self.labels: tuple[str, ...] = ()
+        self._fit()
 
     def set_tracks(self, tracks: tuple[Track, ...]) -> None:
-        """Match the rows to the racers. Rows are reused and only their texts change, and
-        the pane's height changes only with the number of racers.
-
-        Every label that changes with a frame has a fixed size (the name's only grows):
-        Qt relayouts the parents of a label whose size can change on every ``setText``,
-        which here was the whole window, docks and both plots, on every frame."""
-        fm = self.fontMetrics()
+        """Match the rows to the racers; rows are reused and only their texts change."""
         while len(self.rows) > len(tracks):
             for w in self.rows.pop():
                 self.grid.removeWidget(w)
                 w.deleteLater()
+        grew = len(self.rows) < len(tracks)
         while len(self.rows) < len(tracks):
             i = len(self.rows) + 1
-            # long outcome texts are cut rather than allowed to widen the window
-            row = (QLabel(), QLabel(), QLabel(), QLabel(), LineText())
-            for lab in row[1:4]:
-                lab.setFixedHeight(fm.height() + 2)
-            for lab in row[2:4]:
-                lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                lab.setFixedWidth(fm.horizontalAdvance("-0.0000e-00") + 8)
+            row = (QLabel(), LineText(), LineText(), LineText(), LineText())
+            self._fixed(row)
             for col, w in enumerate(row):
                 self.grid.addWidget(w, i, col)
             self.rows.append(row)
+        labels = tuple(t.label for t in tracks)
         for (sw, name, *_rest), t in zip(self.rows, tracks, strict=True):
-            if sw.property("color") != t.color:
-                sw.setPixmap(swatch(t.color, 16))
-                sw.setProperty("color", t.color)
+            color = looks.current().theme.racer(t.color)
+            if sw.property("color") != color:
+                sw.setPixmap(swatch(color, self._swatch_px()))
+                sw.setProperty("color", color)
             if name.text() != t.label:
-                width = fm.horizontalAdvance(t.label) + 4
-                if width > name.minimumWidth():  # (0 until the first name)
-                    name.setFixedWidth(width)
                 name.setText(t.label)
-        line = fm.height() + self.grid.verticalSpacing()
-        self.setFixedHeight((len(tracks) + 1) * line + 12)
+                name.setToolTip(t.label)
+        if grew or labels != self.labels:
+            self.labels = labels
+            self._fit()
 
-    def show_step(self, tracks: tuple[Track, ...], k: int) -> None:
-        for (_sw, _name, loss, grad, text), t in zip(self.rows, tracks, strict=False):
+    @staticmethod
+    def _fixed(row) -> None:
+        """Name and numbers take exactly their width (:meth:`_fit`); the outcome the rest."""
+        for lab in row[1:4]:
+            lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        for lab in row[2:4]:
+            lab.set_alignment(Qt.AlignmentFlag.AlignRight)
+
+    def _swatch_px(self) -> int:
+        return max(10, round(self.fontMetrics().height() * 0.8))
+
+    def _fit(self) -> None:
+        """Column widths from the font and the pane's width: the numbers get what
+        ``-0.0000e-00`` needs, the names what the longest needs but at most a third of the
+        pane, the outcome the rest. Heights from the font and the number of rows."""
+        fm = self.fontMetrics()
+        h = fm.height() + 2
+        num = fm.horizontalAdvance("-0.000e-00") + 6
+        names = max((fm.horizontalAdvance(t) for t in self.labels), default=fm.horizontalAdvance("optimizer")) + 6
+        name_w = min(names, max(self.width() // 4, fm.horizontalAdvance("momentum ")))
+        px = self._swatch_px()
+        for row in [self.heads, *self.rows]:
+            row[0].setFixedSize(px + 2, h)
+            row[1].setFixedSize(name_w, h)
+            row[2].setFixedSize(num, h)
+            row[3].setFixedSize(num, h)
+            row[4].setFixedHeight(h)
+        for sw, *_ in self.rows:
+            color = sw.property("color")
+            if color:
+                sw.setPixmap(swatch(color, px))
+        line = h + self.grid.verticalSpacing()
+        self.setFixedHeight((len(self.rows) + 1) * line + 12)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange):
+            for sw, *_ in self.rows:
+                sw.setProperty("color", None)  # the theme's colour, at the new size
+            self._fit()
+
+    def show_step(self, tracks: tuple[Track, ...], k: int, playing: bool = False) -> None:
+        """The texts at step ``k``: how each run ended once the step reaches its stop; before
+        that "running" while the animation plays, else the step it is paused at."""
+        theme = looks.current().theme
+        colors = {"good": theme.good, "bad": theme.bad, "warn": theme.warn, "running": theme.running}
+        for (sw, _name, loss, grad, text), t in zip(self.rows, tracks, strict=False):
+            color = theme.racer(t.color)
+            if sw.property("color") != color:
+                sw.setPixmap(swatch(color, self._swatch_px()))
+                sw.setProperty("color", color)
             n = t.curve_upto(k)
             loss.setText(f"{t.loss[n - 1]:.4g}" if n else "—")
             grad.setText(f"{t.grad[n - 1]:.3g}" if n else "—")
@@ -127,11 +191,66 @@ class StatusPane(QWidget):
                 kind = outcome_kind(t)
                 msg = ("✕ " + t.text) if kind == "bad" else t.text
             else:
-                kind, msg = "running", f"running… step {k}"
-            if text.text() != msg:
-                text.setText(msg)
+                kind = "running"
+                msg = f"running… step {k}" if playing else (
+                    "at the start (step 0): press Play or Step" if k == 0 else f"paused at step {k}")
+            shown = msg
+            if text.fontMetrics().horizontalAdvance(msg) > text.width() and ": " in msg:
+                shown = msg.split(": ")[0]  # a narrow pane: the verdict, the rest in the tooltip
+            if text.text() != shown:
+                text.setText(shown)
                 text.setToolTip(msg)  # the whole line, where the pane cuts it
-            text.set_style(OUTCOME_COLORS[kind], bold=kind == "bad")
+            text.set_style(colors[kind], bold=kind == "bad")
+
+
+class SettingsChange(QUndoCommand):
+    """One step of Edit > Undo: the controls before and after a change. Changes of the same
+    control in quick succession (a slider drag) merge into one step."""
+
+    def __init__(self, window: MainWindow, old: Settings, new: Settings, what: str) -> None:
+        super().__init__(what)
+        self.window, self.old, self.new, self.what = window, old, new, what
+        self.when = time.monotonic()
+        self._pushed = False
+
+    def id(self) -> int:
+        return 1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SettingsChange) or other.what != self.what or self.what.startswith("scenario"):
+            return False
+        if other.when - self.when > UNDO_MERGE_S:
+            return False
+        self.new, self.when = other.new, other.when
+        return True
+
+    def redo(self) -> None:
+        if self._pushed:  # Edit > Redo (push() calls this too, for a change already shown)
+            self.window.restore_settings(self.new)
+        self._pushed = True
+
+    def undo(self) -> None:
+        self.window.restore_settings(self.old)
+
+
+def what_changed(old: Settings, new: Settings) -> str:
+    """A short name of the control that changed (the undo step's text and merge key)."""
+    if old.landscape != new.landscape:
+        return f"landscape {new.landscape}"
+    if old.params != new.params:
+        return "landscape parameters"
+    if old.init != new.init:
+        return "start"
+    if old.optimizers != new.optimizers:
+        if len(old.optimizers) != len(new.optimizers):
+            return "racers"
+        for i, (a, b) in enumerate(zip(old.optimizers, new.optimizers, strict=True)):
+            if a != b:
+                keys = [k for (k, v), (_k, w) in zip(a.hyper, b.hyper, strict=False) if v != w]
+                return f"racer {i}: {', '.join(keys) or ('tick' if a.enabled != b.enabled else 'racer')}"
+    if (old.steps, old.tol) != (new.steps, new.tol):
+        return "steps and tolerance"
+    return "mini-batches"
 
 
 class MainWindow(QMainWindow):
@@ -140,11 +259,19 @@ class MainWindow(QMainWindow):
     frameShown = Signal(int)  # generation of the frame just drawn (tests and benchmarks wait on it)
     stepShown = Signal(int)  # animation step just drawn
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, prefs: Prefs | None = None) -> None:
         super().__init__()
         collector.install()  # before any worker thread starts: see gui/collector.py
         self.setWindowTitle("Basin: why training a deep network is hard")
-        self.setStyleSheet(STYLE)
+        self._undo_text: str | None = None
+        self.prefs = prefs if prefs is not None else Prefs()
+        self.look = Look(self.prefs.zoom, looks.THEMES[self.prefs.theme])
+        self._normal_zoom = self.look.zoom  # the zoom to come back to from presentation mode
+        self.presenting = False
+        looks.apply(self.look)
+        self.setStyleSheet(looks.stylesheet(self.look))
+        if settings is None:
+            settings = self.prefs.settings()
         self.simulator = Simulator(self)
         self.frame: Frame | None = None
         self.mode = "instant"
@@ -160,17 +287,25 @@ class MainWindow(QMainWindow):
         self._hold.setSingleShot(True)
         self._hold.setInterval(HOLD_MS)
         self._hold.timeout.connect(self._release_contour)
+        self.undo_stack = QUndoStack(self)
+        self._restoring = False  # undo or redo is setting the controls: no new undo step
+        self.layout_name = "wide"
+        self._cursor: tuple[float, float] | None = None
 
         # views
-        self.contour = ContourView()
-        self.curves = CurveView()
+        k, theme = self.look.k, self.look.theme
+        self.contour = ContourView(k=k, theme=theme)
+        self.curves = CurveView(k=k, theme=theme)
+        self.contour.setMinimumSize(220, 200)
+        self.curves.setMinimumSize(180, 200)
         self.status_pane = StatusPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.contour)
         split.addWidget(self.curves)
-        split.setStretchFactor(0, 5)  # the landscape gets the larger share (docks on both sides)
+        split.setStretchFactor(0, 5)  # the landscape gets the larger share
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
+        self.split = split
         central = QWidget()
         v = QVBoxLayout(central)
         v.setContentsMargins(4, 4, 4, 4)
@@ -178,26 +313,26 @@ class MainWindow(QMainWindow):
         v.addWidget(self.status_pane)
         self.setCentralWidget(central)
 
-        # controls
+        # controls, in a column that scrolls (on a small screen it is taller than the window)
         self.panel = ControlPanel(settings)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
-        dock = QDockWidget("Controls", self)
-        dock.setObjectName("controls")
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setWidget(scroll)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.controls_scroll = scroll
+        self.controls_dock = QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("controls")
+        self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.controls_dock.setWidget(scroll)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
 
         self.coords = QLabel("")
         self.statusBar().addPermanentWidget(self.coords)
         self._make_menus()
         self._build_lessons()
         self.analysis = install_analysis(self)  # basins, (alpha, mu) map, sweep, curvature
-        # the right-hand column no wider than it needs: the contour plot gets the room
-        self.resizeDocks([self.lesson_dock], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        self.analysis.set_look(self.look)
+        self._make_help_menu()
 
         self.panel.settingsChanged.connect(self._on_settings)
         self.panel.refused.connect(self.show_refusal)
@@ -210,26 +345,177 @@ class MainWindow(QMainWindow):
         self.contour.startMoved.connect(self.panel.set_start)
         self.contour.hovered.connect(self._on_hover)
         self.simulator.frameReady.connect(self._on_frame)
-        self.resize(1600, 1000)
+        self._settings_shown = self.panel.settings  # what an undo step starts from
+        self.fit_to(self._available())
+        self._restore_window()
+        self.lessons.show_remembered(self.prefs.scenario)
+        for problem in self.prefs.problems:
+            self.show_refusal(problem)
         self.simulator.request(self.panel.settings)
 
-    # -- menus -----------------------------------------------------------------------------
-    def _make_menus(self) -> None:
-        def action(menu, text: str, slot, shortcut=None) -> QAction:
-            a = QAction(text, self)
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))
-                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            a.triggered.connect(slot)
-            menu.addAction(a)
-            self.addAction(a)
-            return a
+    # -- screen and layout -----------------------------------------------------------------
+    def _available(self) -> QRect:
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1600, 1000)
 
+    def fit_to(self, available: QRect, layout: str | None = None) -> None:
+        """Lay the window out for a screen whose free area is ``available`` and fill it: a
+        window manager would, Xvfb and a bare projector session do not. ``layout`` is
+        "wide" (lesson right of the plots) or "compact" (lesson and analysis in tabs beside
+        the controls); by default the screen's width decides."""
+        if layout is None:
+            layout = "wide" if available.width() >= WIDE_MIN * max(self.look.zoom, 1.0) ** 0.5 else "compact"
+        self.arrange(layout)
+        size = QSize(min(available.width(), 1920), min(available.height(), 1200))
+        rect = QRect(available.topLeft(), size)
+        rect.moveCenter(available.center())
+        self.setGeometry(rect)
+
+    def arrange(self, layout: str) -> None:
+        """Put the docks where ``layout`` says (View > Layout)."""
+        self.layout_name = layout
+        area = Qt.DockWidgetArea
+        side = self.side_docks()
+        for dock in side:
+            dock.setFloating(False)
+        if layout == "compact":
+            for dock in side:
+                self.addDockWidget(area.LeftDockWidgetArea, dock)
+            for dock in side:
+                self.tabifyDockWidget(self.controls_dock, dock)
+        else:
+            self.addDockWidget(area.RightDockWidgetArea, self.lesson_dock)
+            self.addDockWidget(area.RightDockWidgetArea, self.analysis.dock)
+            self.tabifyDockWidget(self.lesson_dock, self.analysis.dock)
+            self.addDockWidget(area.RightDockWidgetArea, self.readout_dock)
+            self.splitDockWidget(self.lesson_dock, self.readout_dock, Qt.Orientation.Vertical)
+        self.controls_dock.raise_()
+        self.lesson_dock.raise_()
+        if layout == "compact":
+            self.controls_dock.raise_()
+        for name, action in getattr(self, "layout_actions", {}).items():
+            action.setChecked(name == layout)
+        self._size_side_columns()
+
+    def side_docks(self) -> list[QDockWidget]:
+        return [self.lesson_dock, self.analysis.dock, self.readout_dock]
+
+    def _size_side_columns(self) -> None:
+        """The side columns as wide as they need at this zoom: the plots keep the rest. The
+        controls never narrower than their widest row (the column scrolls up and down only)."""
+        bar = self.controls_scroll.verticalScrollBar().sizeHint().width()
+        need = self.panel.minimumSizeHint().width() + bar + 2 * self.controls_scroll.frameWidth() + 2
+        self.controls_scroll.setMinimumWidth(need)
+        width = max(round(SIDE_WIDTH * self.look.zoom), need)
+        docks = [self.controls_dock] + (self.side_docks()[:1] if self.layout_name == "wide" else [])
+        if hasattr(self, "lesson_dock"):
+            self.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
+
+    def _restore_window(self) -> None:
+        """Geometry and docks as they were left, if they fit this screen."""
+        geometry, state, layout = self.prefs.geometry, self.prefs.dock_state, self.prefs.layout
+        if geometry is None or state is None or layout is None:
+            return
+        available = self._available()
+        self.restoreGeometry(geometry)
+        fits = available.contains(self.frameGeometry()) or available.intersected(self.geometry()) == self.geometry()
+        if layout == "wide" and available.width() < WIDE_MIN:
+            fits = False  # a wide layout from a big screen does not fit this one
+        if not fits:
+            self.fit_to(available)
+            return
+        self.layout_name = layout
+        self.restoreState(state)
+        for name, action in self.layout_actions.items():
+            action.setChecked(name == layout)
+
+    # -- look: zoom, theme, presentation ---------------------------------------------------
+    def set_look(self, look: Look) -> None:
+        """Show every text, control, line and marker at ``look``'s zoom and theme."""
+        if look == self.look:
+            return
+        self.look = look
+        looks.apply(look)
+        self.setStyleSheet(looks.stylesheet(look))
+        self.contour.set_look(look.k, look.theme)
+        self.curves.set_look(look.k, look.theme)
+        self.analysis.set_look(look)
+        self.lessons.set_look(look)
+        self.readouts.refresh(force=True)
+        if self.frame is not None:
+            self.status_pane.show_step(self.frame.tracks, self.step, self.playing)
+        self._size_side_columns()
+        for name, action in self.theme_actions.items():
+            action.setChecked(name == look.theme.name)
+        self.zoom_label.setText(f"{look.zoom:.0%}")
+        if not self.presenting:
+            self.prefs.zoom = look.zoom
+        self.prefs.theme = look.theme.name
+
+    def zoom(self, steps: int) -> None:
+        """Ctrl++ (``+1``), Ctrl+- (``-1``): the next zoom step; ``0`` (Ctrl+0): back to 100%."""
+        z = 1.0 if steps == 0 else looks.zoom_step(self.look.zoom, steps)
+        self.set_look(replace(self.look, zoom=z))
+
+    def set_theme(self, name: str) -> None:
+        self.set_look(replace(self.look, theme=looks.THEMES[name]))
+
+    def toggle_presentation(self) -> None:
+        """F5: full screen, the compact layout and large type for the back row of a lecture
+        hall; F5 or Esc again: back as it was."""
+        if not self.presenting:
+            self._before_presenting = (self.saveGeometry(), self.saveState(), self.layout_name, self.look.zoom)
+            self.presenting = True
+            self.arrange("compact")
+            self.showFullScreen()
+            self.set_look(replace(self.look, zoom=max(self.look.zoom, looks.PRESENTATION_ZOOM)))
+            self.fit_to(self._available(), "compact")
+        else:
+            geometry, state, layout, zoom = self._before_presenting
+            self.presenting = False
+            self.showNormal()
+            self.set_look(replace(self.look, zoom=zoom))
+            self.layout_name = layout
+            self.restoreState(state)
+            self.restoreGeometry(geometry)
+            for name, action in self.layout_actions.items():
+                action.setChecked(name == layout)
+        self.presentation_action.setChecked(self.presenting)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.presenting:
+            self.toggle_presentation()
+            return
+        super().keyPressEvent(event)
+
+    # -- menus -----------------------------------------------------------------------------
+    def _action(self, menu, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        self.addAction(a)
+        return a
+
+    def _make_menus(self) -> None:
+        action = self._action
         file = self.menuBar().addMenu("&File")
         self.files = FileActions(self, file)  # sessions, figures, animations, CSV (gui/file_menu.py)
         self.export_action, self.csv_action = self.files.export_action, self.files.csv_action
         file.addSeparator()
         self.quit_action = action(file, "&Quit", self.close, "Ctrl+Q")
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            edit.addAction(a)
+            self.addAction(a)
         play = self.menuBar().addMenu("&Animation")
         self.play_action = action(play, "Play / pause", self.toggle_play, Qt.Key.Key_Space)
         self.step_action = action(play, "One step", self.step_once, Qt.Key.Key_Right)
@@ -238,13 +524,130 @@ class MainWindow(QMainWindow):
         action(play, "Instant mode (whole trajectory)", lambda: self.set_mode("instant"))
         action(play, "Animate mode", lambda: self.set_mode("animate"))
         view = self.menuBar().addMenu("&View")
-        action(view, "Reset zoom", self.contour.reset_view, "Ctrl+0")
-        action(view, "Larger text", lambda: self.zoom_text(1), QKeySequence.StandardKey.ZoomIn)
-        action(view, "Smaller text", lambda: self.zoom_text(-1), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = action(
+            view, "Zoom &in", lambda: self.zoom(1),
+            [QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+="), QKeySequence("Ctrl++")],
+        )
+        self.zoom_out_action = action(view, "Zoom &out", lambda: self.zoom(-1), [QKeySequence("Ctrl+-")])
+        self.zoom_reset_action = action(view, "&Actual size (100%)", lambda: self.zoom(0), "Ctrl+0")
+        self.zoom_label = QLabel(f"{self.look.zoom:.0%}")
+        self.zoom_label.setToolTip("zoom: Ctrl++ larger, Ctrl+- smaller, Ctrl+0 actual size")
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.presentation_action = action(view, "&Presentation mode", self.toggle_presentation, "F5", checkable=True)
+        view.addSeparator()
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name, theme in looks.THEMES.items():
+            a = action(themes, theme.title, lambda _c=False, n=name: self.set_theme(n), checkable=True)
+            a.setChecked(name == self.look.theme.name)
+            group.addAction(a)
+            self.theme_actions[name] = a
+        layouts = view.addMenu("&Layout")
+        group = QActionGroup(self)
+        self.layout_actions: dict[str, QAction] = {}
+        for name, text in (
+            ("wide", "&Wide: lesson beside the plots"), ("compact", "&Compact: lesson beside the controls"),
+        ):
+            a = action(layouts, text, lambda _c=False, n=name: self.arrange(n), checkable=True)
+            group.addAction(a)
+            self.layout_actions[name] = a
+        view.addSeparator()
+        self.reset_view_action = action(view, "Show the whole &landscape", self.contour.reset_view, "Home")
+
+    def _make_help_menu(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        self.guide_action = self._action(help_menu, "&Guide", self.show_guide, QKeySequence.StandardKey.HelpContents)
+        if not self.guide_action.shortcuts():
+            self.guide_action.setShortcut(QKeySequence("F1"))
+        self.about_action = self._action(help_menu, "&About Basin", self.show_about)
+
+    def guide_html(self) -> str:
+        """The guide (F1): the panels, the shortcuts (read from the actions, so they are the
+        ones that work) and where the lesson is."""
+        def keys(a: QAction) -> str:
+            return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+
+        rows = [
+            (self.play_action, "play or pause the animation"), (self.step_action, "one step"),
+            (self.reset_action, "back to step 0, same start"), (self.undo_action, "undo a change of the controls"),
+            (self.redo_action, "redo it"), (self.zoom_in_action, "larger text, lines and markers"),
+            (self.zoom_out_action, "smaller"), (self.zoom_reset_action, "actual size"),
+            (self.presentation_action, "presentation mode: full screen, large, for the back row (Esc leaves it)"),
+            (self.reset_view_action, "the whole landscape again, after zooming into the plot"),
+            (self.lessons.next_action, "next scenario"), (self.lessons.previous_action, "previous scenario"),
+            (self.export_action, "export the figure"), (self.guide_action, "this guide"),
+        ]
+        rows += [(a, a.text().replace("&", "")) for a in self.analysis.menu.actions() if a.shortcuts()]
+        table = "".join(
+            f"<tr><td><b>{html.escape(keys(a))}</b></td><td>{html.escape(text)}</td></tr>"
+            for a, text in rows if keys(a)
+        )
+        return (
+            "<h2>Basin</h2>"
+            "<p>Pick a landscape (or a scenario), drop a start on the contour plot and watch the racers: "
+            "each optimizer is a coloured trajectory on the landscape and a pair of training curves.</p>"
+            "<h3>The panels</h3><ul>"
+            "<li><b>Landscape</b> (middle left): the loss as pale contours, minima as stars, saddles as crosses. "
+            "Click or drag to move the start; the wheel zooms into the plot.</li>"
+            "<li><b>Training curves</b> (middle right): the loss (its gap to the lowest minimum) and the gradient "
+            "norm per step, both on log axes, with the tolerance that counts as converged.</li>"
+            "<li><b>Race table</b> (under the plots): each racer's loss, gradient norm and how it ended.</li>"
+            "<li><b>Controls</b>: the landscape, the racers (tick to race, select one to drag its α and μ), the "
+            "start, the steps, instant or animated.</li>"
+            "<li><b>Lesson</b>: the scenario's explanation and what to try, with the theory, symmetry and cost "
+            "tabs where they apply. Choose a scenario there or in the Scenarios menu.</li>"
+            "<li><b>Analysis</b>: basins of attraction, the (α, μ) map, the learning-rate sweep, curvature.</li>"
+            "<li><b>Curvature</b>: the Hessian's eigenvalues at each racer's head and under the cursor.</li></ul>"
+            "<p>On a wide screen the lesson and the analysis stand right of the plots; on a narrower one they are "
+            "tabs beside the controls (View &gt; Layout switches).</p>"
+            f"<h3>Keys</h3><table cellspacing='6'>{table}</table>"
+            "<p>Single keys (Space, R, arrows) act on the animation whenever no number is being typed: a number "
+            "box keeps only what can be part of a number. Ctrl+0 sets the text size back to 100%; Home shows the "
+            "whole landscape again. The zoom, theme, layout, the controls and the last scenario are remembered "
+            "from one launch to the next.</p>"
+        )
+
+    def show_guide(self) -> None:
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Basin guide")
+        text = QTextBrowser()
+        text.setHtml(self.guide_html())
+        text.setOpenExternalLinks(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        v = QVBoxLayout(dlg)
+        v.addWidget(text)
+        v.addWidget(buttons)
+        avail = self._available()
+        z = self.look.zoom
+        dlg.resize(min(round(760 * z), avail.width() - 40), min(round(640 * z), avail.height() - 60))
+        self.guide = dlg
+        dlg.show()
+
+    @staticmethod
+    def version() -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("basin")
+        except PackageNotFoundError:
+            return "(not installed)"
+
+    def about_text(self) -> str:
+        return (
+            f"<h3>Basin {html.escape(self.version())}</h3>"
+            "<p>A live simulator of why training a deep network is hard, and what helps: loss landscapes, "
+            "optimizers racing on them, and the lecture's ideas as scenarios.</p>"
+            f"<p>Settings are kept in {html.escape(self.prefs.path)}.</p>"
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Basin", self.about_text())
 
     def _build_lessons(self) -> None:
-        """The right-hand docks: the lesson (scenario picker, explanation, theory, symmetry
-        and cost panels in tabs) and below it the curvature readouts; the Scenarios menu."""
+        """The lesson dock (scenario picker, explanation, theory, symmetry and cost panels in
+        tabs), the curvature readouts, and the Scenarios menu."""
         features = (
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -274,9 +677,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def apply_scenario(self, scenario) -> None:
-        """Set every control as the scenario asks (free play, None, changes nothing)."""
+        """Set every control as the scenario asks (free play, None, changes nothing) and
+        show its whole run: a scenario starts in instant mode, whatever the last one did."""
+        self.prefs.scenario = scenario.name if scenario is not None else None
         if scenario is None:
             return
+        self.set_mode("instant")
+        self._undo_text = f"scenario {scenario.name}"
         self.panel.apply_settings(scenario_settings(scenario))
         self.statusBar().setStyleSheet("")
         self.statusBar().showMessage(f"scenario: {scenario.title}", 6000)
@@ -289,11 +696,14 @@ class MainWindow(QMainWindow):
         self.readouts.set_tracks(f.landscape, f.tracks, f.settings.tol)
         self.lessons.show_frame(f)
 
-    def zoom_text(self, step: int) -> None:
-        app = QApplication.instance()
-        font = QFont(app.font())
-        font.setPointSizeF(min(max(font.pointSizeF() + step, 8), 24))
-        app.setFont(font)
+    # -- undo ------------------------------------------------------------------------------
+    def restore_settings(self, settings: Settings) -> None:
+        """Show ``settings`` in the controls and run them (undo and redo)."""
+        self._restoring = True
+        try:
+            self.panel.apply_settings(settings)
+        finally:
+            self._restoring = False
 
     # -- simulation ------------------------------------------------------------------------
     @Slot(object)
@@ -301,6 +711,11 @@ class MainWindow(QMainWindow):
         if self.frame is not None and settings.init != self.frame.settings.init:
             self.hold_contour()
         self.simulator.request(settings)
+        old, self._settings_shown = self._settings_shown, settings
+        what = getattr(self, "_undo_text", None) or what_changed(old, settings)
+        self._undo_text = None
+        if not self._restoring and old != settings:
+            self.undo_stack.push(SettingsChange(self, old, settings, what))
 
     def hold_contour(self) -> None:
         """The start moved: the contour view shows the marker there only with the new
@@ -325,6 +740,7 @@ class MainWindow(QMainWindow):
         if old is None or old.surface is not frame.surface:
             self.contour.set_surface(frame.surface, frame.landscape)
             self.curves.set_surface(frame.surface)
+            self._show_coords()  # the new landscape's loss under the cursor, its axes' names
         self.curves.set_tol(frame.settings.tol)
         self.contour.set_tracks(frame.tracks)
         self.curves.set_tracks(frame.tracks, frame.settings.steps, frame.curve_ranges)
@@ -349,7 +765,7 @@ class MainWindow(QMainWindow):
         self.curves.reveal(k)
         self.curves.show_cursor(self.mode == "animate")
         if status and self.frame is not None:
-            self.status_pane.show_step(self.frame.tracks, k)
+            self.status_pane.show_step(self.frame.tracks, k, self.playing)
         if self.frame is not None:
             self.panel.step_label.setText(f"{min(k, self.frame.settings.steps)} / {self.frame.settings.steps}")
         self.stepShown.emit(k)
@@ -429,20 +845,36 @@ class MainWindow(QMainWindow):
         k = int(self._pos)
         if k != self.step:
             self.step = k
-            # the status text every few frames is plenty and keeps a frame cheap
-            self._draw(k, status=(k >= self.last_step) or (int(time.monotonic() * 10) % 2 == 0))
+            # the race table with every frame, as the step counter: its texts are painted
+            # directly and of fixed size (StatusPane), a few microseconds each
+            self._draw(k)
         if self.step >= self.last_step:
             self.pause()
 
     # -- messages --------------------------------------------------------------------------
     @Slot(str)
     def show_refusal(self, reason: str) -> None:
-        self.statusBar().setStyleSheet("color: #c0161b; font-weight: bold;")
+        self.statusBar().setStyleSheet(f"color: {self.look.theme.bad}; font-weight: bold;")
         self.statusBar().showMessage(reason, 10000)
 
     @Slot(float, float, float)
     def _on_hover(self, x: float, y: float, loss: float) -> None:
-        self.coords.setText(f"x = {x:.4g}   y = {y:.4g}   loss = {loss:.5g}")
+        self._cursor = (x, y)
+        self._show_coords(loss)
+
+    def _show_coords(self, loss: float | None = None) -> None:
+        """The cursor's coordinates, named as the landscape's axes (x, y or w, v ...), and the
+        loss there: recomputed when the landscape changes under a still cursor."""
+        land = self.contour.landscape
+        if self._cursor is None or land is None or land.dim != 2:
+            self.coords.setText("")
+            return
+        x, y = self._cursor
+        if loss is None:
+            with np.errstate(all="ignore"):
+                loss = float(land.loss(np.array([[x, y]]))[0])
+        nx, ny = (*land.axis_labels, "x", "y")[:2] if len(land.axis_labels) >= 2 else ("x", "y")
+        self.coords.setText(f"{nx} = {x:.4g}   {ny} = {y:.4g}   loss = {loss:.5g}")
 
     # -- export (gui/file_menu.py) -----------------------------------------------------------
     def export_figure(self, path: str | Path, what: str = "both", width: int = 1600, fmt: str | None = None,
@@ -460,7 +892,18 @@ class MainWindow(QMainWindow):
         self.files.export_csv_dialog()
 
     # -- shutdown --------------------------------------------------------------------------
+    def remember(self) -> None:
+        """Write what the next launch starts from (gui.prefs)."""
+        if self.presenting:  # remembered as it was before F5
+            geometry, state, layout, _zoom = self._before_presenting
+        else:
+            geometry, state, layout = self.saveGeometry(), self.saveState(), self.layout_name
+        self.prefs.save_window(geometry, state, layout)
+        self.prefs.save_settings(self.panel.settings)
+        self.prefs.sync()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.remember()
         self.timer.stop()
         self.files.shutdown()  # an animation being written stops, its partial file goes
         self.analysis.shutdown()

@@ -613,18 +613,19 @@ class ContourView(pg.PlotWidget):
         if not legend.items:
             legend.setFixedHeight(0)
             return
-        # the texts' own sizes (a label's box is whatever the legend's layout made it)
-        sizes = [
-            (QFontMetricsF(lab.item.font()).size(0, lab.item.toPlainText()), sa.boundingRect())
-            for sa, lab in legend.items
-        ]
+        # the texts' own sizes, in the legend's font (a label's box is whatever the legend's
+        # layout made it, and its item's font is not the one its rich text asks for)
+        font = QFont()
+        font.setPointSizeF(FONT_PT * self.k)
+        fm = QFontMetricsF(font)
+        sizes = [(fm.size(0, lab.item.toPlainText()), sa.boundingRect()) for sa, lab in legend.items]
         widest = max(t.width() + sa.width() for t, sa in sizes) + 24 * self.k
         cols = max(1, min(len(legend.items), int(self.plot.vb.width() // max(widest, 1.0))))
         if cols != legend.columnCount:
             legend.setColumnCount(cols)
-        rows = -(-len(legend.items) // cols)
-        row_h = max(max(t.height(), sa.height()) for t, sa in sizes)
-        legend.setFixedHeight(rows * row_h + 6 * self.k)
+        legend.layout.invalidate()
+        height = legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+        legend.setFixedHeight(height + 2 * self.k)
 
     def add_backdrop(self, item: QGraphicsItem, static: bool = False) -> None:
         """Paint ``item`` (already in the plot) as part of the backdrop, in the order of its
@@ -940,6 +941,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.k = k
         self.theme = theme
         self.ci.layout.setSpacing(4)
+        self.ci.setContentsMargins(2, 2, 12, 2)  # room for the last step's label
         self.loss_plot: pg.PlotItem = self.addPlot(row=0, col=0)
         self.grad_plot: pg.PlotItem = self.addPlot(row=1, col=0)
         for p in (self.loss_plot, self.grad_plot):
@@ -982,6 +984,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         self._apply_look()
         self.set_loss_axis(True)
         self.show_cursor(False)
+        self.grad_plot.vb.sigResized.connect(self._step_ticks)
 
     def _apply_look(self) -> None:
         """Everything that depends on the zoom ``k`` and the theme."""
@@ -990,7 +993,9 @@ class CurveView(pg.GraphicsLayoutWidget):
         for p in (self.loss_plot, self.grad_plot):
             style_plot(p, k, self.cached, t)
         _label(self.grad_plot, "bottom", "step", k, t)
-        _label(self.grad_plot, "left", "gradient norm ‖∇L‖", k, t)
+        # short axis titles: a long one runs into the other pane's on a narrow column
+        _label(self.grad_plot, "left", "‖∇L‖", k, t)
+        self.grad_plot.getAxis("left").setToolTip("the gradient norm ‖∇L‖ (log axis)")
         if self._loss_label:
             _label(self.loss_plot, "left", self._loss_label, k, t)
         for c in self.cursors:
@@ -1040,7 +1045,9 @@ class CurveView(pg.GraphicsLayoutWidget):
         if not log:
             self.loss_plot.getAxis("left").setTicks(None)  # pyqtgraph's own, linear
         if text is None:
-            text = "loss − f*  (f* lowest minimum)" if log else "loss"
+            text = "loss − f*" if log else "loss"
+        tip = {"loss − f*": "the loss minus f*, the lowest minimum's loss (log axis)"}.get(text, text)
+        self.loss_plot.getAxis("left").setToolTip(tip)
         self._loss_label = text
         _label(self.loss_plot, "left", text, self.k, self.theme)
 
@@ -1094,6 +1101,26 @@ class CurveView(pg.GraphicsLayoutWidget):
             # whose items then ask for a second paint
             plot.vb.updateMatrix()
         self._hold(tracks, xr, lr, gr)
+        if moved[self.grad_plot]:
+            self._step_ticks()
+
+    def _step_ticks(self, *_args: object) -> None:
+        """Step labels no closer than the widest one allows (pyqtgraph's own spacing ignores
+        the font: at a large zoom on a narrow pane "200" ran into "400")."""
+        axis = self.grad_plot.getAxis("bottom")
+        if not self._ranges:
+            return
+        x0, x1 = self._ranges[0]
+        font = QFont()
+        font.setPointSizeF(FONT_PT * self.k)
+        label = QFontMetricsF(font).horizontalAdvance(f"{int(x1):d}0")
+        fits = max(int(self.grad_plot.vb.width() // max(label * 1.6, 1.0)), 1)
+        raw = max((x1 - x0) / fits, 1e-9)
+        e = 10 ** math.floor(math.log10(raw))
+        major = next(m * e for m in (1, 2, 5, 10) if m * e >= raw)
+        if major < 1:
+            major = 1.0
+        axis.setTickSpacing(major, major / 2 if major >= 2 else major)
 
     def _hold(self, tracks: tuple[Track, ...], xr, lr, gr) -> None:
         """A dashed line held flat across each pane for every run that stopped at step 0,

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -24,15 +24,22 @@ from engine.landscapes import Landscape
 from gui.tracks import Track
 from gui.widgets import LineText, swatch
 
+# the theme's colour (gui.look.Theme) for each kind of point
 KIND_COLORS = {
-    "minimum": "#1a7f37",
-    "saddle": "#a15c00",
-    "maximum": "#c0161b",
-    "flat": "#505050",
-    "degenerate": "#6f42c1",
-    "diverged": "#c0161b",
-    "-": "#505050",
+    "minimum": "good",
+    "saddle": "warn",
+    "maximum": "bad",
+    "flat": "hint",
+    "degenerate": "degenerate",
+    "diverged": "bad",
+    "-": "hint",
 }
+
+
+def kind_color(kind: str) -> str:
+    from gui.look import current
+
+    return getattr(current().theme, KIND_COLORS.get(kind, "hint"))
 
 # At most this many readout refreshes per second while animating or hovering; the last
 # position is always shown (a trailing refresh follows a burst).
@@ -131,7 +138,9 @@ def crosshair(size: int = 16) -> QPixmap:
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setPen(QPen(QColor("#222222"), 1.5))
+    from gui.look import current
+
+    p.setPen(QPen(QColor(current().theme.text), 1.5))
     c = size / 2
     p.drawEllipse(QPointF(c, c), c - 3, c - 3)
     p.drawLine(QPointF(c, 0.5), QPointF(c, size - 0.5))
@@ -156,7 +165,7 @@ class ReadoutPane(QWidget):
         # the cursor's coordinates lengthen it as the mouse moves: cut rather than widen the
         # dock, which would shrink both plots and repaint them on every mouse move
         self.title = LineText()
-        self.title.set_style("#505050")
+        self.title.set_role("hint")
         outer.addWidget(self.title)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(4)
@@ -170,16 +179,17 @@ class ReadoutPane(QWidget):
             "a saddle. Where the gradient is not zero they give only the shape: bowl, "
             "saddle-like, dome."
         )
-        for col, (text, lab) in enumerate(zip(self.COLUMNS, self._new_row(), strict=True)):
+        self.heading = self._new_row()
+        for col, (text, lab) in enumerate(zip(self.COLUMNS, self.heading, strict=True)):
             lab.setText(text)
             if isinstance(lab, LineText):
-                lab.set_style("#606060")
+                lab.set_role("head")
             else:
-                lab.setStyleSheet("color: #606060;")
+                lab.setProperty("role", "head")
             self.grid.addWidget(lab, 0, col)
         self.rows: list[tuple[QLabel | LineText, ...]] = []
         self.cursor_row = self._new_row()
-        self.cursor_row[0].setPixmap(crosshair(16))
+        self.cursor_row[0].setPixmap(crosshair(self._icon_px()))
         self.cursor_row[0].setToolTip("under the mouse cursor")
         self.landscape: Landscape | None = None
         self.tracks: tuple[Track, ...] = ()
@@ -197,20 +207,44 @@ class ReadoutPane(QWidget):
         self._layout_rows()
 
     # -- rows ------------------------------------------------------------------------------
+    def _icon_px(self) -> int:
+        return max(10, round(self.fontMetrics().height() * 0.8))
+
     def _new_row(self) -> tuple[QLabel | LineText, ...]:
         row = (*(QLabel() for _ in self.COLUMNS[:-1]), LineText())
-        fm = self.fontMetrics()
-        widths = (18, fm.horizontalAdvance("−8.88e−8") + 2, fm.horizontalAdvance("−8.88e−8") + 2,
-                  fm.horizontalAdvance("8.88e8") + 2, fm.horizontalAdvance("saddle-like") + 2)
-        for col, (lab, w) in enumerate(zip(row, widths, strict=True)):
+        for col, lab in enumerate(row):
             if col in (1, 2, 3):
                 lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            # fixed sizes: a new number must not relayout the window (the plots would repaint)
+        self._size_row(row)
+        return row
+
+    def _size_row(self, row) -> None:
+        # fixed sizes, from the font: a new number must not relayout the window (the plots
+        # would repaint)
+        fm = self.fontMetrics()
+        widths = (self._icon_px() + 2, fm.horizontalAdvance("−8.88e−8") + 2, fm.horizontalAdvance("−8.88e−8") + 2,
+                  fm.horizontalAdvance("8.88e8") + 2, fm.horizontalAdvance("saddle-like") + 2)
+        for col, (lab, w) in enumerate(zip(row, widths, strict=True)):
             if col < 4:
                 lab.setFixedSize(w, fm.height() + 2)
             else:
                 lab.setMinimumWidth(w)
-        return row
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange) and hasattr(self, "cursor_row"):
+            for row in (self.heading, *self.rows, self.cursor_row):
+                self._size_row(row)
+            px = self._icon_px()
+            self.cursor_row[0].setPixmap(crosshair(px))
+            for row in self.rows:
+                row[0].setProperty("color", None)  # drawn again at the new size and theme
+                row[4].setProperty("style", None)
+            self.cursor_row[4].setProperty("style", None)
+            self._show(self.cursor_row, self.cursor_reading)
+            self._layout_rows()
+            if self.tracks:
+                self.set_tracks(self.landscape, self.tracks, self.tol)
 
     def _layout_rows(self) -> None:
         for col, w in enumerate(self.cursor_row):
@@ -236,9 +270,12 @@ class ReadoutPane(QWidget):
                 self.grid.addWidget(w, len(self.rows) + 1, col)
             self.rows.append(row)
         for row, t in zip(self.rows, tracks, strict=True):
-            if row[0].property("color") != t.color:
-                row[0].setPixmap(swatch(t.color, 16))
-                row[0].setProperty("color", t.color)
+            from gui.look import current
+
+            color = current().theme.racer(t.color)
+            if row[0].property("color") != color:
+                row[0].setPixmap(swatch(color, self._icon_px()))
+                row[0].setProperty("color", color)
         if changed:
             self._layout_rows()
         # at most RATE_HZ updates a second, the last one always: a drag delivers frames
@@ -308,7 +345,7 @@ class ReadoutPane(QWidget):
         style = (r.kind, r.critical)
         if kind.property("style") != style:
             kind.setProperty("style", style)
-            kind.set_style(KIND_COLORS.get(r.kind, "#505050"), bold=r.critical)
+            kind.set_style(kind_color(r.kind), bold=r.critical)
             kind.setToolTip(
                 f"zero gradient: a {r.kind} point" if r.critical
                 else f"the gradient is not zero here: the surface is only shaped like a {r.kind}"

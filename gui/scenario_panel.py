@@ -63,7 +63,10 @@ def paragraphs(text: str) -> list[str]:
 
 def lesson_html(sc: Scenario | None) -> str:
     """The lesson tab's text: title, idea, explanation and what to try (rich text whose sizes
-    are relative, so View > Larger text scales it)."""
+    are relative, so the window's zoom scales it)."""
+    from gui.look import current
+
+    hint = current().theme.hint
     if sc is None:
         ideas = "".join(f"<li>{html.escape(v)}</li>" for v in IDEAS.values())
         return (
@@ -80,7 +83,7 @@ def lesson_html(sc: Scenario | None) -> str:
     tries = "".join(f"<li>{html.escape(t)}</li>" for t in sc.try_this)
     return (
         f'<p style="font-size: x-large; font-weight: 600;">{html.escape(sc.title)}</p>'
-        f'<p style="color: #505050;">{html.escape(IDEAS.get(sc.idea, sc.idea))}<br>{where}</p>'
+        f'<p style="color: {hint};">{html.escape(IDEAS.get(sc.idea, sc.idea))}<br>{where}</p>'
         f"{body}"
         '<p style="font-size: large; font-weight: 600;">What to try</p>'
         f"<ul>{tries}</ul>"
@@ -148,7 +151,7 @@ class LessonPanel(QWidget):
         self.error_note = QLabel()
         self.error_note.setObjectName("scenario.errors")
         self.error_note.setWordWrap(True)
-        self.error_note.setStyleSheet("color: #a15c00;")
+        self.error_note.setProperty("role", "warn")
         self.error_note.setTextFormat(Qt.TextFormat.RichText)
         self.error_note.linkActivated.connect(self.show_errors)
         self.error_note.hide()
@@ -204,7 +207,7 @@ class LessonPanel(QWidget):
             head = model.item(self.picker.count() - 1)
             head.setFlags(Qt.ItemFlag.NoItemFlags)  # a heading, not a choice
             head.setFont(bold)
-            head.setForeground(QColor("#303030"))  # readable, though it cannot be chosen
+            head.setForeground(QColor(self._heading_color()))  # readable, though it cannot be chosen
             for sc in group:
                 self.picker.addItem("    " + sc.title, sc.name)
                 self.picker.setItemData(self.picker.count() - 1, sc.summary, Qt.ItemDataRole.ToolTipRole)
@@ -219,6 +222,35 @@ class LessonPanel(QWidget):
             self.current = None
         self.lesson.setText(lesson_html(self.current))
         self._show_errors_note()
+
+    @staticmethod
+    def _heading_color() -> str:
+        from gui.look import current
+
+        return current().theme.text
+
+    def set_look(self, _look: object = None) -> None:
+        """A new theme or zoom: the texts that carry colours of their own follow it."""
+        model = self.picker.model()
+        for i in range(self.picker.count()):
+            item = model.item(i)
+            if item is not None and not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                item.setForeground(QColor(self._heading_color()))
+        self.lesson.setText(lesson_html(self.current))
+        view = self.picker.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+
+    def show_remembered(self, name: str | None) -> None:
+        """Show the scenario of the last session in the picker and its lesson, without
+        applying it: the controls come back as they were left, which may differ from it."""
+        index = self.picker.findData(name) if name else -1
+        if index < 0 or name not in self.scenarios:
+            return
+        self.picker.blockSignals(True)
+        self.picker.setCurrentIndex(index)
+        self.picker.blockSignals(False)
+        self.current = self.scenarios[name]
+        self.lesson.setText(lesson_html(self.current))
 
     def _show_errors_note(self) -> None:
         n = len(self.errors)

@@ -229,3 +229,82 @@ def scenario_settings(scenario: Scenario) -> Settings:
 
 def default_params(name: str) -> tuple[tuple[str, float | str], ...]:
     return tuple((p.name, p.default) for p in LANDSCAPES[name].params)
+
+
+# -- remembered between launches (gui.prefs): plain JSON values, checked when read back --------
+
+
+def settings_to_dict(s: Settings) -> dict:
+    """``s`` as JSON-ready plain values."""
+    return {
+        "landscape": s.landscape,
+        "params": [[k, v] for k, v in s.params],
+        "racers": [
+            {"name": e.name, "hyper": [[k, float(v)] for k, v in e.hyper], "color": e.color, "enabled": e.enabled}
+            for e in s.optimizers
+        ],
+        "init": {"kind": s.init.kind, "point": list(s.init.point) if s.init.point is not None else None,
+                 "sigma": s.init.sigma, "seed": s.init.seed},
+        "steps": s.steps,
+        "tol": s.tol,
+        "batch_size": s.batch_size,
+        "batch_seed": s.batch_seed,
+    }
+
+
+def settings_from_dict(d: dict) -> Settings:
+    """The settings ``d`` describes, every value checked as the controls check it (the
+    engine's own validation); raises ``ValueError`` naming the first bad value. Racers of
+    optimizers no longer registered are dropped, registered ones missing from ``d`` are
+    added unticked (so each optimizer has its row)."""
+    from engine.simulation import MAX_STEPS
+    from engine.validate import Range, check_int
+
+    if not isinstance(d, dict):
+        raise ValueError("not a table of settings")
+    name = d.get("landscape")
+    if name not in LANDSCAPES:
+        raise ValueError(f"unknown landscape {name!r}")
+    params = tuple((str(k), v) for k, v in d.get("params", []))
+    known = {p.name for p in LANDSCAPES[name].params}
+    params = tuple((k, v) for k, v in params if k in known)
+    make_landscape(name, **dict(params))  # raises with the reason
+    entries: list[OptimizerEntry] = []
+    for r in d.get("racers", []):
+        opt = r.get("name")
+        if opt not in OPTIMIZERS:
+            continue
+        hyper = {**OPTIMIZERS[opt].defaults, **{str(k): float(v) for k, v in r.get("hyper", [])}}
+        hyper = {k: v for k, v in hyper.items() if k in OPTIMIZERS[opt].defaults}
+        make_optimizer(opt, **hyper)  # raises with the reason
+        color = r.get("color")
+        if not (isinstance(color, str) and color.lower() in PALETTE):
+            color = color_for(opt, {e.color for e in entries})
+        entries.append(OptimizerEntry(opt, tuple(hyper.items()), color.lower(), bool(r.get("enabled", True))))
+    for opt in OPTIMIZERS:
+        if all(e.name != opt for e in entries):
+            entries.append(OptimizerEntry.default(opt, enabled=False, color=color_for(opt, {e.color for e in entries})))
+    i = d.get("init") or {}
+    kind = i.get("kind", "point")
+    if kind == "point":
+        point = tuple(float(c) for c in i.get("point") or ())
+        if len(point) != LANDSCAPES[name].dim:
+            raise ValueError(f"start {point} does not fit {name}")
+        init = Init("point", tuple(Range(-1e6, 1e6).check("start", c) for c in point))
+    elif kind in ("zeros", "random"):
+        init = Init(kind, sigma=float(i.get("sigma", 0.01)), seed=check_int("seed", i.get("seed", 0), 0, 2**32 - 1))
+    else:
+        raise ValueError(f"unknown start {kind!r}")
+    batch = d.get("batch_size")
+    s = Settings(
+        landscape=name, params=params, optimizers=tuple(entries), init=init,
+        steps=check_int("steps", d.get("steps", 1000), 1, MAX_STEPS),
+        tol=Range(1e-15, 1.0).check("tol", float(d.get("tol", 1e-6))),
+        batch_size=None if batch is None else check_int("batch size", batch, 1, 10**6),
+        batch_seed=check_int("seed", d.get("batch_seed", 0), 0, 2**32 - 1),
+    )
+    land = s.make_landscape()
+    if s.batch_size is not None and s.batch_size > (getattr(land, "n_train", None) or 0):
+        s = replace(s, batch_size=None)
+    s.init.resolve(land.dim)
+    return s

@@ -259,7 +259,7 @@ class TheoryPanel(QWidget):
         if not self._measured_rows:
             for col, text in enumerate(("", "racer", "theory", "measured")):
                 h = QLabel(text)
-                h.setStyleSheet("color: #606060;")
+                h.setProperty("role", "head")
                 if col >= 2:
                     h.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.measured_grid.addWidget(h, 0, col)
@@ -278,9 +278,13 @@ class TheoryPanel(QWidget):
                 self.measured_grid.addWidget(w, r, col)
             self._measured_rows.append(row)
         for (sw, name, pred, meas), m in zip(self._measured_rows, self.rates, strict=True):
-            if sw.property("color") != m.color:
-                sw.setPixmap(swatch(m.color, 16))
-                sw.setProperty("color", m.color)
+            from gui.look import current
+
+            color = current().theme.racer(m.color)
+            if sw.property("color") != color:
+                px = max(10, round(self.fontMetrics().height() * 0.8))
+                sw.setPixmap(swatch(color, px))
+                sw.setProperty("color", color)
             name.setText(m.label)
             if m.predicted is None:
                 pred.setText("—")
@@ -334,7 +338,7 @@ class SymmetryPanel(QWidget):
         self.grid.setVerticalSpacing(3)
         for col, text in enumerate(("", "(w1, w2)", "loss")):
             h = QLabel(text)
-            h.setStyleSheet("color: #606060;")
+            h.setProperty("role", "head")
             if col == 2:
                 h.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.grid.addWidget(h, 0, col)
@@ -453,7 +457,7 @@ class CostPanel(QWidget):
         heads = ("n", "Hessian n²", "memory", "n³/3 ops")
         for col, text in enumerate(heads):
             h = QLabel(text)
-            h.setStyleSheet("color: #606060;")
+            h.setProperty("role", "head")
             h.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(h, 0, col)
         self.rows: list[tuple[str, ...]] = []

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPixmap, QValidator
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QHBoxLayout,
@@ -23,6 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 Check = Callable[[float], float]
+
+# What can be part of a number typed into a box; any other printable key is not the box's:
+# it goes to the window's single-key shortcuts (Space plays, R resets) instead of typing
+NUMBER_CHARS = frozenset("0123456789.eE+-")
 
 
 def fmt_number(x: float, integer: bool = False) -> str:
@@ -67,10 +71,56 @@ class NumberBox(QAbstractSpinBox):
         self.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no focus by wheel in a scroll area
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumWidth(90)
+        self._fit_width()
         self.lineEdit().setText(fmt_number(self._value, integer))
         self.editingFinished.connect(self._commit)
         self._reason = ""
+
+    def _fit_width(self) -> None:
+        """Wide enough for ``-0.000123`` and the arrows, at any zoom: never a clipped number."""
+        fm = self.fontMetrics()
+        self.setMinimumWidth(fm.horizontalAdvance("-0.000123") + 2 * fm.height() + 8)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_width()
+
+    # -- keys: only what can be part of a number -------------------------------------------
+    @staticmethod
+    def _foreign(event: QKeyEvent) -> bool:
+        """A printable key that cannot be part of a number (a letter, the space bar)."""
+        text = event.text()
+        plain = not event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        return plain and len(text) == 1 and text.isprintable() and text not in NUMBER_CHARS
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and self._foreign(event):
+            event.ignore()  # not ours: let the window's shortcut have it
+            return False
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and (self._reason or self._edited()):
+            self.abandon()  # Esc: forget what was typed, and any refusal with it
+            return
+        if self._foreign(event):
+            event.ignore()  # never typed into the box
+            return
+        super().keyPressEvent(event)
+
+    def _edited(self) -> bool:
+        return self.lineEdit().text().strip() != fmt_number(self._value, self._integer)
+
+    def abandon(self) -> None:
+        """Back to the value the box holds, with no refusal shown."""
+        self.lineEdit().setText(fmt_number(self._value, self._integer))
+        self._set_reason("")
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)  # commits what was typed (editingFinished)
+        if self._reason and not self._edited():
+            self._set_reason("")  # left alone after a refusal: the old value stands, unmarked
 
     # -- value -----------------------------------------------------------------------------
     def value(self) -> float:
@@ -220,7 +270,6 @@ class SliderBox(QWidget):
         self.slider = ValueSlider(lo, hi, log)
         self.slider.setToolTip(help)
         self.box = NumberBox(value, check, lo=lo, hi=hi, log=log, step=(hi - lo) / 100, help=help)
-        self.box.setMaximumWidth(110)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)
@@ -258,7 +307,7 @@ def swatch(color: str, size: int = 14) -> QPixmap:
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setBrush(QColor(color))
-    p.setPen(QColor("#222222"))
+    p.setPen(QColor("#222222") if QColor(color).lightness() > 60 else QColor("#aaaaaa"))
     p.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
     p.end()
     return pm
@@ -280,10 +329,26 @@ class LineText(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self._color = QColor("#202020")
+        self._color: QColor | None = None  # None: the palette's text colour
+        self._role = ""  # "head" or "hint": the theme's colour for it
         self._bold = False
+        self._align = Qt.AlignmentFlag.AlignLeft
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 2)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self.minimumHeight() == self.maximumHeight():
+            self.setFixedHeight(self.fontMetrics().height() + 2)
+
+    def set_role(self, role: str) -> None:
+        """Colour the text as the theme colours column headings ("head") or hints ("hint")."""
+        self._role = role
+        self.update()
+
+    def set_alignment(self, align: Qt.AlignmentFlag) -> None:
+        self._align = align
+        self.update()
 
     def text(self) -> str:
         return self._text
@@ -298,6 +363,15 @@ class LineText(QWidget):
             self._color, self._bold = QColor(color), bold
             self.update()
 
+    def _pen(self) -> QColor:
+        if self._color is not None:
+            return self._color
+        if self._role:
+            from gui.look import current
+
+            return QColor(getattr(current().theme, self._role))
+        return self.palette().color(QPalette.ColorRole.WindowText)
+
     def sizeHint(self) -> QSize:
         return QSize(self.fontMetrics().horizontalAdvance("M") * 12, self.fontMetrics().height() + 2)
 
@@ -306,7 +380,7 @@ class LineText(QWidget):
         font = self.font()
         font.setBold(self._bold)
         p.setFont(font)
-        p.setPen(self._color)
+        p.setPen(self._pen())
         text = p.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
-        p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        p.drawText(self.rect(), self._align | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()

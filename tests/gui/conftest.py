@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QSettings, QThread
 
 HERE = Path(__file__).resolve().parent
 
@@ -27,6 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+<<<<<<< HEAD
 def _own_settings(tmp_path_factory: pytest.TempPathFactory):
     """The window's QSettings (last folder, recent sessions) go to a folder of the test's
     own, never to the user's real settings."""
@@ -34,6 +35,19 @@ def _own_settings(tmp_path_factory: pytest.TempPathFactory):
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
     yield
+=======
+def _own_settings(tmp_path: Path):
+    """Every test reads and writes settings (zoom, theme, the controls) in a folder of its
+    own: never the user's, and never another test's. The look goes back to light at 100%."""
+    folder = tmp_path / "settings"
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, str(folder))
+    yield folder
+    from gui import look
+
+    look.apply(look.Look())
+>>>>>>> 34aea68 (The window fits any screen, zooms as a whole, has themes, presentation mode, remembered settings, help, undo)
 
 
 @pytest.fixture(autouse=True)
@@ -76,13 +90,16 @@ def settle(qtbot):
     return lambda window, timeout=5000: wait_frame(window, qtbot, timeout)
 
 
-def open_window(qtbot):
-    """A shown main window (1400 x 900) with its first frame drawn; the caller closes it."""
+def open_window(qtbot, width: int = 1400, height: int = 900, **kwargs):
+    """A shown main window fitted to a ``width`` x ``height`` screen (the wide layout at
+    1400 x 900), its first frame drawn; the caller closes it."""
+    from PySide6.QtCore import QRect
+
     from gui.main_window import MainWindow
 
-    w = MainWindow()
+    w = MainWindow(**kwargs)
     qtbot.addWidget(w)
-    w.resize(1400, 900)
+    w.fit_to(QRect(0, 0, width, height))
     w.show()
     qtbot.waitExposed(w)
     wait_frame(w, qtbot)

@@ -1,0 +1,128 @@
+"""What the window remembers between launches (QSettings, an INI file in the user's
+configuration folder, the one ``gui.file_menu`` keeps the export folders in): geometry and
+docks, zoom, theme, the layout, the last scenario and the controls (landscape, racers and
+their hyperparameters, start, steps).
+
+Everything read back is checked: a value of the wrong type, out of range or naming a
+landscape or optimizer that no longer exists is dropped (the default takes its place), and
+the reason is kept in :attr:`Prefs.problems` for the status bar. Nothing read is ever
+evaluated: the controls are stored as JSON of plain numbers and strings.
+
+Tests point QSettings at a temporary folder (``tests/gui/conftest.py``): they never read or
+write the user's own settings.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from gui.settings import Settings, settings_from_dict, settings_to_dict
+
+LAYOUTS = ("wide", "compact")
+
+
+class Prefs:
+    """Typed access to the remembered values."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        if store is None:  # one file for everything Basin remembers (the export folders too)
+            from gui.file_menu import user_settings
+
+            store = user_settings()
+        self.store = store
+        self.problems: list[str] = []
+
+    @property
+    def path(self) -> str:
+        return self.store.fileName()
+
+    # -- plain values ----------------------------------------------------------------------
+    def _get(self, key: str, default: object = None) -> object:
+        return self.store.value(key, default)
+
+    def _float(self, key: str, default: float) -> float:
+        try:
+            return float(self._get(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    @property
+    def zoom(self) -> float:
+        from gui.look import clamp_zoom
+
+        return clamp_zoom(self._float("look/zoom", 1.0))
+
+    @zoom.setter
+    def zoom(self, value: float) -> None:
+        self.store.setValue("look/zoom", float(value))
+
+    @property
+    def theme(self) -> str:
+        from gui.look import THEMES
+
+        name = str(self._get("look/theme", "light"))
+        return name if name in THEMES else "light"
+
+    @theme.setter
+    def theme(self, name: str) -> None:
+        self.store.setValue("look/theme", name)
+
+    @property
+    def layout(self) -> str | None:
+        name = self._get("window/layout")
+        return name if name in LAYOUTS else None
+
+    @layout.setter
+    def layout(self, name: str) -> None:
+        self.store.setValue("window/layout", name)
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        v = self._get(key)
+        return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    @property
+    def dock_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    def save_window(self, geometry: QByteArray, state: QByteArray, layout: str) -> None:
+        self.store.setValue("window/geometry", geometry)
+        self.store.setValue("window/state", state)
+        self.layout = layout
+
+    @property
+    def scenario(self) -> str | None:
+        name = self._get("lesson/scenario")
+        return name if isinstance(name, str) and name else None
+
+    @scenario.setter
+    def scenario(self, name: str | None) -> None:
+        self.store.setValue("lesson/scenario", name or "")
+
+    # -- the controls ----------------------------------------------------------------------
+    def settings(self) -> Settings | None:
+        """The controls as they were left, or None (never saved, or unusable: the reason
+        is added to :attr:`problems`)."""
+        text = self._get("controls/settings")
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            data = json.loads(text)
+            return settings_from_dict(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            self.problems.append(f"remembered controls not used: {exc}")
+            return None
+
+    def save_settings(self, settings: Settings) -> None:
+        self.store.setValue("controls/settings", json.dumps(settings_to_dict(settings)))
+
+    def sync(self) -> None:
+        self.store.sync()
+
+
+__all__ = ["LAYOUTS", "Prefs"]
