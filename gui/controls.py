@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -380,7 +381,7 @@ class ControlPanel(QWidget):
 
     # -- optimizers ------------------------------------------------------------------------
     def _optimizer_group(self) -> QGroupBox:
-        box = QGroupBox("Optimizers  (tick to race)")
+        box = QGroupBox("Optimizers: tick to race")
         v = QVBoxLayout(box)
         self.opt_list = QListWidget()
         self.opt_list.setObjectName("optimizers")
@@ -606,15 +607,16 @@ class ControlPanel(QWidget):
 
     # -- init ------------------------------------------------------------------------------
     def _init_group(self) -> QGroupBox:
-        box = QGroupBox("Start  (or click / drag on the plot)")
+        box = QGroupBox("Start: or click the plot")
+        box.setToolTip("click the landscape, or drag the start marker, to start from there")
         form = QFormLayout(box)
-        kinds = QHBoxLayout()
+        kinds = QGridLayout()  # two columns: one row of three widened the whole column when zoomed
         self.init_buttons = QButtonGroup(self)
         for i, (kind, text) in enumerate((("point", "Point"), ("zeros", "Zeros"), ("random", "Small random"))):
             b = QRadioButton(text)
             b.setObjectName(f"init.{kind}")
             self.init_buttons.addButton(b, i)
-            kinds.addWidget(b)
+            kinds.addWidget(b, i // 2, i % 2)
         self.init_buttons.idClicked.connect(self._on_init_kind)
         form.addRow(kinds)
         start = self._settings.init.resolve(2) if self._settings.init.kind != "point" else self._settings.init.point

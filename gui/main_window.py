@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QTabBar,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -384,11 +385,15 @@ class MainWindow(QMainWindow):
             for dock in side:
                 self.tabifyDockWidget(self.controls_dock, dock)
         else:
+            for dock in side:  # out of any tab group first, then: curvature under the lesson,
+                self.removeDockWidget(dock)  # the analysis a tab beside the lesson
             self.addDockWidget(area.RightDockWidgetArea, self.lesson_dock)
-            self.addDockWidget(area.RightDockWidgetArea, self.analysis.dock)
-            self.tabifyDockWidget(self.lesson_dock, self.analysis.dock)
             self.addDockWidget(area.RightDockWidgetArea, self.readout_dock)
             self.splitDockWidget(self.lesson_dock, self.readout_dock, Qt.Orientation.Vertical)
+            self.tabifyDockWidget(self.lesson_dock, self.analysis.dock)
+            for dock in side:
+                dock.show()
+        QTimer.singleShot(0, self._whole_tab_names)
         self.controls_dock.raise_()
         self.lesson_dock.raise_()
         if layout == "compact":
@@ -396,6 +401,15 @@ class MainWindow(QMainWindow):
         for name, action in getattr(self, "layout_actions", {}).items():
             action.setChecked(name == layout)
         self._size_side_columns()
+
+    def _whole_tab_names(self) -> None:
+        """The docks' tab bars show whole names ("Controls", not "Contr..."): they scroll
+        if ever too many."""
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self:
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
+                bar.setExpanding(False)
 
     def side_docks(self) -> list[QDockWidget]:
         return [self.lesson_dock, self.analysis.dock, self.readout_dock]
@@ -406,7 +420,8 @@ class MainWindow(QMainWindow):
         bar = self.controls_scroll.verticalScrollBar().sizeHint().width()
         need = self.panel.minimumSizeHint().width() + bar + 2 * self.controls_scroll.frameWidth() + 2
         self.controls_scroll.setMinimumWidth(need)
-        width = max(round(SIDE_WIDTH * self.look.zoom), need)
+        # wider with the zoom, but less than in proportion: the plots are what a hall looks at
+        width = max(round(SIDE_WIDTH * self.look.zoom**0.5), need)
         docks = [self.controls_dock] + (self.side_docks()[:1] if self.layout_name == "wide" else [])
         if hasattr(self, "lesson_dock"):
             self.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
@@ -467,12 +482,16 @@ class MainWindow(QMainWindow):
             self._before_presenting = (self.saveGeometry(), self.saveState(), self.layout_name, self.look.zoom)
             self.presenting = True
             self.arrange("compact")
+            self.menuBar().hide()  # every action keeps its key (they are the window's own)
+            self.statusBar().hide()
             self.showFullScreen()
             self.set_look(replace(self.look, zoom=max(self.look.zoom, looks.PRESENTATION_ZOOM)))
             self.fit_to(self._available(), "compact")
         else:
             geometry, state, layout, zoom = self._before_presenting
             self.presenting = False
+            self.menuBar().show()
+            self.statusBar().show()
             self.showNormal()
             self.set_look(replace(self.look, zoom=zoom))
             self.layout_name = layout
@@ -656,7 +675,16 @@ class MainWindow(QMainWindow):
         self.lessons = LessonPanel()
         self.readouts = ReadoutPane()
         docks = []
-        for title, name, widget in (("Lesson", "lesson", self.lessons), ("Curvature", "curvature", self.readouts)):
+        # the readouts' fixed columns scroll sideways rather than set the column's width
+        readouts = QScrollArea()
+        readouts.setWidget(self.readouts)
+        readouts.setWidgetResizable(True)
+        readouts.setFrameShape(QScrollArea.Shape.NoFrame)
+        readouts.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.readout_scroll = readouts
+        self.readouts.heightChanged.connect(self._fit_readouts)
+        self._fit_readouts(self.readouts.height())
+        for title, name, widget in (("Lesson", "lesson", self.lessons), ("Curvature", "curvature", readouts)):
             dock = QDockWidget(title, self)
             dock.setObjectName(name)
             dock.setFeatures(features)
@@ -674,6 +702,11 @@ class MainWindow(QMainWindow):
         self.frameShown.connect(self._on_lesson_frame)
         self.stepShown.connect(self.readouts.show_step)
         self.contour.hovered.connect(self.readouts.show_cursor)
+
+    @Slot(int)
+    def _fit_readouts(self, height: int) -> None:
+        bar = self.readout_scroll.horizontalScrollBar().sizeHint().height()
+        self.readout_scroll.setFixedHeight(height + bar)
 
     @Slot(object)
     def apply_scenario(self, scenario) -> None:

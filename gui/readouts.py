@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
@@ -154,6 +154,7 @@ class ReadoutPane(QWidget):
     eigenvalues of the Hessian, the condition number and the kind of point."""
 
     COLUMNS = ("", "λ₁", "λ₂", "κ", "kind")
+    heightChanged = Signal(int)  # its fixed height changed (rows added, a new font)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -252,6 +253,7 @@ class ReadoutPane(QWidget):
             self.grid.addWidget(w, len(self.rows) + 1, col)
         line = self.fontMetrics().height() + self.grid.verticalSpacing()
         self.setFixedHeight((len(self.rows) + 3) * line + 12)
+        self.heightChanged.emit(self.height())
 
     def set_tracks(self, landscape: Landscape | None, tracks: tuple[Track, ...], tol: float = 1e-6) -> None:
         """A new frame: one row per racer, in the status lines' order; ``tol`` is the run's
