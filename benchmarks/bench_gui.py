@@ -22,7 +22,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+import tempfile
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QRect, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from engine.optimizers import OPTIMIZERS
@@ -116,8 +118,10 @@ def animation(window: MainWindow, redraw: Redraw, seconds: float = 3.0) -> float
 
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
+    # a fresh settings folder: the window's defaults, not what a user's last session left
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     window = MainWindow()
-    window.resize(1600, 1000)
+    window.fit_to(QRect(0, 0, 1600, 1000))  # as on a 1600 x 1000 screen: the wide layout
     window.show()
     redraw = Redraw(window)
     redraw.wait()
