@@ -100,6 +100,7 @@ class StatusPane(QWidget):
             self.grid.addWidget(h, 0, col)
         self.rows: list[tuple[QLabel, LineText, LineText, LineText, LineText]] = []
         self.labels: tuple[str, ...] = ()
+        self._widest = 0
         self._fit()
 
     def set_tracks(self, tracks: tuple[Track, ...]) -> None:
@@ -117,6 +118,7 @@ class StatusPane(QWidget):
                 self.grid.addWidget(w, i, col)
             self.rows.append(row)
         labels = tuple(t.label for t in tracks)
+        widest = max((self.fontMetrics().horizontalAdvance(x) for x in labels), default=0)
         for (sw, name, *_rest), t in zip(self.rows, tracks, strict=True):
             color = looks.current().theme.racer(t.color)
             if sw.property("color") != color:
@@ -125,8 +127,10 @@ class StatusPane(QWidget):
             if name.text() != t.label:
                 name.setText(t.label)
                 name.setToolTip(t.label)
-        if grew or labels != self.labels:
-            self.labels = labels
+        self.labels = labels
+        # a new size only when the rows or the widest name grow (dragging alpha relabels a
+        # racer on every frame: resizing the columns each time would relayout the pane)
+        if grew or widest > self._widest:
             self._fit()
 
     @staticmethod
@@ -147,7 +151,8 @@ class StatusPane(QWidget):
         fm = self.fontMetrics()
         h = fm.height() + 2
         num = fm.horizontalAdvance("-0.000e-00") + 6
-        names = max((fm.horizontalAdvance(t) for t in self.labels), default=fm.horizontalAdvance("optimizer")) + 6
+        self._widest = max((fm.horizontalAdvance(t) for t in self.labels), default=0)
+        names = max(self._widest, fm.horizontalAdvance("optimizer")) + 6
         name_w = min(names, max(self.width() // 4, fm.horizontalAdvance("momentum ")))
         px = self._swatch_px()
         for row in [self.heads, *self.rows]:
