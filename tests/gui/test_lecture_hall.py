@@ -117,7 +117,8 @@ def test_presentation_mode_on_one_key_and_back(window: MainWindow, qtbot) -> Non
 def test_dark_theme_reaches_widgets_plots_and_racers(window: MainWindow) -> None:
     window.set_theme("dark")
     t = look.DARK
-    assert QApplication.instance().palette().color(QApplication.instance().palette().ColorRole.Window).name() == t.window
+    palette = QApplication.instance().palette()
+    assert palette.color(palette.ColorRole.Window).name() == t.window
     assert window.contour.backgroundBrush().color().name() == t.plot_bg
     gd = window.frame.tracks[0]
     assert window.contour.curves[0].body.opts["pen"].color().name() == t.racer(gd.color) != gd.color
