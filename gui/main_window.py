@@ -118,7 +118,9 @@ class StatusPane(QWidget):
                 self.grid.addWidget(w, i, col)
             self.rows.append(row)
         labels = tuple(t.label for t in tracks)
-        widest = max((self.fontMetrics().horizontalAdvance(x) for x in labels), default=0)
+        widest = self._widest
+        if labels != self.labels:
+            widest = max((self.fontMetrics().horizontalAdvance(x) for x in labels), default=0)
         for (sw, name, *_rest), t in zip(self.rows, tracks, strict=True):
             color = looks.current().theme.racer(t.color)
             if sw.property("color") != color:
@@ -185,11 +187,7 @@ class StatusPane(QWidget):
         that "running" while the animation plays, else the step it is paused at."""
         theme = looks.current().theme
         colors = {"good": theme.good, "bad": theme.bad, "warn": theme.warn, "running": theme.running}
-        for (sw, _name, loss, grad, text), t in zip(self.rows, tracks, strict=False):
-            color = theme.racer(t.color)
-            if sw.property("color") != color:
-                sw.setPixmap(swatch(color, self._swatch_px()))
-                sw.setProperty("color", color)
+        for (_sw, _name, loss, grad, text), t in zip(self.rows, tracks, strict=False):
             n = t.curve_upto(k)
             loss.setText(f"{t.loss[n - 1]:.4g}" if n else "—")
             grad.setText(f"{t.grad[n - 1]:.3g}" if n else "—")
@@ -200,12 +198,13 @@ class StatusPane(QWidget):
                 kind = "running"
                 msg = f"running… step {k}" if playing else (
                     "at the start (step 0): press Play or Step" if k == 0 else f"paused at step {k}")
-            shown = msg
-            if text.fontMetrics().horizontalAdvance(msg) > text.width() and ": " in msg:
-                shown = msg.split(": ")[0]  # a narrow pane: the verdict, the rest in the tooltip
-            if text.text() != shown:
+            if text.full_text != msg or text.fitted_width != text.width():
+                shown = msg
+                if ": " in msg and text.fontMetrics().horizontalAdvance(msg) > text.width():
+                    shown = msg.split(": ")[0]  # a narrow pane: the verdict, the rest in the tooltip
                 text.setText(shown)
                 text.setToolTip(msg)  # the whole line, where the pane cuts it
+                text.full_text, text.fitted_width = msg, text.width()
             text.set_style(colors[kind], bold=kind == "bad")
 
 
@@ -463,6 +462,7 @@ class MainWindow(QMainWindow):
         self.lessons.set_look(look)
         self.readouts.refresh(force=True)
         if self.frame is not None:
+            self.status_pane.set_tracks(self.frame.tracks)  # swatches in the theme's colours
             self.status_pane.show_step(self.frame.tracks, self.step, self.playing)
         self._size_side_columns()
         for name, action in self.theme_actions.items():

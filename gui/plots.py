@@ -1111,16 +1111,21 @@ class CurveView(pg.GraphicsLayoutWidget):
         if not self._ranges:
             return
         x0, x1 = self._ranges[0]
-        font = QFont()
-        font.setPointSizeF(FONT_PT * self.k)
-        label = QFontMetricsF(font).horizontalAdvance(f"{int(x1):d}0")
+        key = (self.k, len(f"{int(x1):d}"))
+        if getattr(self, "_label_px", (None, 0.0))[0] != key:  # (a font and its metrics cost ~0.1 ms)
+            font = QFont()
+            font.setPointSizeF(FONT_PT * self.k)
+            self._label_px = (key, QFontMetricsF(font).horizontalAdvance(f"{int(x1):d}0"))
+        label = self._label_px[1]
         fits = max(int(self.grad_plot.vb.width() // max(label * 1.6, 1.0)), 1)
         raw = max((x1 - x0) / fits, 1e-9)
         e = 10 ** math.floor(math.log10(raw))
         major = next(m * e for m in (1, 2, 5, 10) if m * e >= raw)
         if major < 1:
             major = 1.0
-        axis.setTickSpacing(major, major / 2 if major >= 2 else major)
+        spacing = [(major, 0), (major / 2 if major >= 2 else major, 0)]
+        if axis._tickSpacing != spacing:  # (setting it again drops the axis's cached pixmap)
+            axis.setTickSpacing(levels=spacing)
 
     def _hold(self, tracks: tuple[Track, ...], xr, lr, gr) -> None:
         """A dashed line held flat across each pane for every run that stopped at step 0,

@@ -298,10 +298,11 @@ def curve_ranges(tracks: tuple[Track, ...], steps: int) -> tuple[tuple[float, fl
     animation reveals into a still frame instead of rescaling every step."""
 
     def span(arrays: list[np.ndarray], log: bool) -> tuple[float, float]:
-        # on a log axis a value at the floor is an exact zero, which the axis cannot show: it
-        # does not stretch the axis down to 1e-18 (the curve leaves through the bottom, and
-        # a run that stopped at step 0 with a zero gradient is drawn at the floor, labelled)
-        vals = [a[np.isfinite(a) & (a > FLOOR_Y)] if log else a[np.isfinite(a)] for a in arrays]
+        # on a log axis, a run that stopped at step 0 on an exact zero (drawn at the pane's
+        # floor and labelled, see CurveView) does not stretch the axis down to 1e-18; a run
+        # that reaches zero later still does, as it always did (so that the range stays put
+        # while the start is dragged and the zero comes and goes)
+        vals = [a[np.isfinite(a) & ((a > FLOOR_Y) | (a.shape[0] > 1))] if log else a[np.isfinite(a)] for a in arrays]
         vals = [v for v in vals if v.size]
         if not vals:
             return (0.0, 1.0)

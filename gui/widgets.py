@@ -333,6 +333,9 @@ class LineText(QWidget):
         self._role = ""  # "head" or "hint": the theme's colour for it
         self._bold = False
         self._align = Qt.AlignmentFlag.AlignLeft
+        self.fitted_width = -1  # the width its text was last chosen for (gui.main_window.StatusPane)
+        self.full_text = ""  # the whole text, where a pane shows part of it
+        self._style: tuple[str, bool] | None = None
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 2)
 
@@ -359,7 +362,8 @@ class LineText(QWidget):
             self.update()
 
     def set_style(self, color: str, bold: bool = False) -> None:
-        if (QColor(color), bold) != (self._color, self._bold):
+        if (color, bold) != self._style:  # (strings compared: no QColor made per frame)
+            self._style = (color, bold)
             self._color, self._bold = QColor(color), bold
             self.update()
 
