@@ -37,6 +37,8 @@ from gui.plots import FONT_PT, ContourView, _label, log_ticks, make_legend, styl
 # the theme's colours for positive curvature (the loss curves up along this direction) and
 # negative curvature (it curves down: a way out of a saddle)
 UP, DOWN = "good", "bad"
+# the light theme's, for the exported figures (gui/figure.py)
+UP_COLOR, DOWN_COLOR, FIELD_COLOR = getattr(LIGHT, UP), getattr(LIGHT, DOWN), LIGHT.field
 
 
 def _legend(k: float, offset: tuple[float, float], theme: Theme = LIGHT) -> pg.LegendItem:

@@ -40,11 +40,20 @@ def colormap(theme: Theme) -> pg.ColorMap:
     return pg.ColorMap([p for p, _c in theme.cmap], [c for _p, c in theme.cmap])
 
 
-KIND_STYLE = {
+KIND_MARKS = {
     # kind: (symbol, size, fill and pen of the theme (marker_* or saddle_*), pen width, legend label)
     "minimum": ("star", 20, "marker", 1.5, "minimum"),
     "saddle": ("x", 16, "saddle", 1.0, "saddle"),
     "maximum": ("t1", 16, "marker", 1.5, "maximum"),
+}
+
+# The light theme's values under the names the exported figures use (gui/figure.py draws
+# them on paper, always in the light theme)
+CMAP = colormap(LIGHT)
+ISO_COLOR = LIGHT.iso
+KIND_STYLE = {  # kind: (symbol, size, brush, pen colour, pen width, legend label)
+    kind: (symbol, size, getattr(LIGHT, f"{role}_fill"), getattr(LIGHT, f"{role}_pen"), width, text)
+    for kind, (symbol, size, role, width, text) in KIND_MARKS.items()
 }
 FONT_PT = 11
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -517,7 +526,7 @@ class ContourView(pg.PlotWidget):
         cache(self.isolines, interactive)
         self.plot.addItem(self.isolines)
         self.critical: dict[str, pg.ScatterPlotItem] = {}
-        for kind, (symbol, *_rest) in KIND_STYLE.items():
+        for kind, (symbol, *_rest) in KIND_MARKS.items():
             item = pg.ScatterPlotItem(symbol=symbol)
             item.setZValue(5)
             cache(item, interactive)
@@ -578,7 +587,7 @@ class ContourView(pg.PlotWidget):
         style_plot(self.plot, k, cached=self._interactive, theme=t)
         self.image.setLookupTable(colormap(t).getLookupTable(nPts=256))
         self.isolines.setPen(pg.mkPen(t.iso, width=k))
-        for kind, (_symbol, size, role, width, _text) in KIND_STYLE.items():
+        for kind, (_symbol, size, role, width, _text) in KIND_MARKS.items():
             fill, pen = getattr(t, f"{role}_fill"), getattr(t, f"{role}_pen")
             self.critical[kind].setSize(size * k)
             self.critical[kind].setBrush(pg.mkBrush(fill))
@@ -779,7 +788,7 @@ class ContourView(pg.PlotWidget):
             for c, text in zip(self.curves, texts, strict=True):
                 self.legend.addItem(c.body, text)
             for kind in kinds:
-                self.legend.addItem(self.critical[kind], KIND_STYLE[kind][4])
+                self.legend.addItem(self.critical[kind], KIND_MARKS[kind][4])
             self._cache_legend()
             self._fit_legend()
         else:  # same racers: only their labels (alpha ...) may have changed
