@@ -27,19 +27,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-<<<<<<< HEAD
 def _own_settings(tmp_path_factory: pytest.TempPathFactory):
-    """The window's QSettings (last folder, recent sessions) go to a folder of the test's
-    own, never to the user's real settings."""
-    from PySide6.QtCore import QSettings
-
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("settings")))
-    yield
-=======
-def _own_settings(tmp_path: Path):
-    """Every test reads and writes settings (zoom, theme, the controls) in a folder of its
-    own: never the user's, and never another test's. The look goes back to light at 100%."""
-    folder = tmp_path / "settings"
+    """Every test reads and writes settings (zoom, theme, the controls, the last folder) in
+    a folder of its own, outside its tmp_path: never the user's, and never another test's.
+    The look goes back to light at 100%."""
+    folder = tmp_path_factory.mktemp("settings")
     for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
             QSettings.setPath(fmt, scope, str(folder))
@@ -47,7 +39,6 @@ def _own_settings(tmp_path: Path):
     from gui import look
 
     look.apply(look.Look())
->>>>>>> 34aea68 (The window fits any screen, zooms as a whole, has themes, presentation mode, remembered settings, help, undo)
 
 
 @pytest.fixture(autouse=True)

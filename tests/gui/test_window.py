@@ -279,13 +279,8 @@ def test_a_new_start_is_painted_once_with_its_trajectories(window: MainWindow, q
             break
     paints.clear()
     shown = window.frame.generation
-<<<<<<< HEAD
     window.contour.start.setPos(0.5, 1.5)  # what a drag does (the hold is set synchronously:
     assert not view.updatesEnabled()  # the marker waits for its trajectories ... no event loop ran)
-=======
-    window.contour.start.setPos(0.5, 1.5)  # what a drag does
-    assert not view.updatesEnabled()  # the marker waits for its trajectories ...
->>>>>>> 34aea68 (The window fits any screen, zooms as a whole, has themes, presentation mode, remembered settings, help, undo)
     settle(window)
     qtbot.waitUntil(lambda: bool(paints), timeout=2000)
     assert view.updatesEnabled()
