@@ -590,7 +590,8 @@ class MainWindow(QMainWindow):
         """The guide (F1): the panels, the shortcuts (read from the actions, so they are the
         ones that work) and where the lesson is."""
         def keys(a: QAction) -> str:
-            return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+            names = (s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+            return ", ".join(dict.fromkeys(n for n in names if n))  # each once (ZoomIn is Ctrl++ too)
 
         rows = [
             (self.play_action, "play or pause the animation"), (self.step_action, "one step"),
