@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ from engine.landscapes import Curvature, Landscape, curvature  # noqa: F401  (re
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.simulation import Outcome, Status, simulate
 from engine.validate import check_int, check_positive
+from engine.verdicts import Kind, evidence
 
 Array = np.ndarray
 
@@ -125,10 +126,14 @@ def basin_map(
     workers: int | None = None,
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
 ) -> BasinMap:
     """Basins of attraction of ``optimizer`` on ``landscape``: run from every cell centre of
     an ``n x n`` (or ``nx x ny``) grid over ``box`` (default: the landscape's view) and
-    classify the end points (:func:`classify`). Memory is ``O(n^2)``."""
+    classify the end points (:func:`classify`). Memory is ``O(n^2)``. ``batch_size`` and
+    ``seed``: mini-batches, as in :func:`engine.simulation.simulate` (every start sees the
+    same ones)."""
     if len(optimizer.members) != 1:
         raise ValueError("a basin map takes one optimizer")
     nx, ny = (n, n) if isinstance(n, int) else n
@@ -137,7 +142,7 @@ def basin_map(
     xs, ys, starts = grid_starts(box or landscape.view, nx, ny)
     out = simulate(
         landscape, optimizer, starts, steps, tol=tol, bound=bound, record=False,
-        workers=_workers(workers), cancel=cancel, progress=progress,
+        workers=_workers(workers), cancel=cancel, progress=progress, batch_size=batch_size, seed=seed,
     )
     codes = classify(landscape, out, tol).reshape(ny, nx)
     return BasinMap(xs, ys, codes, out.stop.reshape(ny, nx), len(landscape.minima), steps)
@@ -145,8 +150,9 @@ def basin_map(
 
 @dataclass(frozen=True)
 class PhaseMap:
-    """Steps to reach ``|grad| < tol`` for each ``(alpha, mu)``: ``steps[i_mu, i_alpha]``,
-    with ``DIVERGED`` and ``UNCONVERGED`` codes where it never got there."""
+    """Steps to reach a minimum (``|grad| < tol`` there) for each ``(alpha, mu)``:
+    ``steps[i_mu, i_alpha]``, with ``DIVERGED`` and ``UNCONVERGED`` codes where it never got
+    there."""
 
     alphas: Array
     mus: Array
@@ -192,10 +198,13 @@ def phase_map(
     workers: int | None = None,
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
 ) -> PhaseMap:
     """Steps to converge over a grid of learning rates (log-spaced, default 1e-5..10) and
     momenta (default 0..0.99) for ``optimizer`` (one that takes ``mu``: momentum or nesterov),
-    all from ``start``. Every setting is a row of one batched run."""
+    all from ``start``. Every setting is a row of one batched run (with ``batch_size``, on
+    the same mini-batches)."""
     if optimizer not in OPTIMIZERS or "mu" not in OPTIMIZERS[optimizer].defaults:
         takers = [k for k, s in OPTIMIZERS.items() if "mu" in s.defaults]
         raise ValueError(f"the (alpha, mu) map needs an optimizer with mu (choose from {', '.join(takers)})")
@@ -207,18 +216,31 @@ def phase_map(
     starts = np.tile(np.asarray(start, dtype=np.float64)[None], (len(members), 1))
     out = simulate(
         landscape, opt, starts, steps, tol=tol, bound=bound, record=False,
-        workers=_workers(workers), cancel=cancel, progress=progress,
+        workers=_workers(workers), cancel=cancel, progress=progress, batch_size=batch_size, seed=seed,
     )
-    s = np.where(out.status == Status.CONVERGED, out.stop, UNCONVERGED)
+    # a setting counts as converged only where it reached a minimum (engine.verdicts), not
+    # where a loose tol stopped it early or it came to rest on a saddle or a plateau
+    s = np.where(evidence(landscape, out).kind == Kind.MINIMUM, out.stop, UNCONVERGED)
     s = np.where((out.status == Status.DIVERGED) | (out.status == Status.FAILED), DIVERGED, s)
     return PhaseMap(alphas, mus, s.reshape(len(mus), len(alphas)), optimizer, steps)
 
 
 @dataclass(frozen=True)
+class SweepBest:
+    """What a sweep says about one optimizer's alpha (see :meth:`Sweep.best`)."""
+
+    alpha: float | None  # the best alpha, None when every run diverged
+    steps: int | None  # steps to reach a minimum there; None when no alpha reached one
+    loss: float | None  # final training loss there
+    diverges_from: float | None  # the smallest alpha that diverged (None: none did)
+
+
+@dataclass(frozen=True)
 class Sweep:
-    """Final loss against alpha for each optimizer: ``train[k, j]`` for optimizer ``k`` at
-    ``alphas[j]`` (NaN where it diverged, see ``status``), and ``validation`` for models
-    trained on data (None for analytic landscapes)."""
+    """Final loss against alpha for each optimizer (or racer): ``train[k, j]`` for row ``k``
+    at ``alphas[j]`` (NaN where it diverged, see ``status``), and ``validation`` for models
+    trained on data (None for analytic landscapes). ``at_minimum[k, j]``: that run reached a
+    minimum (:mod:`engine.verdicts`); None when not judged."""
 
     alphas: Array
     names: tuple[str, ...]
@@ -227,38 +249,70 @@ class Sweep:
     status: Array  # (K, n) Status codes
     stop: Array  # (K, n)
     budget: int
+    at_minimum: Array | None = None  # (K, n) bool
+
+    def best(self, k: int) -> SweepBest:
+        """Row ``k``'s best alpha. Runs that reached a minimum all end at the same loss up to
+        rounding noise, so they are compared by the steps they took (the fewest wins; a tie
+        goes to the smallest alpha, the farthest from divergence); only when none reached a
+        minimum does the lowest final loss decide."""
+        bad = (self.status[k] == Status.DIVERGED) | (self.status[k] == Status.FAILED)
+        div = np.nonzero(bad)[0]
+        edge = float(self.alphas[div[0]]) if div.size else None
+        reached = self.at_minimum[k] if self.at_minimum is not None else self.status[k] == Status.CONVERGED
+        if reached.any():
+            steps = np.where(reached, self.stop[k], np.iinfo(np.int64).max)
+            j = int(np.argmin(steps))  # the first of equals: the smallest alpha
+            return SweepBest(float(self.alphas[j]), int(self.stop[k, j]), float(self.train[k, j]), edge)
+        ok = ~bad & np.isfinite(self.train[k])
+        if not ok.any():
+            return SweepBest(None, None, None, edge)
+        j = int(np.argmin(np.where(ok, self.train[k], np.inf)))
+        return SweepBest(float(self.alphas[j]), None, float(self.train[k, j]), edge)
+
+
+Racer = str | tuple[str, Mapping[str, float]]
 
 
 def lr_sweep(
     landscape: Landscape,
-    optimizers: Sequence[str],
+    optimizers: Sequence[Racer],
     start: Sequence[float],
     steps: int,
     *,
     alphas: Array | None = None,
     n: int = 61,
     hyper: dict[str, dict[str, float]] | None = None,
+    labels: Sequence[str] | None = None,
     tol: float = 1e-6,
     bound: float = 1e6,
     workers: int | None = None,
     cancel: Callable[[], bool] | None = None,
     progress: Callable[[float], None] | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
 ) -> Sweep:
     """Final training (and validation) loss after ``steps`` steps for every alpha of a log
-    grid (default 1e-5..10) and every optimizer, in one batched run."""
+    grid (default 1e-5..10) and every optimizer, in one batched run.
+
+    Each entry of ``optimizers`` is a name (its hyperparameters from ``hyper[name]``) or a
+    ``(name, hyperparameters)`` pair, so one optimizer may appear twice with different
+    settings; ``labels`` name the rows (default: the optimizer names). Any ``alpha`` among the
+    hyperparameters is replaced by the grid's."""
     if not optimizers:
         raise ValueError("a sweep needs at least one optimizer")
     alphas = log_grid(1e-5, 10.0, n) if alphas is None else np.asarray(alphas, dtype=np.float64)
-    hyper = hyper or {}
-    members = [
-        make_optimizer(name, **{**hyper.get(name, {}), "alpha": float(a)}) for name in optimizers for a in alphas
-    ]
+    racers = [(o, dict((hyper or {}).get(o, {}))) if isinstance(o, str) else (o[0], dict(o[1])) for o in optimizers]
+    names = tuple(labels) if labels is not None else tuple(name for name, _ in racers)
+    if len(names) != len(racers):
+        raise ValueError(f"a sweep of {len(racers)} optimizers needs as many labels, got {len(names)}")
+    members = [make_optimizer(name, **{**h, "alpha": float(a)}) for name, h in racers for a in alphas]
     starts = np.tile(np.asarray(start, dtype=np.float64)[None], (len(members), 1))
     out = simulate(
         landscape, Optimizer.stack(members), starts, steps, tol=tol, bound=bound, record=False,
-        workers=_workers(workers), cancel=cancel, progress=progress,
+        workers=_workers(workers), cancel=cancel, progress=progress, batch_size=batch_size, seed=seed,
     )
-    k, m = len(optimizers), len(alphas)
+    k, m = len(racers), len(alphas)
     bad = (out.status == Status.DIVERGED) | (out.status == Status.FAILED)
     train = np.where(bad, np.nan, out.loss).reshape(k, m)
     validation = None
@@ -267,7 +321,10 @@ def lr_sweep(
         with np.errstate(all="ignore"):
             v = vfun(np.where(bad[:, None], 0.0, out.theta))
         validation = np.where(bad, np.nan, v).reshape(k, m)
-    return Sweep(alphas, tuple(optimizers), train, validation, out.status.reshape(k, m), out.stop.reshape(k, m), steps)
+    at_minimum = (evidence(landscape, out).kind == Kind.MINIMUM).reshape(k, m)
+    return Sweep(
+        alphas, names, train, validation, out.status.reshape(k, m), out.stop.reshape(k, m), steps, at_minimum,
+    )
 
 
 def newton_cost(n_weights: int) -> dict[str, float]:

@@ -174,6 +174,8 @@ class Landscape(ABC):
     # its data): the simulation then keeps the loss and gradient its step computes at each
     # point rather than evaluating every stored point again when it judges a block.
     costly: ClassVar[bool] = False
+    # False for a loss with no floor (x^2 - y^2): a run there can slide downhill forever
+    bounded_below: ClassVar[bool] = True
 
     def __init__(self, **values: object) -> None:
         known = {p.name: p for p in self.params}
@@ -500,6 +502,7 @@ class Saddle(Landscape):
     name = "saddle"
     description = "a saddle at the origin: zero gradient, yet not a minimum"
     formula = "x^2 - y^2"
+    bounded_below = False
 
     @property
     def default_start(self) -> tuple[float, ...]:
@@ -535,6 +538,7 @@ class MonkeySaddle(Landscape):
     name = "monkey-saddle"
     description = "degenerate saddle: gradient and Hessian both vanish at the origin"
     formula = "x^3 - 3*x*y^2"
+    bounded_below = False
 
     @property
     def view(self) -> tuple[tuple[float, float], ...]:

@@ -522,24 +522,3 @@ def point_kinds(landscape: Landscape, points: Array) -> Array:
     """Kind of each point (minimum, saddle, maximum, flat, degenerate) from the eigenvalues
     of the analytic Hessian there; non-finite points get ``"-"``."""
     return curvature(landscape, points).kind
-
-
-def describe(landscape: Landscape, outcome: Outcome, i: int) -> str:
-    """One line on how row ``i`` ended, in words a student can act on."""
-    st = Status(int(outcome.status[i]))
-    k = int(outcome.stop[i])
-    loss, gn = float(outcome.loss[i]), float(outcome.grad_norm[i])
-    if st is Status.DIVERGED:
-        return f"diverged at step {k}: the steps grew without bound (alpha too large?)"
-    if st is Status.FAILED:
-        return f"failed at step {k}: singular Hessian, the Newton step is undefined"
-    if st is Status.CONVERGED:
-        kind = point_kinds(landscape, outcome.theta[i : i + 1])[0]
-        if kind == "minimum":
-            return f"converged at step {k} to a minimum, loss {loss:.6g}"
-        if kind == "flat":
-            return (
-                f"stopped at step {k}: gradient {gn:.2g}, flat region (plateau), loss {loss:.6g}"
-            )
-        return f"stuck at step {k}: zero gradient at a {kind} point, not a minimum (loss {loss:.6g})"
-    return f"not converged after {k} steps: loss {loss:.6g}, |grad| {gn:.3g}"

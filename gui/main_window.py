@@ -66,7 +66,7 @@ UNDO_MERGE_S = 0.8  # changes of one control closer together than this are one u
 def outcome_kind(track: Track) -> str:
     if track.status in (Status.DIVERGED, Status.FAILED):
         return "bad"
-    if track.status == Status.CONVERGED and track.text.startswith("converged"):
+    if track.verdict.good:
         return "good"
     return "warn"
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.landscapes import Landscape
-from engine.simulation import Run, Status, describe
+from engine.simulation import Run, Status
+from engine.verdicts import Verdict, verdict
 from gui.surface import Surface
 
 # Where a loss gap or a gradient norm reaches zero exactly (a start on a saddle, a minimum
@@ -174,7 +175,7 @@ class Track:
     steps: np.ndarray  # 0..n-1 as float, the curves' x
     stop: int
     status: Status
-    text: str
+    verdict: Verdict  # how the run ended (kind and text)
     log_loss: bool = True  # loss_y is on a log axis (see loss_axis); else the raw loss
     xy_keep: np.ndarray | None = None  # thinned trajectory (None: draw every point)
     curve_keep: np.ndarray | None = None  # thinned training curves
@@ -185,6 +186,10 @@ class Track:
     @property
     def n(self) -> int:
         return self.xy.shape[0]
+
+    @property
+    def text(self) -> str:
+        return self.verdict.text
 
     @property
     def diverged(self) -> bool:
@@ -271,7 +276,7 @@ def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: 
         steps=np.arange(loss_y.shape[0], dtype=np.float64),
         stop=int(run.stop[i]),
         status=Status(int(run.status[i])),
-        text=describe(landscape, run.final, i),
+        verdict=verdict(landscape, run.final, i),
         log_loss=log_loss,
         xy_keep=thin_xy(xy, surface.view),
         curve_keep=thin_curves(*curves) if loss_y.size else None,

@@ -10,7 +10,8 @@ import pytest
 from engine.inits import Init, parse_init
 from engine.landscapes import make_landscape
 from engine.optimizers import Optimizer, make_optimizer
-from engine.simulation import Cancelled, Status, describe, point_kinds, simulate
+from engine.simulation import Cancelled, Status, point_kinds, simulate
+from engine.verdicts import describe
 
 
 def test_history_shapes_and_step_zero_is_the_start():
