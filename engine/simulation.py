@@ -211,10 +211,14 @@ def _gradient_oracle(landscape: Landscape, batch_size: int | None, seed: int):
 
     def grad(q: Array, t: int) -> Array:
         e, k = divmod(t, per_epoch)
-        if e not in epochs:
+        # a local reference: chunks of a large batch call this from several threads, and
+        # another thread's clear() must not pull the shuffle from under this one
+        order = epochs.get(e)
+        if order is None:
+            order = np.random.default_rng([seed, e]).permutation(n)
             epochs.clear()
-            epochs[e] = np.random.default_rng([seed, e]).permutation(n)
-        return landscape.batch_grad(q, epochs[e][k * batch_size : (k + 1) * batch_size])
+            epochs[e] = order
+        return landscape.batch_grad(q, order[k * batch_size : (k + 1) * batch_size])
 
     return grad
 
