@@ -383,12 +383,17 @@ class Rosenbrock(Landscape):
     def loss(self, w: Array) -> Array:
         x, y = _cols(w)
         r = y - x * x
-        return (1.0 - x) ** 2 + 100.0 * (r * r)
+        u = 1.0 - x
+        # u*u, not u**2: numpy squares arrays exactly but raises a single point's scalar to
+        # the power 2 with libm's pow, a last bit away
+        return u * u + 100.0 * (r * r)
 
     def grad(self, w: Array) -> Array:
         # The hot path of a live trajectory, so written for the fewest, cheapest numpy calls:
         # 0-d array constants and positional outputs (a Python float operand or an out=
         # keyword costs numpy more than the arithmetic on a few points).
+        if w.ndim == 1:  # one point (D,): its columns would be numpy scalars, not arrays
+            return self.grad(w[None])[0]
         x, y = w[..., 0], w[..., 1]
         g = np.empty_like(w)
         gx, gy = g[..., 0], g[..., 1]
