@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.validate import check_int, check_positive
+from engine.validate import check_int, check_positive, parse_float
 
 KINDS = ("point", "zeros", "random")
 
@@ -61,7 +61,7 @@ def parse_init(text: str, sigma: float = 0.01, seed: int = 0) -> Init:
         return Init("random", sigma=sigma, seed=seed)
     parts = [p.strip() for p in text.split(",")]
     try:
-        coords = tuple(float(p) for p in parts)
+        coords = tuple(parse_float("init", p) for p in parts)
     except ValueError:
         raise ValueError(
             f"invalid init {text!r} (use coordinates like -1.5,2 or 'zeros' or 'random')"

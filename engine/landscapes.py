@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.validate import Range
+from engine.validate import Range, parse_float
 
 Array = np.ndarray
 
@@ -72,11 +72,7 @@ class Param:
         """Convert command-line text to a checked value."""
         if self.choices or self.text:
             return self.check(text.strip())
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"invalid {self.name}: {text!r} is not a number") from None
-        return self.check(value)
+        return self.check(parse_float(self.name, text))
 
     def describe(self) -> str:
         if self.text:

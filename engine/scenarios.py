@@ -138,7 +138,7 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
     if idea not in IDEAS:
         raise ScenarioError(path, "field 'idea'", f"unknown idea {idea!r} (choose from {', '.join(IDEAS)})")
     name = data["landscape"]
-    if name not in LANDSCAPES:
+    if not isinstance(name, str) or name not in LANDSCAPES:
         raise ScenarioError(
             path, "field 'landscape'", f"unknown landscape {name!r} (choose from {', '.join(LANDSCAPES)})"
         )
@@ -153,7 +153,7 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
     for i, o in enumerate(opts):
         o = dict(o)
         oname = o.pop("name", None)
-        if oname not in OPTIMIZERS:
+        if not isinstance(oname, str) or oname not in OPTIMIZERS:
             raise ScenarioError(
                 path, f"field 'optimizers[{i}].name'",
                 f"unknown optimizer {oname!r} (choose from {', '.join(OPTIMIZERS)})",
@@ -168,7 +168,7 @@ def parse_scenario(path: Path, data: dict) -> Scenario:
         if init_spec not in ("zeros", "random"):
             raise ScenarioError(path, "field 'init'", f"{init_spec!r} is not 'zeros', 'random' or a point")
         init = Init(init_spec, sigma=sigma, seed=seed)
-    elif isinstance(init_spec, list) and all(isinstance(c, int | float) for c in init_spec):
+    elif isinstance(init_spec, list) and all(isinstance(c, int | float) and not isinstance(c, bool) for c in init_spec):
         init = _field(path, "init", Init, "point", tuple(float(c) for c in init_spec))
     else:
         raise ScenarioError(path, "field 'init'", "must be a list of numbers, 'zeros' or 'random'")

@@ -8,8 +8,15 @@ and the window show these messages to people verbatim, so they must read as one 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from numbers import Real
+
+# A number as people type it: ASCII digits, an optional sign, point and exponent, or
+# inf/nan (which the range checks then refuse by name). Python's float() and int() also take
+# full-width and other Unicode digits and underscores ("１,２", "1_0"): here those are typos.
+_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)", re.ASCII | re.IGNORECASE)
+_INT = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 def _as_float(name: str, value: object) -> float:
@@ -19,6 +26,25 @@ def _as_float(name: str, value: object) -> float:
     if not math.isfinite(x):
         raise ValueError(f"invalid {name}: {x} is not a finite number")
     return x
+
+
+def parse_float(name: str, text: str) -> float:
+    """``text`` as a float, if it is written as a number (see ``_FLOAT``); else ``ValueError``."""
+    t = text.strip()
+    if not _FLOAT.fullmatch(t):
+        raise ValueError(f"invalid {name}: {text!r} is not a number")
+    return float(t)
+
+
+def parse_int(name: str, text: str) -> int:
+    """``text`` as a whole number: digits, or a number such as ``1e5`` whose value is whole."""
+    t = text.strip()
+    if _INT.fullmatch(t):
+        return int(t)
+    x = parse_float(name, t)
+    if not (math.isfinite(x) and x.is_integer()):
+        raise ValueError(f"invalid {name}: {text!r} is not a whole number")
+    return int(x)
 
 
 def check_positive(name: str, value: object) -> float:
