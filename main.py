@@ -5,8 +5,14 @@
     python main.py run --landscape rosenbrock --optimizer gd --optimizer adam \\
         --alpha 0.001 --init -1.5,2 --steps 500 --csv out.csv --png out.png
 
-Bad input prints one line naming the problem (and the valid choices) and exits 2; an output
-file that cannot be written prints one line and exits 1. Never a traceback.
+Exit status: 0 done; 1 an output file could not be written; 2 bad input; 130 interrupted
+(Ctrl-C); 70 a bug in Basin. Any failure is one line on stderr, never a traceback.
+
+How a command runs (see :class:`Outputs`): parse and check every input, then every output
+path, before any work; compute (a progress bar on stderr when it is a terminal; Ctrl-C stops
+the engine at its next block); write each file to a temporary name in its folder and rename it
+into place, so a file that exists is complete; only then print the report, so a reader that
+closes stdout early (``| head -1``) loses nothing.
 """
 
 from __future__ import annotations
@@ -14,15 +20,30 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 PROG = "basin"
-HYPER_FLAGS = ("alpha", "mu", "beta1", "beta2", "rho", "eps", "damping")
-# options whose value may start with a minus sign ("--init -1.5,2", "--param tilt=-0.5")
-_VALUE_OPTIONS = {"--init", "--param", "--alpha", "--mu", "--beta1", "--beta2", "--rho", "--eps", "--damping"}
+EXIT_OUTPUT, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BUG = 1, 2, 130, 70
+REPEATS = (
+    "Each option is given once; --optimizer and --param repeat, once per optimizer or parameter "
+    "(naming the same one twice is an error)."
+)
+EXIT_CODES = (
+    "Exit status: 0 done, 1 an output file could not be written, 2 bad input, 130 interrupted (Ctrl-C), "
+    "70 a bug in Basin."
+)
+
+# A value that argparse would take for an option because it starts with a minus sign:
+# "--init -1.5,2", "--alphas -1,1", "--tol -1e-3". Such values are joined to their option.
 _NEGATIVE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+_VALUE_OPTIONS: set[str] = set()  # options that take a value, filled by _add
+FIGURES, ANIMATIONS = ("png", "svg", "pdf"), ("gif", "mp4")  # (gui.outputs' formats)
 
 
 class UsageError(Exception):
@@ -35,96 +56,154 @@ class OutputError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + message
+        m = re.fullmatch(r"argument (--[\w-]+)(?:/\S+)?: (.*)", message, re.DOTALL)
+        if m and m.group(2).startswith(("invalid --", m.group(1))):
+            message = m.group(2)  # the message names its option already
         raise UsageError(message)
+
+
+class _Once(argparse.Action):
+    """Store an option's value, refusing a second one (``--steps 5 --steps 50`` is a typo
+    more often than a wish)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        given = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            raise argparse.ArgumentError(
+                self, f"{option_string} given twice (each option is given once; only --optimizer and --param repeat)"
+            )
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
+def _number(flag: str, whole: bool = False) -> Callable[[str], float | int]:
+    """The argparse type of a numeric option: ASCII digits only (see engine.validate)."""
+    from engine.validate import parse_float, parse_int
+
+    def convert(text: str) -> float | int:
+        try:
+            return parse_int(flag, text) if whole else parse_float(flag, text)
+        except ValueError:
+            kind = "whole number" if whole else "number"
+            raise argparse.ArgumentTypeError(f"invalid {flag} {text!r}: not a {kind}") from None
+
+    return convert
+
+
+def _add(container, flag: str, *, kind: str = "text", repeat: bool = False, **kwargs) -> argparse.Action:
+    """``add_argument`` with Basin's rules: numbers typed ``float`` or ``int`` are parsed
+    strictly; an option is given once unless ``repeat``; and the option is remembered as
+    taking a value (see :func:`_join_negative_values`)."""
+    if kind == "float":
+        kwargs["type"] = _number(flag)
+    elif kind == "int":
+        kwargs["type"] = _number(flag, whole=True)
+    kwargs["action"] = "append" if repeat else _Once
+    if repeat:
+        kwargs.setdefault("default", [])
+    _VALUE_OPTIONS.add(flag)
+    return container.add_argument(flag, **kwargs)
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
     """Turn ``--init -1.5,2`` into ``--init=-1.5,2`` so argparse does not read the value
     as an option."""
     out: list[str] = []
-    it = iter(range(len(argv)))
-    for i in it:
+    i = 0
+    while i < len(argv):
         a = argv[i]
         if a in _VALUE_OPTIONS and i + 1 < len(argv) and _NEGATIVE.match(argv[i + 1]):
             out.append(f"{a}={argv[i + 1]}")
-            next(it, None)
+            i += 2
         else:
             out.append(a)
+            i += 1
     return out
 
 
 def _add_problem_options(p: argparse.ArgumentParser) -> None:
+    from engine.optimizers import HYPER
+
     g = p.add_argument_group("problem")
-    g.add_argument("--scenario", metavar="NAME", help="start from a scenario (see 'list'); flags override it")
-    g.add_argument("--session", metavar="FILE", help="start from a saved session (the window's); flags override it")
-    g.add_argument("--landscape", metavar="NAME", help="landscape or model (see 'list')")
-    g.add_argument(
-        "--param", metavar="NAME=VALUE", action="append", default=[], help="a landscape parameter (repeatable)"
-    )
+    _add(g, "--scenario", metavar="NAME", help="start from a scenario (see 'list'); flags override it")
+    _add(g, "--session", metavar="FILE", help="start from a saved session (the window's); flags override it")
+    _add(g, "--landscape", metavar="NAME", help="landscape or model (see 'list')")
+    _add(g, "--param", repeat=True, metavar="NAME=VALUE", help="a landscape parameter (repeatable)")
     o = p.add_argument_group("optimizers")
-    o.add_argument(
-        "--optimizer", metavar="NAME", action="append", default=[], help="optimizer to run (repeatable)"
-    )
-    o.add_argument("--alpha", type=float, metavar="A", help="learning rate, > 0")
-    o.add_argument("--mu", type=float, metavar="M", help="momentum, in [0, 1)")
-    o.add_argument("--beta1", type=float, metavar="B", help="Adam's first-moment decay, in [0, 1)")
-    o.add_argument("--beta2", type=float, metavar="B", help="Adam's second-moment decay, in [0, 1)")
-    o.add_argument("--rho", type=float, metavar="R", help="RMSprop's decay, in [0, 1)")
-    o.add_argument("--eps", type=float, metavar="E", help="denominator guard, > 0")
-    o.add_argument("--damping", type=float, metavar="L", help="Newton's damping, >= 0")
+    _add(o, "--optimizer", repeat=True, metavar="NAME", help="optimizer to run (repeatable)")
+    for h in HYPER.values():  # every optimizer's hyperparameters, from the registry
+        _add(o, f"--{h.name}", kind="float", metavar=h.name[0].upper(), help=h.help)
     i = p.add_argument_group("initialisation")
-    i.add_argument("--init", metavar="X,Y|zeros|random", help="start point (default: the landscape's own)")
-    i.add_argument("--sigma", type=float, metavar="S", help="scale of a random init (0.01)")
-    i.add_argument("--seed", type=int, metavar="K", help="seed of a random init, and of mini-batches (0)")
+    _add(i, "--init", metavar="X,Y|zeros|random", help="start point (default: the landscape's own)")
+    _add(i, "--sigma", kind="float", metavar="S", help="scale of a random init (0.01)")
+    _add(i, "--seed", kind="int", metavar="K", help="seed of a random init, and of mini-batches (0)")
     r = p.add_argument_group("run")
-    r.add_argument("--steps", type=int, metavar="N", help="number of steps")
-    r.add_argument("--tol", type=float, metavar="T", help="converged when |grad| < T (1e-6)")
-    r.add_argument("--bound", type=float, default=1e6, metavar="B", help="diverged when |theta| > B (1e6)")
-    r.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size, for models trained on data")
+    _add(r, "--steps", kind="int", metavar="N", help="number of steps")
+    _add(r, "--tol", kind="float", metavar="T", help="converged when |grad| < T (1e-6)")
+    _add(r, "--bound", kind="float", default=1e6, metavar="B", help="diverged when |theta| > B (1e6)")
+    _add(r, "--batch-size", kind="int", metavar="N", help="mini-batch size, for models trained on data")
 
 
-def _add_figure_options(p: argparse.ArgumentParser, what: str) -> None:
+class _Rules:
+    """An argparse container whose ``add_argument`` is :func:`_add`: options that a shared
+    helper adds (gui.outputs' figure and animation options) follow the same rules."""
+
+    def __init__(self, container) -> None:
+        self.container = container
+
+    def add_argument(self, flag: str, **kwargs) -> argparse.Action:
+        kind = {int: "int", float: "float"}.get(kwargs.pop("type", None), "text")
+        return _add(self.container, flag, kind=kind, **kwargs)
+
+
+def _add_figure_options(p, what: str, animations: bool = False) -> None:
     from gui.outputs import add_figure_options  # (no Qt)
 
-    add_figure_options(p, what)
+    add_figure_options(_Rules(p), what, animations=animations)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Basin: see why training deep networks is hard. No arguments: open the window.")
+    p = _Parser(
+        prog=PROG, description="Basin: see why training deep networks is hard. No arguments: open the window.",
+        epilog=EXIT_CODES,
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("list", help="list landscapes, optimizers and scenarios").set_defaults(func=cmd_list)
-    run = sub.add_parser("run", help="run optimizers headless; write CSV, PNG or SVG")
+
+    def command(name: str, help: str):
+        description = f"{help[0].upper()}{help[1:]}."
+        return sub.add_parser(name, help=help, description=description, epilog=f"{REPEATS} {EXIT_CODES}")
+
+    run = command("run", "run optimizers headless; write CSV, PNG or SVG")
     _add_problem_options(run)
     out = run.add_argument_group("output")
-    out.add_argument("--csv", metavar="FILE", help="trajectories as CSV")
-    from gui.outputs import add_figure_options  # (no Qt)
+    _add(out, "--csv", metavar="FILE", help="trajectories as CSV")
+    _add_figure_options(out, "contour plot and training curves", animations=True)
+    _add(out, "--save-session", metavar="FILE", help="this run as a session the window opens (JSON)")
+    run.set_defaults(func=cmd_run, outputs=("csv", *FIGURES, *ANIMATIONS, "save_session"))
 
-    add_figure_options(out, "contour plot and training curves", animations=True)
-    out.add_argument("--save-session", metavar="FILE", help="this run as a session the window opens (JSON)")
-    run.set_defaults(func=cmd_run)
-
-    basins = sub.add_parser("basins", help="basins of attraction: where each start of a grid ends")
+    basins = command("basins", "basins of attraction: where each start of a grid ends")
     _add_problem_options(basins)
-    basins.add_argument("--grid", type=int, default=128, metavar="N", help="N x N starts over the view (128)")
-    basins.add_argument("--csv", metavar="FILE", help="x0,y0,outcome,steps for every start")
+    _add(basins, "--grid", kind="int", default=128, metavar="N", help="N x N starts over the view (128)")
+    _add(basins, "--csv", metavar="FILE", help="x0,y0,outcome,steps for every start")
     _add_figure_options(basins, "the basin map over the contour plot")
-    basins.set_defaults(func=cmd_basins)
+    basins.set_defaults(func=cmd_basins, outputs=("csv", *FIGURES))
 
-    sweep = sub.add_parser("sweep", help="final loss against the learning rate, per optimizer")
+    sweep = command("sweep", "final loss against the learning rate, per optimizer")
     _add_problem_options(sweep)
-    sweep.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
-    sweep.add_argument("--points", type=int, default=61, metavar="N", help="number of alphas (61)")
-    sweep.add_argument("--csv", metavar="FILE", help="optimizer,alpha,status,stop,train_loss,validation_loss")
+    _add(sweep, "--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
+    _add(sweep, "--points", kind="int", default=61, metavar="N", help="number of alphas (61)")
+    _add(sweep, "--csv", metavar="FILE", help="optimizer,alpha,status,stop,train_loss,validation_loss")
     _add_figure_options(sweep, "final loss against alpha")
-    sweep.set_defaults(func=cmd_sweep)
+    sweep.set_defaults(func=cmd_sweep, outputs=("csv", *FIGURES))
 
-    phase = sub.add_parser("phase", help="steps to converge over learning rate and momentum")
+    phase = command("phase", "steps to reach a minimum over learning rate and momentum")
     _add_problem_options(phase)
-    phase.add_argument("--grid", type=int, default=64, metavar="N", help="N alphas x N momenta (64)")
-    phase.add_argument("--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
-    phase.add_argument("--csv", metavar="FILE", help="alpha,mu,outcome,steps for every setting")
+    _add(phase, "--grid", kind="int", default=64, metavar="N", help="N alphas x N momenta (64)")
+    _add(phase, "--alphas", default="1e-5,10", metavar="LO,HI", help="alpha range, log-spaced (1e-5,10)")
+    _add(phase, "--csv", metavar="FILE", help="alpha,mu,outcome,steps for every setting")
     _add_figure_options(phase, "the (alpha, mu) map")
-    phase.set_defaults(func=cmd_phase)
+    phase.set_defaults(func=cmd_phase, outputs=("csv", *FIGURES))
     return p
 
 
@@ -137,10 +216,12 @@ class Problem:
     def __init__(self, args: argparse.Namespace, *, need_optimizers: bool = True) -> None:
         from engine import LANDSCAPES, OPTIMIZERS
         from engine.inits import Init, parse_init
+        from engine.optimizers import HYPER
+        from engine.validate import check_int
 
         scenario = _scenario(args.scenario) if args.scenario else None
         self.session = None
-        if getattr(args, "session", None):
+        if args.session:
             if scenario is not None:
                 raise UsageError("give --scenario or --session, not both")
             from gui.session import load_session  # (no Qt)
@@ -153,8 +234,10 @@ class Problem:
         if name not in LANDSCAPES:
             raise UsageError(f"unknown landscape {name!r} (choose from {', '.join(LANDSCAPES)})")
         cls = LANDSCAPES[name]
-        values: dict[str, object] = dict(scenario.params) if scenario and scenario.landscape == name else {}
+        same = scenario is not None and scenario.landscape == name  # the scenario's problem
+        values: dict[str, object] = dict(scenario.params) if same else {}
         known = {p.name: p for p in cls.params}
+        seen: set[str] = set()
         for item in args.param:
             pname, sep, text = item.partition("=")
             pname = pname.strip()
@@ -163,6 +246,9 @@ class Problem:
             if pname not in known:
                 valid = ", ".join(p.describe() for p in cls.params) or "none"
                 raise UsageError(f"unknown parameter {pname!r} for {cls.name} (valid: {valid})")
+            if pname in seen:
+                raise UsageError(f"--param {pname} given twice")
+            seen.add(pname)
             values[pname] = known[pname].parse(text)
         self.landscape = cls(**values)
 
@@ -181,7 +267,7 @@ class Problem:
             raise UsageError(f"--optimizer is required (choose from {', '.join(OPTIMIZERS)})")
         else:
             entries = []
-        given = {h: getattr(args, h) for h in HYPER_FLAGS if getattr(args, h) is not None}
+        given = {h: getattr(args, h) for h in HYPER if getattr(args, h) is not None}
         names = [n for n, _ in entries]
         for h in given:
             if not any(h in OPTIMIZERS[n].defaults for n in names):
@@ -194,16 +280,24 @@ class Problem:
         ]
         self.optimizers = [OPTIMIZERS[n].make(**hyp) for n, hyp in self.entries]
 
+        # mini-batches: only for models trained on data, at most the training set
+        self.batch_size = args.batch_size if args.batch_size is not None else (scenario.batch_size if same else None)
+        if self.batch_size is not None:
+            n_train = getattr(self.landscape, "n_train", None)
+            if n_train is None:
+                raise UsageError(f"--batch-size: {name} is not trained on data: it has no mini-batches")
+            check_int("batch size", self.batch_size, 1, n_train)
+
         # initialisation
         if args.init is not None:
             self.init = parse_init(
                 args.init, sigma=args.sigma if args.sigma is not None else 0.01,
                 seed=args.seed if args.seed is not None else 0,
             )
-            seed_for_init = args.seed is not None and not args.batch_size
+            seed_for_init = args.seed is not None and not self.batch_size
             if self.init.kind != "random" and (args.sigma is not None or seed_for_init):
                 raise UsageError("--sigma and --seed go with --init random")
-        elif scenario and scenario.landscape == name:
+        elif same:
             self.init = scenario.init
         else:
             self.init = Init("point", tuple(self.landscape.default_start))
@@ -215,9 +309,6 @@ class Problem:
         self.steps = steps
         self.tol = args.tol if args.tol is not None else (scenario.tol if scenario else 1e-6)
         self.bound = args.bound
-        same = scenario is not None and scenario.landscape == name
-        self.batch_size = args.batch_size if args.batch_size is not None else (
-            scenario.batch_size if same else None)
         self.seed = args.seed if args.seed is not None else (scenario.seed if same else 0)
         self.scenario = scenario
 
@@ -228,6 +319,10 @@ class Problem:
             f"{head}{self.landscape.label()}: {self.landscape.formula}; start {self.init.describe()}; "
             f"{self.steps} steps{batch}"
         )
+
+    def engine_options(self) -> dict[str, object]:
+        """The keyword arguments every engine run of this problem takes."""
+        return {"tol": self.tol, "bound": self.bound, "batch_size": self.batch_size, "seed": self.seed}
 
 
 def _scenario(name: str):
@@ -243,8 +338,13 @@ def _scenario(name: str):
 
 
 def _range(text: str) -> tuple[float, float]:
+    from engine.validate import parse_float
+
+    parts = text.split(",")
     try:
-        lo, hi = (float(x) for x in text.split(","))
+        if len(parts) != 2:
+            raise ValueError
+        lo, hi = (parse_float("--alphas", x) for x in parts)
     except ValueError:
         raise UsageError(f"invalid --alphas {text!r} (use LO,HI such as 1e-5,10)") from None
     return lo, hi
@@ -256,15 +356,238 @@ def _one_optimizer(problem: Problem, what: str):
     return problem.optimizers[0]
 
 
-def _writable(path: str) -> Path:
-    p = Path(path)
-    if p.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
-    if not p.parent.exists():
-        raise OutputError(f"cannot write {path}: folder {p.parent} does not exist")
-    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise OutputError(f"cannot write {path}: permission denied")
-    return p
+# -- output files -----------------------------------------------------------------------------
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no such query here: the common limit
+        return 255
+
+
+def check_output(flag: str, text: str) -> Path:
+    """The path given to ``flag``, if the system will take a file there; checked before any
+    work. An empty or malformed name is bad input (exit 2); a path the system refuses (no
+    folder, no permission, a name too long) is an output error (exit 1)."""
+    if not text.strip():
+        raise UsageError(f"{flag} needs a file name")
+    try:
+        os.fsencode(text)
+        if "\0" in text:
+            raise ValueError
+    except (UnicodeError, ValueError):
+        raise UsageError(f"{flag}: {text!r} is not a file name this system can use") from None
+    path = Path(text)
+    folder = path.parent
+    if len(os.fsencode(path.name)) > _name_max(folder if folder.is_dir() else Path(".")):
+        raise OutputError(f"cannot write {text}: the file name is longer than the system allows")
+    if path.is_dir():
+        raise OutputError(f"cannot write {text}: it is a folder")
+    if not folder.exists():
+        raise OutputError(f"cannot write {text}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {text}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise OutputError(f"cannot write {text}: permission denied")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _temporary(path: Path) -> Path:
+    """A new empty file beside ``path``: hidden, marked as partial, with ``path``'s ending
+    (the writers tell the format by it)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".basin-part-", suffix=path.suffix, dir=path.parent)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    return Path(name)
+
+
+def write_together(paths: Sequence[Path], write: Callable[[list[Path]], None]) -> None:
+    """Run ``write(temporaries)``, one temporary file in each path's folder, then rename each
+    to its path: a file that exists is complete, even after Ctrl-C or a full disk, and
+    nothing is left behind on failure. The new files get the permissions a plain ``open``
+    would give them (or keep the old files')."""
+    tmps: list[Path] = []
+    try:
+        for path in paths:
+            tmps.append(_temporary(path))
+        write(tmps)
+        mask = _umask()
+        for path, tmp in zip(paths, tmps, strict=True):
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~mask)
+        for path, tmp in zip(paths, tmps, strict=True):
+            os.replace(tmp, path)
+    except OSError as e:
+        named = {str(t): p for t, p in zip(tmps, paths, strict=False)}
+        path = named.get(str(e.filename), paths[0] if len(paths) == 1 else None)
+        where = f"cannot write {path}" if path is not None else "cannot write output"
+        raise OutputError(f"{where}: {e.strerror or e}") from None
+    finally:
+        for tmp in tmps:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """:func:`write_together` for one file."""
+    write_together([path], lambda tmps: write(tmps[0]))
+
+
+def _flag(dest: str) -> str:
+    return f"--{dest.replace('_', '-')}"
+
+
+class Outputs:
+    """The files a command was asked to write (its ``outputs`` option names): checked before
+    any work (names, then formats, sizes and pace with gui.outputs, then what the system will
+    take), each written atomically (:func:`write_together`), and reported after the
+    command's own lines (:meth:`report`), so that everything is on disk before anything is
+    printed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from gui.outputs import check_outputs  # (no Qt)
+
+        given = {d: getattr(args, d) for d in getattr(args, "outputs", ()) if getattr(args, d, None) is not None}
+        for dest, text in given.items():
+            if not text.strip():
+                raise UsageError(f"{_flag(dest)} needs a file name")
+        self.spec = check_outputs(args, Path)  # a bad format, size or pace: ValueError, exit 2
+        self.paths = {dest: check_output(_flag(dest), text) for dest, text in given.items()}
+        resolved: dict[Path, str] = {}
+        for dest, path in self.paths.items():
+            real = path.resolve()
+            if real in resolved:
+                raise UsageError(f"{_flag(resolved[real])} and {_flag(dest)} name the same file {path}")
+            resolved[real] = dest
+        self.written: list[Path] = []
+
+    def write(self, dest: str, write: Callable[[Path], None]) -> None:
+        """Write the file of option ``dest`` (if it was asked for) with ``write(path)``."""
+        if dest in self.paths:
+            write_atomic(self.paths[dest], write)
+            self.written.append(self.paths[dest])
+
+    def write_together(self, dests: Sequence[str], write: Callable[[dict[str, Path]], None]) -> None:
+        """Write the files of the options ``dests`` that were asked for in one go, with
+        ``write({dest: path})`` (a run's figures, animations and session share their drawing)."""
+        dests = [d for d in dests if d in self.paths]
+        if dests:
+            write_together([self.paths[d] for d in dests], lambda tmps: write(dict(zip(dests, tmps, strict=True))))
+            self.written += [self.paths[d] for d in dests]
+
+    def spec_at(self, paths: dict[str, Path]):
+        """gui.outputs' checked outputs with each file at ``paths[dest]`` instead."""
+        from dataclasses import replace
+
+        s = self.spec
+        return replace(
+            s, figures={k: paths[k] for k in s.figures}, animations={k: paths[k] for k in s.animations},
+            session=paths.get("save_session", s.session),
+        )
+
+    def write_figures(self, render: Callable[[Path, str], None]) -> None:
+        """Write the figures asked for (PNG, SVG, PDF) with ``render(path, fmt)``, headless."""
+        if self.spec.figures:
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        for kind in self.spec.figures:
+            self.write(kind, lambda path, kind=kind: render(path, kind))
+
+    def report(self, lines: Sequence[str]) -> int:
+        for line in lines:
+            print(line)
+        for path in self.written:
+            print(f"wrote {path}")
+        return 0
+
+
+def _write_rows(header: list[str], rows) -> Callable[[Path], None]:
+    import csv
+
+    def write(path: Path) -> None:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+
+    return write
+
+
+# -- progress and Ctrl-C ------------------------------------------------------------------------
+
+
+class Interrupt:
+    """Ctrl-C for the headless commands. The first one raises ``KeyboardInterrupt`` in the
+    main thread, as usual, and also sets :attr:`event`, which the engine polls between blocks
+    (``cancel=``) so that worker threads stop too instead of finishing their share."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._old = None
+
+    def cancelled(self) -> bool:
+        return self.event.is_set()
+
+    def _on_signal(self, signum, frame) -> None:
+        self.event.set()
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+_INTERRUPT = Interrupt()
+
+
+@contextmanager
+def progress_bar(what: str) -> Iterator[Callable[[float], None] | None]:
+    """A progress callback (fraction done, from any thread) that draws a bar with the time
+    left on stderr, when stderr is a terminal and the work takes more than half a second;
+    None otherwise."""
+    stream = sys.stderr
+    if stream is None or not getattr(stream, "isatty", lambda: False)():
+        yield None
+        return
+    from tqdm import tqdm
+
+    tqdm.monitor_interval = 0  # no monitor thread: updates come often enough
+    total = 1_000_000  # fine enough that a long run moves the bar (and its estimate) early
+    try:  # a terminal that reports no size (a bare pty) would get no bar at all
+        size = os.get_terminal_size(stream.fileno())
+        sized = size.columns > 0 and size.lines > 0
+    except (OSError, ValueError, AttributeError):
+        sized = False
+    bar = tqdm(
+        total=total, desc=what, file=stream, delay=0.5, leave=False, mininterval=0.2,
+        dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} elapsed, {remaining} left",
+    )
+    lock = threading.Lock()
+    done = [0]
+
+    def update(fraction: float) -> None:
+        n = min(total, max(0, int(fraction * total)))
+        with lock:  # (called from the engine's worker threads)
+            bar.update(max(0, n - done[0]))  # even 0: shows the bar once its delay is over
+            done[0] = max(done[0], n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -276,8 +599,9 @@ def _fmt_point(p: Sequence[float]) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from engine import LANDSCAPES, OPTIMIZERS
+    from engine.scenarios import load_scenarios
 
-    print("landscapes:")
+    lines = ["landscapes:"]
     for name, cls in LANDSCAPES.items():
         L = cls()
         params = " ".join(p.describe() for p in cls.params) or "-"
@@ -293,91 +617,59 @@ def cmd_list(args: argparse.Namespace) -> int:
                 else:
                     groups.append(f"{len(pts)} {label}")
         crit = "; ".join(groups) or "no isolated critical points"
-        print(f"  {name:<18} {cls.description}. params: {params}. {crit}")
-    print("optimizers:")
+        lines.append(f"  {name:<18} {cls.description}. params: {params}. {crit}")
+    lines.append("optimizers:")
     for name, spec in OPTIMIZERS.items():
         hyper = " ".join(f"{k}={v:g}" for k, v in spec.defaults.items())
-        print(f"  {name:<18} {spec.description}. defaults: {hyper}")
-    from engine.scenarios import load_scenarios
-
+        lines.append(f"  {name:<18} {spec.description}. defaults: {hyper}")
     scenarios, errors = load_scenarios()
-    print("scenarios:")
+    lines.append("scenarios:")
     for name, sc in scenarios.items():
-        print(f"  {name:<18} [{sc.idea}] {sc.title}: {sc.summary}")
-    for e in errors:
-        print(f"  (not loaded) {e}")
+        lines.append(f"  {name:<18} [{sc.idea}] {sc.title}: {sc.summary}")
+    lines.extend(f"  (not loaded) {e}" for e in errors)
+    for line in lines:
+        print(line)
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from engine import Optimizer, describe, simulate
+    from engine import Optimizer, simulate, verdict
     from engine.records import write_csv
-    from gui.outputs import check_outputs
 
     problem = Problem(args)
-    csv_path = _writable(args.csv) if args.csv else None
-    outputs = check_outputs(args, _writable)
+    outputs = Outputs(args)
     L, opts = problem.landscape, problem.optimizers
-    run = simulate(
-        L, Optimizer.stack(opts), np.repeat(problem.start[None], len(opts), axis=0), problem.steps,
-        tol=problem.tol, bound=problem.bound, batch_size=problem.batch_size, seed=problem.seed,
-    )
-    print(problem.describe())
-    for i, name in enumerate(run.names):
-        print(f"  {name}: {describe(L, run.final, i)}")
-    written = []
-    try:
-        if csv_path:
-            write_csv(csv_path, run)
-            written.append(csv_path)
-        if outputs.figures or outputs.animations or outputs.session:
-            from gui.outputs import write_run_outputs
+    with progress_bar(f"{problem.steps} steps") as progress:
+        run = simulate(
+            L, Optimizer.stack(opts), np.repeat(problem.start[None], len(opts), axis=0), problem.steps,
+            cancel=_INTERRUPT.cancelled, progress=progress, **problem.engine_options(),
+        )
+    lines = [problem.describe()]
+    lines += [f"  {name}: {verdict(L, run.final, i, problem.tol).text}" for i, name in enumerate(run.names)]
+    outputs.write("csv", lambda path: write_csv(path, run))
 
-            written += write_run_outputs(problem, run, outputs, args)
-    except OSError as e:
-        raise OutputError(f"cannot write output: {e.strerror or e}") from None
-    for path in written:
-        print(f"wrote {path}")
-    return 0
+    def draw(paths: dict[str, Path]) -> None:  # figures and animations share one scene
+        from gui.outputs import write_run_outputs
+
+        write_run_outputs(problem, run, outputs.spec_at(paths), args)
+
+    if outputs.spec.figures or outputs.spec.animations:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    outputs.write_together((*FIGURES, *ANIMATIONS, "save_session"), draw)
+    return outputs.report(lines)
 
 
-def _write_rows(path: Path, header: list[str], rows) -> None:
-    import csv
+def _analysis_renderer(outputs: Outputs, what: str, make_result, landscape):
+    def render(path: Path, fmt: str) -> None:
+        from gui.figure import save_analysis_figure
 
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(header)
-            w.writerows(rows)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
-    print(f"wrote {path}")
+        spec = outputs.spec
+        save_analysis_figure(what, make_result(), path, width=spec.png_width(), fmt=fmt, landscape=landscape,
+                             dpi=spec.dpi)
 
-
-def _figure_outputs(args: argparse.Namespace):
-    """The --png/--svg/--pdf files, checked before any work (a bad name or size is bad
-    input: exit 2; a folder that cannot take the file: exit 1)."""
-    from gui.outputs import check_outputs
-
-    return check_outputs(args, _writable)
-
-
-def _write_figures(outputs, what: str, result, landscape, width: int | None = None) -> None:
-    """Render the analysis figure as the window draws it (headless, offscreen) and write it."""
-    if not outputs.figures:
-        return
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.figure import save_analysis_figure
-
-    for kind, path in outputs.figures.items():
-        try:
-            save_analysis_figure(what, result, path, width=outputs.png_width(), fmt=kind, landscape=landscape,
-                                 dpi=outputs.dpi)
-        except OSError as e:
-            raise OutputError(f"cannot write {path}: {e.strerror or e}") from None
-        print(f"wrote {path}")
+    return render
 
 
 def cmd_basins(args: argparse.Namespace) -> int:
@@ -385,30 +677,50 @@ def cmd_basins(args: argparse.Namespace) -> int:
 
     problem = Problem(args)
     opt = _one_optimizer(problem, "basins")
-    csv_path = _writable(args.csv) if args.csv else None
-    figures = _figure_outputs(args)
-    bm = basin_map(problem.landscape, opt, args.grid, problem.steps, tol=problem.tol, bound=problem.bound)
-    n, steps = args.grid, problem.steps
-    print(f"{problem.landscape.label()}: basins of {opt.label()}, {n}x{n} starts, {steps} steps")
-    minima = problem.landscape.minima
+    outputs = Outputs(args)
+    n, steps, L = args.grid, problem.steps, problem.landscape
+    with progress_bar(f"basins {n}x{n}") as progress:
+        bm = basin_map(L, opt, n, steps, cancel=_INTERRUPT.cancelled, progress=progress, **problem.engine_options())
+    batch = f", mini-batches of {problem.batch_size}" if problem.batch_size else ""
+    lines = [f"{L.label()}: basins of {opt.label()}, {n}x{n} starts, {steps} steps{batch}"]
     for key, share in bm.shares().items():
-        where = f" {tuple(round(c, 6) for c in minima[int(key)].point)}" if key.isdigit() else ""
-        print(f"  {key}{where}: {share:.1%}")
-    if csv_path:
-        _write_rows(csv_path, ["x0", "y0", "outcome", "steps"], ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows()))
-    if figures.figures:
+        where = f" {tuple(round(c, 6) for c in L.minima[int(key)].point)}" if key.isdigit() else ""
+        lines.append(f"  {key}{where}: {share:.1%}")
+    header = ["x0", "y0", "outcome", "steps"]
+    outputs.write("csv", _write_rows(header, ((repr(x), repr(y), o, k) for x, y, o, k in bm.rows())))
+
+    def result():
         from gui.analysis_data import basin_result
         from gui.settings import short_label
 
-        L = problem.landscape
-        result = basin_result(L, bm, short_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
-        _write_figures(figures, "basins", result, L)
-    return 0
+        return basin_result(L, bm, short_label(opt.names[0], opt.hyper[0]), (L.view[0], L.view[1]))
+
+    outputs.write_figures(_analysis_renderer(outputs, "basins", result, L))
+    return outputs.report(lines)
+
+
+def _sweep_curves(problem: Problem):
+    """One curve per distinct optimizer setting: racers that differ only in alpha (the
+    swept value) share one, labelled by the optimizer and its other non-default settings."""
+    from engine import OPTIMIZERS
+    from gui.analysis_data import SweepCurve
+    from gui.settings import color_for
+
+    curves: dict[tuple, SweepCurve] = {}
+    taken: set[str] = set()
+    for name, hyper in problem.entries:
+        defaults = OPTIMIZERS[name].defaults
+        rest = tuple((k, float(v)) for k, v in {**defaults, **hyper}.items() if k != "alpha")
+        if (name, rest) in curves:
+            continue
+        own = ", ".join(f"{k}={v:g}" for k, v in rest if v != defaults[k])
+        color = color_for(name, taken)
+        taken.add(color)
+        curves[name, rest] = SweepCurve(name, rest, (f"{name}({own})" if own else name,), color)
+    return tuple(curves.values())
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from engine.analysis import log_grid, lr_sweep
     from engine.simulation import Status
 
@@ -417,42 +729,45 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--alpha does not apply to a sweep (use --alphas LO,HI)")
     lo, hi = _range(args.alphas)
     alphas = log_grid(lo, hi, args.points)
-    csv_path = _writable(args.csv) if args.csv else None
-    figures = _figure_outputs(args)
-    names = [n for n, _ in problem.entries]
-    sw = lr_sweep(
-        problem.landscape, names, problem.start, problem.steps, alphas=alphas,
-        hyper={n: h for n, h in problem.entries}, tol=problem.tol, bound=problem.bound,
-    )
-    print(f"{problem.describe()}; alpha from {lo:g} to {hi:g}")
-    for k, n in enumerate(sw.names):
-        ok = ~np.isnan(sw.train[k])
-        best = int(np.nanargmin(sw.train[k])) if ok.any() else None
-        div = np.nonzero(~ok)[0]
-        first_div = f"diverges from alpha {sw.alphas[div[0]]:.3g}" if div.size else "never diverges"
-        best_s = "-" if best is None else f"lowest final loss {sw.train[k, best]:.4g} at alpha {sw.alphas[best]:.3g}"
-        print(f"  {n}: {best_s}; {first_div}")
-    if csv_path:
-        rows = []
-        for k, n in enumerate(sw.names):
-            for j, a in enumerate(sw.alphas):
-                v = repr(float(sw.validation[k, j])) if sw.validation is not None else ""
-                rows.append([n, repr(float(a)), str(Status(int(sw.status[k, j]))), int(sw.stop[k, j]),
-                             repr(float(sw.train[k, j])), v])
-        _write_rows(csv_path, ["optimizer", "alpha", "status", "stop", "train_loss", "validation_loss"], rows)
-    if figures.figures:
-        from gui.analysis_data import sweep_curves, sweep_result
-        from gui.settings import color_for
+    outputs = Outputs(args)
+    curves = _sweep_curves(problem)
+    with progress_bar(f"sweep of {len(alphas)} alphas") as progress:
+        sw = lr_sweep(
+            problem.landscape, [(c.name, dict(c.hyper)) for c in curves], problem.start, problem.steps,
+            alphas=alphas, labels=[c.label for c in curves], cancel=_INTERRUPT.cancelled, progress=progress,
+            **problem.engine_options(),
+        )
+    lines = [f"{problem.describe()}; alpha from {lo:g} to {hi:g}"]
+    if len(curves) < len(problem.entries):
+        lines.append("  (racers that differ only in alpha share a curve: the sweep varies alpha)")
+    for k, label in enumerate(sw.names):
+        b = sw.best(k)
+        edge = f"diverges from alpha {b.diverges_from:.3g}" if b.diverges_from is not None else "never diverges"
+        if b.alpha is None:
+            lines.append(f"  {label}: diverges at every alpha")
+        elif b.steps is not None:
+            lines.append(f"  {label}: fastest to a minimum at alpha {b.alpha:.3g} ({b.steps} steps); {edge}")
+        else:
+            lines.append(
+                f"  {label}: no alpha reaches a minimum in {problem.steps} steps; lowest final loss "
+                f"{b.loss:.4g} at alpha {b.alpha:.3g}; {edge}"
+            )
+    rows = []
+    for k, label in enumerate(sw.names):
+        for j, a in enumerate(sw.alphas):
+            v = repr(float(sw.validation[k, j])) if sw.validation is not None else ""
+            rows.append([label, repr(float(a)), str(Status(int(sw.status[k, j]))), int(sw.stop[k, j]),
+                         repr(float(sw.train[k, j])), v])
+    header = ["optimizer", "alpha", "status", "stop", "train_loss", "validation_loss"]
+    outputs.write("csv", _write_rows(header, rows))
 
-        taken: set[str] = set()
-        entries = []
-        for n, h in problem.entries:
-            color = color_for(n, taken)
-            taken.add(color)
-            entries.append((n, n, h, color))
-        result = sweep_result(problem.landscape, sw, sweep_curves(entries), problem.start)
-        _write_figures(figures, "sweep", result, problem.landscape)
-    return 0
+    def result():
+        from gui.analysis_data import sweep_result
+
+        return sweep_result(problem.landscape, sw, curves, problem.start)
+
+    outputs.write_figures(_analysis_renderer(outputs, "sweep", result, problem.landscape))
+    return outputs.report(lines)
 
 
 def cmd_phase(args: argparse.Namespace) -> int:
@@ -467,33 +782,40 @@ def cmd_phase(args: argparse.Namespace) -> int:
     if len(names) != 1:
         raise UsageError(f"phase takes one --optimizer, momentum or nesterov (got {len(names)})")
     lo, hi = _range(args.alphas)
-    csv_path = _writable(args.csv) if args.csv else None
-    figures = _figure_outputs(args)
-    pm = phase_map(
-        problem.landscape, problem.start, problem.steps, optimizer=names[0],
-        alphas=log_grid(lo, hi, args.grid), mus=np.linspace(0.0, 0.99, args.grid),
-        hyper=problem.entries[0][1] if problem.entries else None, tol=problem.tol, bound=problem.bound,
-    )
-    print(f"{problem.describe()}; {names[0]} over {args.grid} alphas x {args.grid} momenta")
+    alphas = log_grid(lo, hi, args.grid)
+    outputs = Outputs(args)
+    with progress_bar(f"phase map {args.grid}x{args.grid}") as progress:
+        pm = phase_map(
+            problem.landscape, problem.start, problem.steps, optimizer=names[0],
+            alphas=alphas, mus=np.linspace(0.0, 0.99, args.grid),
+            hyper=problem.entries[0][1] if problem.entries else None,
+            cancel=_INTERRUPT.cancelled, progress=progress, **problem.engine_options(),
+        )
+    lines = [f"{problem.describe()}; {names[0]} over {args.grid} alphas x {args.grid} momenta"]
     best = pm.fastest()
     if best:
-        print(f"  fastest: alpha {best[0]:.4g}, mu {best[1]:.3g}: converged in {best[2]} steps")
+        lines.append(f"  fastest: alpha {best[0]:.4g}, mu {best[1]:.3g}: reaches a minimum in {best[2]} steps")
     else:
-        print(f"  no setting converged within {problem.steps} steps")
+        lines.append(f"  no setting reaches a minimum within {problem.steps} steps")
     edge = pm.divergence_edge(0)
-    print(f"  with mu = 0, diverges from alpha {edge:.4g}" if edge else "  with mu = 0, never diverges")
-    if csv_path:
-        rows = [
-            [repr(float(a)), repr(float(m)), outcome_name(int(pm.steps[i, j])) if pm.steps[i, j] < 0 else "converged",
-             int(pm.steps[i, j]) if pm.steps[i, j] >= 0 else ""]
-            for i, m in enumerate(pm.mus) for j, a in enumerate(pm.alphas)
-        ]
-        _write_rows(csv_path, ["alpha", "mu", "outcome", "steps"], rows)
-    if figures.figures:
+    lines.append(f"  with mu = 0, diverges from alpha {edge:.4g}" if edge else "  with mu = 0, never diverges")
+    rows = [
+        [repr(float(a)), repr(float(m)), outcome_name(int(pm.steps[i, j])) if pm.steps[i, j] < 0 else "converged",
+         int(pm.steps[i, j]) if pm.steps[i, j] >= 0 else ""]
+        for i, m in enumerate(pm.mus) for j, a in enumerate(pm.alphas)
+    ]
+    outputs.write("csv", _write_rows(["alpha", "mu", "outcome", "steps"], rows))
+
+    def result():
         from gui.analysis_data import phase_result
 
-        _write_figures(figures, "phase", phase_result(problem.landscape, pm, problem.start), problem.landscape)
-    return 0
+        return phase_result(problem.landscape, pm, problem.start)
+
+    outputs.write_figures(_analysis_renderer(outputs, "phase", result, problem.landscape))
+    return outputs.report(lines)
+
+
+# -- entry point --------------------------------------------------------------------------------
 
 
 def _open_window() -> int:
@@ -517,22 +839,60 @@ def _open_window() -> int:
     return run_app(sys.argv)
 
 
+def _error(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """stdout's reader has gone (``| head -1``): send the rest nowhere, so that Python's
+    final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _open_window()
-    parser = build_parser()
-    try:
-        args = parser.parse_args(_join_negative_values(argv))
-        if args.command is None:
-            raise UsageError("choose a command: list, run, basins, sweep or phase (or no arguments for the window)")
-        return args.func(args)
-    except (UsageError, ValueError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    except OutputError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 1
+    for stream in (sys.stdout, sys.stderr):  # a file name the terminal cannot show is shown escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    _INTERRUPT.event.clear()
+    with _INTERRUPT:
+        try:
+            parser = build_parser()
+            args = parser.parse_args(_join_negative_values(argv))
+            if args.command is None:
+                raise UsageError("choose a command: list, run, basins, sweep or phase (or no arguments for the window)")
+            code = args.func(args)
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            return code
+        except (UsageError, ValueError) as e:
+            _error(f"error: {e}")
+            return EXIT_USAGE
+        except OutputError as e:
+            _error(f"error: {e}")
+            return EXIT_OUTPUT
+        except BrokenPipeError:  # the reader of stdout stopped early: the files are written
+            _quiet_stdout()
+            return 0
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return EXIT_INTERRUPTED
+        except Exception as e:
+            from engine import Cancelled
+
+            if isinstance(e, Cancelled):  # a worker saw Ctrl-C before the main thread did
+                _error("interrupted")
+                return EXIT_INTERRUPTED
+            if os.environ.get("BASIN_TRACEBACK"):
+                raise
+            _error(f"internal error: {type(e).__name__}: {e} (a bug: BASIN_TRACEBACK=1 shows where)")
+            return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def test_zeros_and_random_inits(capsys):
         (["--optimizer", "sgd"], "unknown optimizer 'sgd' (choose from gd, momentum"),
         (["--alpha", "0"], "invalid alpha: 0 (must be > 0)"),
         (["--alpha", "-0.5"], "invalid alpha: -0.5 (must be > 0)"),
-        (["--alpha", "fast"], "argument --alpha: invalid float value: 'fast'"),
+        (["--alpha", "fast"], "invalid --alpha 'fast': not a number"),
         (["--optimizer", "momentum", "--mu", "1"], "invalid mu: 1 (must be in [0, 1))"),
         (["--optimizer", "momentum", "--mu", "-0.2"], "invalid mu: -0.2 (must be in [0, 1))"),
         (["--init", "1,2,3"], "init has 3 coordinates, the landscape needs 2"),
@@ -99,10 +99,11 @@ def test_zeros_and_random_inits(capsys):
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     argv = list(RUN)
-    if "--landscape" in extra:
-        argv[argv.index("--landscape") + 1] = extra[extra.index("--landscape") + 1]
-        i = extra.index("--landscape")
-        extra = extra[:i] + extra[i + 2 :]
+    for flag in ("--landscape", "--steps"):  # given once: replace RUN's own
+        if flag in extra:
+            argv[argv.index(flag) + 1] = extra[extra.index(flag) + 1]
+            i = extra.index(flag)
+            extra = extra[:i] + extra[i + 2 :]
     if "--optimizer" in extra and extra[extra.index("--optimizer") + 1] != "gd":
         argv[argv.index("--optimizer") + 1] = extra[extra.index("--optimizer") + 1]
         i = extra.index("--optimizer")

@@ -78,7 +78,7 @@ def test_the_png_is_a_picture_not_a_blank(tmp_path: Path, capsys) -> None:
     ("extra", "message"),
     [
         (["--width", "5"], "invalid --width 5"),
-        (["--width", "abc"], "invalid int value"),
+        (["--width", "abc"], "invalid --width 'abc': not a whole number"),
     ],
 )
 def test_bad_figure_input_is_one_line_and_exit_2(tmp_path: Path, capsys, command, extra, message) -> None:
