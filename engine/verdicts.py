@@ -265,9 +265,13 @@ def verdict(landscape: Landscape, outcome: Outcome, i: int, tol: float | None = 
     sc = scale(landscape) if kind in (Kind.MINIMUM, Kind.PLATEAU) else None
     above = sc is not None and sc.best is not None and loss - sc.best > sc.local_gap
     if kind is Kind.MINIMUM:
-        text = f"converged at step {k} to a minimum, loss {loss:.6g}"
-        if above:
-            text += f" (a local one: the lowest known minimum has loss {sc.best:.4g})"
+        if above:  # (said first: the status pane cuts long lines)
+            text = (
+                f"converged at step {k} to a local minimum, loss {loss:.6g} "
+                f"(the lowest known minimum has loss {sc.best:.4g})"
+            )
+        else:
+            text = f"converged at step {k} to a minimum, loss {loss:.6g}"
     elif kind in (Kind.SADDLE, Kind.MAXIMUM):
         text = f"stuck at step {k}: zero gradient at a {kind.value} point, not a minimum (loss {loss:.6g})"
     elif kind is Kind.DEGENERATE:
