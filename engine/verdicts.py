@@ -221,30 +221,22 @@ def evidence(landscape: Landscape, outcome: Outcome, rows: Array | None = None) 
             known = (dist[np.arange(conv.size), nearest] <= sc.near) & np.isin(signs, ("flat", "degenerate", "-"))
             signs[known] = np.array(sc.critical_kinds, dtype=object)[nearest[known]]
         flat = np.max(np.abs(lam[conv]), axis=1) <= FLAT * sc.curvature
-        for j, c in enumerate(conv):
-            if at[j] and signs[j] in ("minimum", "saddle", "maximum", "degenerate"):
-                kind[c] = Kind(signs[j])
-            elif flat[j] or (at[j] and signs[j] == "flat"):
-                kind[c] = Kind.PLATEAU
-            else:
-                kind[c] = Kind.SMALL_GRADIENT
-    for j, r in enumerate(rows):
-        st = Status(int(outcome.status[r]))
-        if st is Status.FAILED:
-            kind[j] = Kind.FAILED
-        elif st is Status.DIVERGED:
-            kind[j] = _diverged_kind(landscape, float(outcome.loss[r]))
-        elif st is Status.UNCONVERGED:
-            kind[j] = Kind.UNCONVERGED
-    return Evidence(lam, delta, drop, kind)
-
-
-def _diverged_kind(landscape: Landscape, loss: float) -> Kind:
+        critical = at & np.isin(signs, ("minimum", "saddle", "maximum", "degenerate"))
+        judged = np.full(conv.size, Kind.SMALL_GRADIENT, dtype=object)
+        judged[flat | (at & (signs == "flat"))] = Kind.PLATEAU
+        judged[critical] = [Kind(k) for k in signs[critical]]
+        kind[conv] = judged
+    status = outcome.status[rows]
+    kind[status == Status.UNCONVERGED] = Kind.UNCONVERGED
+    kind[status == Status.FAILED] = Kind.FAILED
     # On a loss without a floor a run that went downhill ends at a hugely negative loss;
     # one that overshot (alpha too large) at a huge positive one, or inf/NaN.
-    if not landscape.bounded_below and (loss < 0.0 or loss == -math.inf):
-        return Kind.UNBOUNDED
-    return Kind.DIVERGED
+    diverged = status == Status.DIVERGED
+    with np.errstate(invalid="ignore"):
+        down = ~np.asarray(landscape.bounded_below) & (outcome.loss[rows] < 0.0)
+    kind[diverged & down] = Kind.UNBOUNDED
+    kind[diverged & ~down] = Kind.DIVERGED
+    return Evidence(lam, delta, drop, kind)
 
 
 def kinds(landscape: Landscape, outcome: Outcome) -> Array:
