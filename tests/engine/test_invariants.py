@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import LANDSCAPES, OPTIMIZERS, Optimizer, make_landscape, make_optimizer, simulate
@@ -48,13 +48,18 @@ def landscapes(draw):
     name = draw(st.sampled_from(sorted(LANDSCAPES)))
     values = {}
     for p in LANDSCAPES[name].params:
+        if p.text:  # a formula of your own: its own tests draw those (test_formula.py)
+            continue
         if p.choices:
             values[p.name] = draw(st.sampled_from(p.choices))
         elif draw(st.booleans()):
             lo, hi = max(p.lo, -1e3), min(p.hi, 1e3)
             x = _value(draw, lo, hi, p.log)
             values[p.name] = round(x) if p.integer else x
-    return make_landscape(name, **values)
+    try:
+        return make_landscape(name, **values)
+    except ValueError:  # parameters each in range but not together (a view's edges crossed)
+        assume(False)
 
 
 @st.composite
