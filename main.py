@@ -840,7 +840,10 @@ def _open_window() -> int:
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    """One line on stderr, whatever the message holds: a control character or line break
+    that came with the input (a field named "a\nb" in a session file) is shown escaped."""
+    line = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+    print(f"{PROG}: {line}", file=sys.stderr)
 
 
 def _quiet_stdout() -> None:

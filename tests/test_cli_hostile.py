@@ -331,3 +331,20 @@ def test_a_scenario_init_of_booleans_is_refused(tmp_path):
     bad.write_text(re.sub(r"^init = .*$", "init = [true, false]", src, flags=re.M))
     with pytest.raises(ScenarioError, match="field 'init'"):
         load_scenario(bad)
+
+
+def test_an_error_naming_a_line_break_stays_one_line(tmp_path, capsys):
+    """A session whose racer has a field named "a<newline>b" (found by Hypothesis): the
+    message names the field, escaped, on one line."""
+    import json
+
+    from gui.session import session_of
+    from gui.settings import Settings
+
+    data = json.loads(session_of(Settings()).to_json())
+    data["racers"][0] = {"a\nb": None}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    code, out, err = _run(capsys, ["run", "--session", str(path), "--steps", "5"])
+    assert code == 2 and out == "" and "a\\nb" in err
+    _one_error_line(err)

@@ -200,3 +200,63 @@ def test_any_scenario_file_loads_or_is_one_line_naming_it(doc, latin1):
                      seed=sc.seed)
     finally:
         shutil.rmtree(folder)
+
+
+# -- session files ------------------------------------------------------------------------------
+
+json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), text)
+json_value = st.recursive(
+    json_scalar, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(text, inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+def _paths_of(data, prefix=()):
+    """Every place in a JSON document: (path of keys and indices, value)."""
+    yield prefix, data
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for k, v in items:
+        yield from _paths_of(v, (*prefix, k))
+
+
+@st.composite
+def session_texts(draw):
+    from gui.session import session_of
+    from gui.settings import Settings
+
+    data = json.loads(session_of(Settings()).to_json())
+    for _ in range(draw(st.integers(0, 3))):
+        places = [p for p, _v in _paths_of(data) if p]
+        if not places:
+            break
+        place = draw(st.sampled_from(places))
+        parent = data
+        for k in place[:-1]:
+            parent = parent[k]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[place[-1]]
+        else:
+            parent[place[-1]] = draw(json_value)
+    doc = json.dumps(data, allow_nan=True)  # NaN and Infinity as Python writes them: not JSON
+    if draw(st.integers(0, 9)) == 0:
+        doc = draw(st.sampled_from([doc[: len(doc) // 2], doc.replace('"', "'"), "[" * 5000, "", "\x00"]))
+    return doc
+
+
+@given(session_texts())
+def test_any_session_file_runs_or_is_one_line(doc):
+    folder = Path(tempfile.mkdtemp(prefix="basin-session-"))
+    try:
+        path = folder / "s.json"
+        path.write_text(doc, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main.main(["run", "--session", str(path), "--steps", "5"])
+        err = err.getvalue()
+        assert code in (0, 2), (code, err)
+        if code:
+            assert err.count("\n") == 1 and err.startswith("basin: error: ") and out.getvalue() == "", err
+        else:
+            assert err == "" and out.getvalue().startswith("session s.json: ")
+    finally:
+        shutil.rmtree(folder)
