@@ -274,10 +274,11 @@ def verdict(landscape: Landscape, outcome: Outcome, i: int, tol: float | None = 
     elif kind is Kind.PLATEAU:
         curv = float(np.max(np.abs(ev.eigenvalues[0])))
         far = f"; the lowest known minimum has loss {sc.best:.4g}" if above else ""
-        text = (
-            f"stopped on a plateau at step {k}: gradient {gn:.2g} and curvature {curv:.2g} both near zero, "
-            f"no slope to follow (loss {loss:.6g}{far})"
+        both = (
+            "gradient and curvature both exactly zero" if gn == 0.0 and curv == 0.0
+            else f"gradient {gn:.2g} and curvature {curv:.2g} both near zero"
         )
+        text = f"stopped on a plateau at step {k}: {both}, no slope to follow (loss {loss:.6g}{far})"
     elif kind is Kind.SMALL_GRADIENT:
         lam = ev.eigenvalues[0]
         head = f"small gradient, not at a minimum: stopped at step {k} with |grad| {gn:.3g} {under}"
