@@ -76,6 +76,17 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+class _OnceFlag(argparse.BooleanOptionalAction):
+    """``--flag`` / ``--no-flag``, given once (None when neither: a scenario's value stands)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        given = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            raise argparse.ArgumentError(self, f"{option_string} given twice (each option is given once)")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 def _number(flag: str, whole: bool = False) -> Callable[[str], float | int]:
     """The argparse type of a numeric option: ASCII digits only (see engine.validate)."""
     from engine.validate import parse_float, parse_int
@@ -121,18 +132,33 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _add_problem_options(p: argparse.ArgumentParser) -> None:
-    from engine.optimizers import HYPER
-
-    g = p.add_argument_group("problem")
+def _add_scenario_options(g) -> None:
     _add(g, "--scenario", metavar="NAME", help="start from a scenario (see 'list'); flags override it")
-    _add(g, "--session", metavar="FILE", help="start from a saved session (the window's); flags override it")
-    _add(g, "--landscape", metavar="NAME", help="landscape or model (see 'list')")
-    _add(g, "--param", repeat=True, metavar="NAME=VALUE", help="a landscape parameter (repeatable)")
+    _add(g, "--scenario-dir", repeat=True, metavar="DIR",
+         help="also read scenarios from DIR (repeatable; besides Basin's own and ~/.config/basin/scenarios)")
+
+
+def _add_optimizer_options(p, schedule: bool = False) -> None:
+    from engine.optimizers import HYPER
+    from engine.schedules import SPEC_HELP
+
     o = p.add_argument_group("optimizers")
     _add(o, "--optimizer", repeat=True, metavar="NAME", help="optimizer to run (repeatable)")
     for h in HYPER.values():  # every optimizer's hyperparameters, from the registry
         _add(o, f"--{h.name}", kind="float", metavar=h.name[0].upper(), help=h.help)
+    if schedule:
+        _add(o, "--schedule", metavar="SPEC", help=f"learning-rate schedule of every racer's alpha: {SPEC_HELP}")
+
+
+def _add_problem_options(p: argparse.ArgumentParser, schedule: bool = False) -> None:
+    g = p.add_argument_group("problem")
+    _add_scenario_options(g)
+    _add(g, "--session", metavar="FILE", help="start from a saved session (the window's); flags override it")
+    _add(g, "--landscape", metavar="NAME", help="landscape or model (see 'list')")
+    _add(g, "--param", repeat=True, metavar="NAME=VALUE", help="a landscape parameter (repeatable)")
+    _add(g, "--formula", metavar="TEXT",
+         help="a loss of your own in x and y, e.g. '(1-x)^2 + 100*(y-x^2)^2' (the landscape 'custom')")
+    _add_optimizer_options(p, schedule)
     i = p.add_argument_group("initialisation")
     _add(i, "--init", metavar="X,Y|zeros|random", help="start point (default: the landscape's own)")
     _add(i, "--sigma", kind="float", metavar="S", help="scale of a random init (0.01)")
@@ -168,14 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.add_parser("list", help="list landscapes, optimizers and scenarios").set_defaults(func=cmd_list)
+    listing = sub.add_parser("list", help="list landscapes, optimizers and scenarios")
+    _add_scenario_options(listing)
+    listing.set_defaults(func=cmd_list)
 
     def command(name: str, help: str):
         description = f"{help[0].upper()}{help[1:]}."
         return sub.add_parser(name, help=help, description=description, epilog=f"{REPEATS} {EXIT_CODES}")
 
     run = command("run", "run optimizers headless; write CSV, PNG or SVG")
-    _add_problem_options(run)
+    _add_problem_options(run, schedule=True)
     out = run.add_argument_group("output")
     _add(out, "--csv", metavar="FILE", help="trajectories as CSV")
     _add_figure_options(out, "contour plot and training curves", animations=True)
@@ -204,7 +232,48 @@ def build_parser() -> argparse.ArgumentParser:
     _add(phase, "--csv", metavar="FILE", help="alpha,mu,outcome,steps for every setting")
     _add_figure_options(phase, "the (alpha, mu) map")
     phase.set_defaults(func=cmd_phase, outputs=("csv", *FIGURES))
+
+    train = command("train", "train deep networks headless: optimizers race on a network's weights")
+    _add_network_options(train)
+    out = train.add_argument_group("output")
+    _add(out, "--csv", metavar="FILE", help="optimizer,step,train_loss,val_loss,grad_norm,train_acc,val_acc")
+    _add(out, "--npz", metavar="FILE", help="the data, the start and each racer's final weights (numpy .npz)")
+    _add_figure_options(out, "data, decision boundaries and training curves")
+    train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES))
     return p
+
+
+def _add_network_options(p: argparse.ArgumentParser) -> None:
+    from engine.network.activations import ACTIVATIONS
+    from engine.network.data import GENERATORS
+    from engine.network.inits import KINDS
+    from engine.network.losses import LOSSES
+    from engine.network.setup import UNITS
+
+    g = p.add_argument_group("problem")
+    _add_scenario_options(g)
+    n = p.add_argument_group("data and network")
+    _add(n, "--data", metavar="NAME", help=f"data set: {', '.join(GENERATORS)} (spirals)")
+    _add(n, "--points", kind="int", metavar="N", help="examples, training and validation (400)")
+    _add(n, "--noise", kind="float", metavar="S", help="noise of the data (0.1)")
+    _add(n, "--data-seed", kind="int", metavar="K", help="seed of the data and its split (0)")
+    n.add_argument("--mixed-units", action=_OnceFlag, default=None,
+                   help="the second input in other units (x1000 + 500): the ravine")
+    _add(n, "--units", metavar="|".join(UNITS), help="inputs as drawn, or standardised by the training split (raw)")
+    _add(n, "--hidden", metavar="W,W", help="hidden layer widths, e.g. 16,16 (16,16)")
+    _add(n, "--activation", metavar="NAME", help=f"hidden units: {', '.join(ACTIVATIONS)} (tanh)")
+    _add(n, "--loss", metavar="NAME", help=f"loss: {', '.join(LOSSES)} (xent)")
+    n.add_argument("--batchnorm", action=_OnceFlag, default=None, help="batch normalisation after each hidden layer")
+    i = p.add_argument_group("initialisation")
+    _add(i, "--init", metavar="|".join(KINDS), help="the start (glorot)")
+    _add(i, "--sigma", kind="float", metavar="S", help="spread of a small init (0.1)")
+    _add(i, "--seed", kind="int", metavar="K", help="seed of the init, and of mini-batches (0)")
+    _add_optimizer_options(p, schedule=True)
+    r = p.add_argument_group("run")
+    _add(r, "--steps", kind="int", metavar="N", help="number of steps")
+    _add(r, "--tol", kind="float", metavar="T", help="converged when |grad| < T (1e-6)")
+    _add(r, "--bound", kind="float", default=1e6, metavar="B", help="diverged when |w| > B (1e6)")
+    _add(r, "--batch-size", kind="int", metavar="N", help="mini-batch size (full batch when not given)")
 
 
 # -- building engine objects from arguments ---------------------------------------------------
@@ -214,12 +283,13 @@ class Problem:
     """What to run, from a scenario (if any) with the explicit flags laid over it."""
 
     def __init__(self, args: argparse.Namespace, *, need_optimizers: bool = True) -> None:
-        from engine import LANDSCAPES, OPTIMIZERS
+        from engine import LANDSCAPES
         from engine.inits import Init, parse_init
-        from engine.optimizers import HYPER
         from engine.validate import check_int
 
-        scenario = _scenario(args.scenario) if args.scenario else None
+        scenario = _scenario(args.scenario, args.scenario_dir) if args.scenario else None
+        if scenario is not None and scenario.is_network:
+            raise UsageError(f"scenario {scenario.name!r} trains a network: use 'train --scenario {scenario.name}'")
         self.session = None
         if args.session:
             if scenario is not None:
@@ -228,7 +298,14 @@ class Problem:
 
             self.session = load_session(args.session)
             scenario = self.session.as_scenario(Path(args.session).name)
-        name = args.landscape or (scenario.landscape if scenario else None)
+        formula = getattr(args, "formula", None)
+        if formula is not None:
+            if args.landscape not in (None, "custom"):
+                raise UsageError(f"--formula is the landscape 'custom', not {args.landscape!r}")
+            if any(item.partition("=")[0].strip() == "formula" for item in args.param):
+                raise UsageError("give the formula once: --formula or --param formula=")
+        name = args.landscape or ("custom" if formula is not None else None)
+        name = name or (scenario.landscape if scenario else None)
         if not name:
             raise UsageError(f"--landscape is required (choose from {', '.join(LANDSCAPES)})")
         if name not in LANDSCAPES:
@@ -250,35 +327,11 @@ class Problem:
                 raise UsageError(f"--param {pname} given twice")
             seen.add(pname)
             values[pname] = known[pname].parse(text)
+        if formula is not None:
+            values["formula"] = formula
         self.landscape = cls(**values)
 
-        # optimizers: the flags' list, else the scenario's; hyperparameter flags override
-        if args.optimizer:
-            for n in args.optimizer:
-                if n not in OPTIMIZERS:
-                    raise UsageError(f"unknown optimizer {n!r} (choose from {', '.join(OPTIMIZERS)})")
-            dupes = sorted({n for n in args.optimizer if args.optimizer.count(n) > 1})
-            if dupes:
-                raise UsageError(f"optimizer {dupes[0]!r} given twice")
-            entries = [(n, {}) for n in args.optimizer]
-        elif scenario:
-            entries = [(n, dict(h)) for n, h in scenario.optimizers]
-        elif need_optimizers:
-            raise UsageError(f"--optimizer is required (choose from {', '.join(OPTIMIZERS)})")
-        else:
-            entries = []
-        given = {h: getattr(args, h) for h in HYPER if getattr(args, h) is not None}
-        names = [n for n, _ in entries]
-        for h in given:
-            if not any(h in OPTIMIZERS[n].defaults for n in names):
-                takers = [n for n, spec in OPTIMIZERS.items() if h in spec.defaults]
-                raise UsageError(
-                    f"--{h} does not apply to {', '.join(names) or 'no optimizer'} (it is used by {', '.join(takers)})"
-                )
-        self.entries = [
-            (n, {**hyp, **{h: v for h, v in given.items() if h in OPTIMIZERS[n].defaults}}) for n, hyp in entries
-        ]
-        self.optimizers = [OPTIMIZERS[n].make(**hyp) for n, hyp in self.entries]
+        self.entries, self.optimizers = _racers(args, scenario, need_optimizers)
 
         # mini-batches: only for models trained on data, at most the training set
         self.batch_size = args.batch_size if args.batch_size is not None else (scenario.batch_size if same else None)
@@ -325,10 +378,51 @@ class Problem:
         return {"tol": self.tol, "bound": self.bound, "batch_size": self.batch_size, "seed": self.seed}
 
 
-def _scenario(name: str):
-    from engine.scenarios import load_scenarios
+def _racers(args: argparse.Namespace, scenario, need: bool = True) -> tuple[list, list]:
+    """The racers: the flags' optimizers, else the scenario's; hyperparameter flags and
+    ``--schedule`` override. Returns ``(entries, optimizers)``, entries ``(name, hyper)``."""
+    from engine import OPTIMIZERS
+    from engine.optimizers import HYPER
+    from engine.schedules import parse_schedule
 
-    scenarios, errors = load_scenarios()
+    if args.optimizer:
+        for n in args.optimizer:
+            if n not in OPTIMIZERS:
+                raise UsageError(f"unknown optimizer {n!r} (choose from {', '.join(OPTIMIZERS)})")
+        dupes = sorted({n for n in args.optimizer if args.optimizer.count(n) > 1})
+        if dupes:
+            raise UsageError(f"optimizer {dupes[0]!r} given twice")
+        entries = [(n, {}) for n in args.optimizer]
+        schedules = [None] * len(entries)
+    elif scenario:
+        entries = [(n, dict(h)) for n, h in scenario.optimizers]
+        schedules = list(scenario.schedules) or [None] * len(entries)
+    elif need:
+        raise UsageError(f"--optimizer is required (choose from {', '.join(OPTIMIZERS)})")
+    else:
+        entries, schedules = [], []
+    given = {h: getattr(args, h) for h in HYPER if getattr(args, h) is not None}
+    names = [n for n, _ in entries]
+    for h in given:
+        if not any(h in OPTIMIZERS[n].defaults for n in names):
+            takers = [n for n, spec in OPTIMIZERS.items() if h in spec.defaults]
+            raise UsageError(
+                f"--{h} does not apply to {', '.join(names) or 'no optimizer'} (it is used by {', '.join(takers)})"
+            )
+    if getattr(args, "schedule", None) is not None:
+        schedules = [parse_schedule(args.schedule)] * len(entries)
+    entries = [(n, {**hyp, **{h: v for h, v in given.items() if h in OPTIMIZERS[n].defaults}}) for n, hyp in entries]
+    optimizers = [
+        OPTIMIZERS[n].make(**hyp) if sched is None else OPTIMIZERS[n].make(**hyp).scheduled(sched)
+        for (n, hyp), sched in zip(entries, schedules, strict=True)
+    ]
+    return entries, optimizers
+
+
+def _scenario(name: str, folders: Sequence[str] = ()):
+    from engine.scenarios import load_scenarios, scenario_folders
+
+    scenarios, errors = load_scenarios(*scenario_folders(folders))
     if name in scenarios:
         return scenarios[name]
     for e in errors:  # a broken file of that name: say what is wrong with it
@@ -599,7 +693,7 @@ def _fmt_point(p: Sequence[float]) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from engine import LANDSCAPES, OPTIMIZERS
-    from engine.scenarios import load_scenarios
+    from engine.scenarios import SCENARIO_DIR, load_scenarios, scenario_folders
 
     lines = ["landscapes:"]
     for name, cls in LANDSCAPES.items():
@@ -622,10 +716,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name, spec in OPTIMIZERS.items():
         hyper = " ".join(f"{k}={v:g}" for k, v in spec.defaults.items())
         lines.append(f"  {name:<18} {spec.description}. defaults: {hyper}")
-    scenarios, errors = load_scenarios()
+    scenarios, errors = load_scenarios(*scenario_folders(args.scenario_dir))
     lines.append("scenarios:")
     for name, sc in scenarios.items():
-        lines.append(f"  {name:<18} [{sc.idea}] {sc.title}: {sc.summary}")
+        where = "" if sc.path is None or sc.path.parent == SCENARIO_DIR else f" (from {sc.path.parent})"
+        kind = "; network: 'train --scenario'" if sc.is_network else ""
+        lines.append(f"  {name:<18} [{sc.idea}{kind}] {sc.title}: {sc.summary}{where}")
     lines.extend(f"  (not loaded) {e}" for e in errors)
     for line in lines:
         print(line)
@@ -815,6 +911,76 @@ def cmd_phase(args: argparse.Namespace) -> int:
     return outputs.report(lines)
 
 
+class NetworkProblem:
+    """What ``train`` runs: a network scenario (if any) with the flags laid over its fields."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from engine.network.setup import FIELDS, NetworkSetup
+        from engine.validate import check_int
+
+        scenario = _scenario(args.scenario, args.scenario_dir) if args.scenario else None
+        if scenario is not None and not scenario.is_network:
+            raise UsageError(f"scenario {scenario.name!r} is on two weights: use 'run --scenario {scenario.name}'")
+        fields = scenario.network.fields() if scenario is not None else {}
+        fields |= {k: getattr(args, k) for k in FIELDS if getattr(args, k) is not None}  # a flag per field
+        self.setup = NetworkSetup.from_fields(fields)
+        self.entries, self.optimizers = _racers(args, scenario)
+        steps = args.steps if args.steps is not None else (scenario.steps if scenario else None)
+        if steps is None:
+            raise UsageError("--steps is required")
+        self.steps = check_int("steps", steps, 1, 100_000)
+        self.tol = args.tol if args.tol is not None else (scenario.tol if scenario else 1e-6)
+        self.bound = args.bound
+        self.batch_size = args.batch_size if args.batch_size is not None else (scenario and scenario.batch_size)
+        if self.batch_size is not None:
+            check_int("batch size", self.batch_size, 1, self.setup.data.n_train)
+        self.seed = self.setup.init.seed
+        self.scenario = scenario
+
+    def describe(self) -> str:
+        head = f"scenario {self.scenario.name}: " if self.scenario else ""
+        batch = f"; mini-batches of {self.batch_size}" if self.batch_size else ""
+        return f"{head}network {self.setup.describe()}; {self.steps} steps{batch}"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from engine import verdict
+    from engine.network.training import train
+
+    problem = NetworkProblem(args)
+    outputs = Outputs(args)
+    with progress_bar(f"{problem.steps} steps") as progress:
+        t = train(
+            problem.setup, problem.optimizers, problem.steps, batch_size=problem.batch_size, seed=problem.seed,
+            tol=problem.tol, bound=problem.bound, cancel=_INTERRUPT.cancelled, progress=progress,
+        )
+    r, m = t.run, t.metrics
+    lines = [problem.describe(), f"  {t.net.layout.describe()} network, {t.net.dim} weights, "
+             f"{t.net.n_train} training and {len(t.net.data.y_val)} validation examples"]
+    for i, name in enumerate(t.names):
+        k = t.run.finite_length(i) - 1
+        end = verdict(t.net, r.final, i, problem.tol).text
+        if k >= 0 and np.isfinite(m.val_loss[i, k]):
+            end += (f"; validation loss {m.val_loss[i, k]:.4g}; accuracy {m.train_acc[i, k]:.1%} training, "
+                    f"{m.val_acc[i, k]:.1%} validation")
+        lines.append(f"  {name}: {end}")
+    outputs.write("csv", lambda path: path.write_text(t.csv(), encoding="utf-8"))
+    outputs.write("npz", lambda path: np.savez(path, **t.arrays()))
+
+    def render(path: Path, fmt: str) -> None:
+        from gui.figure import Size, _ensure_app, render, write_bytes
+        from gui.network_figure import training_canvas
+
+        _ensure_app()
+        spec = outputs.spec
+        write_bytes(path, render(training_canvas(t), fmt, Size(spec.png_width(), spec.dpi)))
+
+    outputs.write_figures(render)
+    return outputs.report(lines)
+
+
 # -- entry point --------------------------------------------------------------------------------
 
 
@@ -869,7 +1035,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = build_parser()
             args = parser.parse_args(_join_negative_values(argv))
             if args.command is None:
-                raise UsageError("choose a command: list, run, basins, sweep or phase (or no arguments for the window)")
+                raise UsageError(
+                    "choose a command: list, run, basins, sweep, phase or train (or no arguments for the window)"
+                )
             code = args.func(args)
             if sys.stdout is not None:
                 sys.stdout.flush()

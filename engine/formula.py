@@ -367,6 +367,11 @@ class Custom(Landscape):
         v = self.values
         return ((float(v["xmin"]), float(v["xmax"])), (float(v["ymin"]), float(v["ymax"])))
 
+    def label(self) -> str:
+        """The name and the view (the formula is the landscape's ``formula``, said beside)."""
+        (a, b), (c, d) = self.view
+        return f"custom(x in [{a:g}, {b:g}], y in [{c:g}, {d:g}])"
+
     def _shape(self, w: Array) -> tuple[Array, Array]:
         w = np.asarray(w, dtype=np.float64)
         if w.shape[-1:] != (2,):

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The user's own configuration (a course's scenarios in ~/.config/basin/scenarios) must not
+# change what the tests see: an empty configuration folder of the test run's own
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="basin-test-config-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import HealthCheck, settings

@@ -128,3 +128,101 @@ def test_each_shipped_scenario_runs_headless(name):
     )
     assert run.theta.shape == (len(opts), s.steps + 1, L.dim)
     assert len(s.explanation) > 200 and s.try_this
+
+
+NET = """
+title = "A net"
+idea = "symmetry"
+summary = "a small net"
+landscape = "network"
+steps = 20
+reports = ["symmetry"]
+explanation = "Units can be permuted."
+try = ["Permute them."]
+[network]
+data = "moons"
+points = 60
+hidden = [4]
+init = "small"
+sigma = 0.2
+[[optimizers]]
+name = "adam"
+alpha = 0.05
+schedule = "warmup:5"
+"""
+
+
+def test_a_network_scenario_builds_its_net_and_start(tmp_path):
+    _write(tmp_path, "net", NET)
+    scenarios, errors = load_scenarios(tmp_path)
+    assert errors == []
+    s = scenarios["net"]
+    assert s.is_network and s.reports == ("symmetry",) and s.params == {}
+    net = s.make_landscape()
+    assert net.layout.describe() == "2-4-1" and net.data.spec.n_points == 60
+    w0 = s.start(net)
+    assert w0.shape == (net.dim,) and np.std(w0[:8]) > 0.05  # the small init, sigma 0.2
+    (opt,) = s.make_optimizers()
+    assert opt.label().endswith("schedule=warmup:5)")
+    run = simulate(net, opt, w0[None], s.steps)
+    assert run.loss[0, -1] < run.loss[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (('data = "moons"', 'data = "mnist"'), "field 'network': unknown data set 'mnist'"),
+        (("hidden = [4]", 'hidden = "four"'), "field 'network': invalid hidden widths"),
+        (('init = "small"', 'init = "ones"'), "field 'network': unknown init 'ones'"),
+        (("points = 60", "depth = 3"), "field 'network': unknown network field 'depth'"),
+        (('reports = ["symmetry"]', 'reports = ["beauty"]'), "field 'reports': must be a list of"),
+        (('schedule = "warmup:5"', 'schedule = "warmup:0"'), "field 'optimizers[0].schedule'"),
+        (('steps = 20', 'steps = 20\ninit = [0.0, 1.0]'), "field 'init': a network's start is in its [network]"),
+        (('landscape = "network"', 'landscape = "quadratic"'), "field 'network': only for landscape"),
+    ],
+)
+def test_a_broken_network_scenario_names_its_field(tmp_path, edit, where):
+    _write(tmp_path, "net", NET.replace(*edit))
+    scenarios, errors = load_scenarios(tmp_path)
+    assert scenarios == {} and len(errors) == 1
+    assert where in errors[0] and "\n" not in errors[0]
+
+
+def test_hostile_files_are_reported_and_never_stop_the_others(tmp_path):
+    _write(tmp_path, "good", GOOD)
+    _write(tmp_path, "deep", "x = " + "[" * 5000 + "]" * 5000)
+    _write(tmp_path, "listname", GOOD.replace('name = "gd"', 'name = ["gd"]'))
+    _write(tmp_path, "numbername", GOOD.replace('name = "gd"', "name = 3"))
+    _write(tmp_path, "huge", "# " + "x" * (1 << 21))
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00title")
+    scenarios, errors = load_scenarios(tmp_path)
+    assert list(scenarios) == ["good"]
+    assert len(errors) == 5 and all("\n" not in e for e in errors)
+    assert any("deep.toml: TOML: nested too deeply" in e for e in errors)
+    assert any("huge.toml: file: larger than" in e for e in errors)
+
+
+def test_folders_load_in_order_and_a_taken_name_is_reported(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    _write(first, "ravine", GOOD)
+    _write(second, "ravine", GOOD.replace("A ravine", "Another ravine"))
+    _write(second, "other", GOOD)
+    scenarios, errors = load_scenarios(first, second)
+    assert scenarios["ravine"].title == "A ravine" and "other" in scenarios
+    assert errors == [f"{second / 'ravine.toml'}: name 'ravine' is taken by {first / 'ravine.toml'}"]
+    _, errors = load_scenarios(tmp_path / "none")
+    assert errors == [f"{tmp_path / 'none'}: scenario folder not found"]
+
+
+def test_the_users_folder_is_read_when_it_exists(tmp_path, monkeypatch):
+    from engine import scenarios as sc
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert sc.user_scenario_dir() == tmp_path / "basin" / "scenarios"
+    assert sc.scenario_folders() == [SCENARIO_DIR]
+    sc.user_scenario_dir().mkdir(parents=True)
+    _write(sc.user_scenario_dir(), "mine", GOOD)
+    assert sc.scenario_folders() == [SCENARIO_DIR, sc.user_scenario_dir()]
+    assert "mine" in load_scenarios()[0]
