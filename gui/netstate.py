@@ -1,0 +1,257 @@
+"""The network view's request and its result, and how one becomes the other (no Qt).
+
+A control change gives a new frozen :class:`NetSettings`; the worker turns it into a
+:class:`NetFrame` with :func:`compute_net_frame`: the network, each racer's run, the losses and
+accuracies along the runs, a plane through weight space with the loss on it and the runs
+projected onto it, and each racer's predicted probability over the input plane at its end.
+
+What is kept between requests (:class:`NetCache`), so that dragging one racer's alpha
+recomputes that racer alone (as the two-weight view does) and the picture never jumps:
+
+* the network and its data, while the setup is the same;
+* each racer's run, while its optimizer, hyperparameters and everything it depends on are;
+* the plane and the loss on it. The plane is chosen once the first runs' paths are known and
+  kept until the setup, the plane's kind or seed change, or the user asks for a new one
+  (``plane_request``): the others' runs are projected onto the same plane on every change.
+  How much of the paths' movement the plane captures is measured again on each frame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from engine.network.metrics import Field, Metrics, evaluate, probability_field
+from engine.network.mlp import Network
+from engine.network.setup import NetworkSetup
+from engine.network.slices import Plane, captured, endpoints_plane, extent, loss_slice, pca_plane, project, random_plane
+from engine.optimizers import Optimizer, make_optimizer
+from engine.simulation import Outcome, Run, simulate
+from gui.settings import OptimizerEntry
+
+Array = np.ndarray
+
+PLANES = {
+    "pca": "the two main directions of the paths (PCA)",
+    "random": "two random directions, normalised per unit (Li et al. 2018)",
+    "ends": "through the start and two racers' ends",
+}
+SLICE = 64  # grid points per side of the loss on the plane
+FIELD = 64  # grid points per side of a decision field
+CURVE_POINTS = 300  # losses and accuracies along a run: at most about this many points
+
+NET_ENABLED = ("gd", "momentum", "adam")
+NET_DEFAULTS: dict[str, dict[str, float]] = {
+    # what trains the default net visibly in a few hundred steps
+    "gd": {"alpha": 0.3},
+    "momentum": {"alpha": 0.05, "mu": 0.9},
+    "nesterov": {"alpha": 0.05, "mu": 0.9},
+    "adam": {"alpha": 0.01},
+    "rmsprop": {"alpha": 0.003},
+    "adagrad": {"alpha": 0.1},
+    "newton": {"alpha": 1.0, "damping": 0.1},
+}
+
+
+def default_racers() -> tuple[OptimizerEntry, ...]:
+    from engine.optimizers import OPTIMIZERS
+
+    out = []
+    for name in OPTIMIZERS:
+        e = OptimizerEntry.default(name, enabled=name in NET_ENABLED)
+        out.append(replace(e, hyper=tuple({**e.params, **NET_DEFAULTS.get(name, {})}.items())))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class NetSettings:
+    """Everything the network view needs; a new value for every control change."""
+
+    setup: NetworkSetup = field(
+        default_factory=lambda: NetworkSetup.from_fields({"data": "moons", "hidden": [8, 8]})
+    )
+    racers: tuple[OptimizerEntry, ...] = field(default_factory=default_racers)
+    steps: int = 300
+    tol: float = 1e-6
+    batch_size: int | None = None
+    batch_seed: int = 0
+    plane: str = "pca"
+    plane_seed: int = 0
+    plane_request: int = 0  # bumped when the user asks for a new plane
+    selected: int = 0  # which enabled racer's probability is the data view's background
+
+    def __post_init__(self) -> None:
+        if self.plane not in PLANES:
+            raise ValueError(f"invalid plane {self.plane!r} (choose from {', '.join(PLANES)})")
+
+    @property
+    def enabled(self) -> tuple[OptimizerEntry, ...]:
+        return tuple(e for e in self.racers if e.enabled)
+
+    @property
+    def plane_key(self) -> tuple:
+        return (self.setup, self.plane, self.plane_seed, self.plane_request)
+
+
+@dataclass(frozen=True, eq=False)
+class NetFrame:
+    """One request's result: everything the network view draws, or why it failed."""
+
+    generation: int
+    settings: NetSettings
+    net: Network | None = None
+    start: Array | None = None
+    run: Run | None = None
+    names: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    metrics: Metrics | None = None  # along each run, at ``steps_shown``
+    steps_shown: Array | None = None
+    plane: Plane | None = None
+    slice_axes: tuple[Array, Array] | None = None  # a (columns), b (rows)
+    slice_loss: Array | None = None  # (len(b), len(a))
+    projected: Array | None = None  # (B, N+1, 2): each run on the plane
+    fields: Field | None = None  # each racer's probability at its end, (B, FIELD, FIELD)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Row:
+    name: str
+    theta: Array
+    loss: Array
+    grad_norm: Array
+    status: int
+    stop: int
+    final: tuple[Array, float, float]
+    metrics: tuple[Array, Array, Array, Array]  # at the shown steps
+    field: Array  # the probability over the input plane at the run's end (FIELD, FIELD)
+
+
+@dataclass
+class NetCache:
+    """What the worker keeps between requests (see the module docstring)."""
+
+    setup: NetworkSetup | None = None
+    net: Network | None = None
+    start: Array | None = None
+    rows: dict[tuple, _Row] = field(default_factory=dict)
+    plane_key: tuple | None = None
+    plane: Plane | None = None
+    slice_axes: tuple[Array, Array] | None = None
+    slice_loss: Array | None = None
+    field_axes: tuple[Array, Array] | None = None
+
+
+def shown_steps(steps: int) -> Array:
+    """The steps at which losses and accuracies are evaluated: every step up to
+    :data:`CURVE_POINTS`, else evenly spaced, always the first and the last."""
+    every = max(1, -(-steps // CURVE_POINTS))
+    return np.unique(np.r_[np.arange(0, steps + 1, every), steps])
+
+
+def racer_optimizer(e: OptimizerEntry) -> Optimizer:
+    return make_optimizer(e.name, **e.params)
+
+
+def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = None, cancel=None) -> NetFrame:
+    """Run one request (the worker's job; tests call it too). A bad value gives a frame with
+    ``error`` set; ``cancel()`` turning true raises :class:`~engine.simulation.Cancelled`."""
+    t0 = time.perf_counter()
+    cache = cache if cache is not None else NetCache()
+    try:
+        if cache.setup != s.setup:
+            net, start = s.setup.build()
+            cache.setup, cache.net, cache.start, cache.rows = s.setup, net, start, {}
+            cache.plane_key = None
+        net, start = cache.net, cache.start
+        entries = s.enabled
+        if not entries:
+            raise ValueError("no optimizer selected: tick at least one")
+        shown = shown_steps(s.steps)
+        common = (s.setup, s.steps, s.tol, s.batch_size, s.batch_seed if s.batch_size else 0)
+        seen: dict[tuple, int] = {}
+        keys = []
+        for e in entries:
+            k = (*common, e.name, e.hyper)
+            seen[k] = seen.get(k, 0) + 1
+            keys.append((*k, seen[k]))
+        missing = [i for i, k in enumerate(keys) if k not in cache.rows]
+        if missing:
+            opt = Optimizer.stack([racer_optimizer(entries[i]) for i in missing])
+            sub = simulate(
+                net, opt, np.repeat(start[None], len(missing), axis=0), s.steps, tol=s.tol, cancel=cancel,
+                batch_size=s.batch_size, seed=s.batch_seed,
+            )
+            m = evaluate(net, sub.theta[:, shown])
+            ends = sub.final.theta
+            ok = np.all(np.isfinite(ends), axis=1)
+            fields = probability_field(net, np.where(ok[:, None], ends, np.nan), FIELD)
+            for j, i in enumerate(missing):
+                cache.rows[keys[i]] = _Row(
+                    sub.names[j], sub.theta[j], sub.loss[j], sub.grad_norm[j], int(sub.status[j]), int(sub.stop[j]),
+                    (sub.final.theta[j], float(sub.final.loss[j]), float(sub.final.grad_norm[j])),
+                    (m.train_loss[j], m.val_loss[j], m.train_acc[j], m.val_acc[j]), fields.p[j],
+                )
+            cache.field_axes = (fields.x1, fields.x2)
+        rows = [cache.rows[k] for k in keys]
+        cache.rows = dict(zip(keys, rows, strict=True))  # only the current racers stay
+        run = _run(rows, s.steps)
+        metrics = Metrics(*(np.stack([r.metrics[i] for r in rows]) for i in range(4)))
+
+        if cache.plane_key != s.plane_key or cache.plane is None:
+            plane = choose_plane(s, net, start, run)
+            (a0, a1), (b0, b1) = extent(plane, run.theta)
+            a, b = np.linspace(a0, a1, SLICE), np.linspace(b0, b1, SLICE)
+            cache.slice_loss = loss_slice(net, plane.origin, plane.d1, plane.d2, a, b, precision="float32")
+            cache.plane, cache.slice_axes, cache.plane_key = plane, (a, b), s.plane_key
+        plane = Plane(cache.plane.origin, cache.plane.d1, cache.plane.d2, cache.plane.kind,
+                      captured(cache.plane, run.theta))
+        projected = project(plane, run.theta)
+
+        fields = Field(*cache.field_axes, np.stack([r.field for r in rows]))
+    except ValueError as exc:
+        return NetFrame(generation, s, error=str(exc))
+    return NetFrame(
+        generation, s, net, start, run, _names(entries), tuple(e.color for e in entries), metrics, shown, plane,
+        cache.slice_axes, cache.slice_loss, projected, fields, None, time.perf_counter() - t0,
+    )
+
+
+def choose_plane(s: NetSettings, net: Network, start: Array, run: Run) -> Plane:
+    """The plane of ``s.plane`` for these runs (module docstring); the captured fraction is
+    measured on the runs."""
+    if s.plane == "random":
+        plane = random_plane(net.layout, start, s.plane_seed)
+    elif s.plane == "ends":
+        ends = [run.final.theta[i] for i in range(len(run.names)) if np.all(np.isfinite(run.final.theta[i]))]
+        if len(ends) < 2:
+            raise ValueError("the plane through two racers' ends needs two racers that did not diverge")
+        plane = endpoints_plane(start, ends[0], ends[1])
+    else:
+        plane = pca_plane(run.theta)
+    return Plane(plane.origin, plane.d1, plane.d2, plane.kind, captured(plane, run.theta))
+
+
+def _run(rows: list[_Row], steps: int) -> Run:
+    status = np.array([r.status for r in rows], dtype=np.int8)
+    stop = np.array([r.stop for r in rows], dtype=np.int64)
+    final = Outcome(
+        np.array([r.final[0] for r in rows]), np.array([r.final[1] for r in rows]),
+        np.array([r.final[2] for r in rows]), status, stop, steps,
+    )
+    return Run(
+        tuple(r.name for r in rows), np.stack([r.theta for r in rows]), np.stack([r.loss for r in rows]),
+        np.stack([r.grad_norm for r in rows]), status, stop, steps, final,
+    )
+
+
+def _names(entries: tuple[OptimizerEntry, ...]) -> tuple[str, ...]:
+    seen: dict[str, int] = {}
+    out = []
+    for e in entries:
+        seen[e.name] = seen.get(e.name, 0) + 1
+        out.append(e.label() if seen[e.name] == 1 else f"{e.label()} #{seen[e.name]}")
+    return tuple(out)

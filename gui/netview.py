@@ -1,0 +1,415 @@
+"""The network view: a network with hundreds of weights learning, live.
+
+Panes (each a pyqtgraph view whose items are built once; a frame only calls ``setData``):
+
+* :class:`DataView`: the training points (filled) and validation points (hollow) in the two
+  classes' colours, over one racer's predicted probability, with every racer's decision
+  boundary ``p = 0.5`` as a line in its colour (as TensorFlow Playground shows a net);
+* :class:`SliceView`: the training loss on a plane through weight space (log scale, iso-lines)
+  with each racer's path projected onto it, the start and the heads; the plane's kind and
+  how much of the paths' movement it captures are written on it;
+* :class:`NetCurves`: training loss (solid) and validation loss (dashed), gradient norm and
+  accuracy along the runs;
+* :class:`UnitsView`: each hidden layer's incoming weights as an image (a column per unit), so
+  that identical units (a zero start) show as identical columns.
+
+The animation reveals step ``k`` of every run: lines up to ``k``, the heads at ``k``, and the
+data view's probability at ``k`` (recomputed for the shown racer, a few milliseconds).
+"""
+
+from __future__ import annotations
+
+import contourpy
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from engine.network.metrics import probability_field
+from engine.simulation import Status
+from gui.look import LIGHT, Theme
+from gui.netstate import FIELD, NetFrame
+from gui.plots import FONT_PT, colormap, log_ticks, style_plot
+
+CLASS_COLORS = ("#0072b2", "#e69f00")  # class 0, class 1 (Okabe-Ito, as the racers' palette)
+
+
+def _finite_upto(a: np.ndarray, k: int) -> np.ndarray:
+    return a[: k + 1]
+
+
+def boundary_lines(x1: np.ndarray, x2: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The level ``p = 0.5`` as one polyline with NaN breaks (for a PlotCurveItem with
+    ``connect='finite'``)."""
+    if not np.all(np.isfinite(p)) or p.min() > 0.5 or p.max() < 0.5:
+        return np.zeros(0), np.zeros(0)
+    gen = contourpy.contour_generator(x1, x2, p, line_type=contourpy.LineType.Separate)
+    parts = [ln for ln in gen.lines(0.5) if len(ln) >= 2]
+    if not parts:
+        return np.zeros(0), np.zeros(0)
+    joined = np.concatenate([np.vstack([ln, [[np.nan, np.nan]]]) for ln in parts])
+    return joined[:, 0], joined[:, 1]
+
+
+def field_image(p: np.ndarray, theme: Theme = LIGHT) -> np.ndarray:
+    """RGBA bytes of a probability field: pale class colours by confidence, the theme's
+    background where the net is unsure (p = 0.5)."""
+    bg = np.array(pg.mkColor(theme.plot_bg).getRgb()[:3], dtype=np.float64)
+    c0 = np.array(pg.mkColor(CLASS_COLORS[0]).getRgb()[:3], dtype=np.float64)
+    c1 = np.array(pg.mkColor(CLASS_COLORS[1]).getRgb()[:3], dtype=np.float64)
+    pale0, pale1 = bg + 0.45 * (c0 - bg), bg + 0.45 * (c1 - bg)
+    q = np.nan_to_num(p, nan=0.5)[..., None]
+    lean = np.abs(q - 0.5) * 2.0
+    rgb = np.where(q >= 0.5, pale1, pale0) * lean + bg * (1.0 - lean)
+    out = np.empty((*p.shape, 4), dtype=np.uint8)
+    out[..., :3] = np.round(rgb).astype(np.uint8)
+    out[..., 3] = 255
+    return out
+
+
+class _Pane(pg.PlotWidget):
+    def __init__(self, title: str, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__(background=theme.plot_bg)
+        self.k, self.theme = k, theme
+        self.plot = self.getPlotItem()
+        style_plot(self.plot, k, cached=False, theme=theme)
+        self.plot.setTitle(title, color=theme.plot_fg, size=f"{(FONT_PT + 1) * k:.1f}pt")
+
+
+class DataView(_Pane):
+    """The data, one racer's probability and every racer's decision boundary."""
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__("data and decision boundaries", k, theme)
+        self.image = pg.ImageItem()
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.boundaries: list[pg.PlotCurveItem] = []
+        self.train_pts = pg.ScatterPlotItem(size=7 * k, pen=pg.mkPen(theme.plot_bg, width=0.6 * k))
+        self.val_pts = pg.ScatterPlotItem(size=7 * k, brush=None)
+        self.plot.addItem(self.train_pts)
+        self.plot.addItem(self.val_pts)
+        for it in (self.train_pts, self.val_pts):
+            it.setZValue(20)
+        self.plot.setLabel("bottom", "x₁")
+        self.plot.setLabel("left", "x₂")
+        self.note = pg.TextItem("", color=theme.plot_fg, anchor=(0, 1))
+        self.plot.addItem(self.note, ignoreBounds=True)
+        self.frame: NetFrame | None = None
+        self.shown = 0  # the racer whose probability is the background
+        self._data_key: object = None
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        d = f.net.data
+        key = (id(f.net),)
+        if key != self._data_key:
+            self._data_key = key
+            for item, x, y, hollow in ((self.train_pts, d.x_train, d.y_train, False),
+                                       (self.val_pts, d.x_val, d.y_val, True)):
+                brushes = [None if hollow else pg.mkBrush(CLASS_COLORS[int(c)]) for c in y]
+                pens = [pg.mkPen(CLASS_COLORS[int(c)], width=1.4 * self.k) if hollow
+                        else pg.mkPen(self.theme.plot_bg, width=0.6 * self.k) for c in y]
+                item.setData(x[:, 0], x[:, 1], brush=brushes, pen=pens)
+            (a, b), (c, e) = d.box()
+            self.plot.setRange(xRange=(a, b), yRange=(c, e), padding=0)
+        while len(self.boundaries) < len(f.names):
+            item = pg.PlotCurveItem(connect="finite")
+            item.setZValue(10)
+            self.plot.addItem(item)
+            self.boundaries.append(item)
+        while len(self.boundaries) > len(f.names):
+            self.plot.removeItem(self.boundaries.pop())
+        self.shown = min(self.shown, len(f.names) - 1)
+
+    def show_step(self, k: int | None) -> None:
+        """The probabilities at step ``k`` of every run (None: at their ends)."""
+        f = self.frame
+        if f is None:
+            return
+        x1, x2 = f.fields.x1, f.fields.x2
+        if k is None or k >= int(f.run.stop.max()):
+            p = f.fields.p
+        else:
+            w = np.stack([f.run.theta[i, min(k, int(f.run.stop[i]))] for i in range(len(f.names))])
+            ok = np.all(np.isfinite(w), axis=1)
+            p = probability_field(f.net, np.where(ok[:, None], w, np.nan), FIELD,
+                                  ((x1[0], x1[-1]), (x2[0], x2[-1]))).p
+        shown = p[self.shown]
+        self.image.setImage(field_image(shown, self.theme).transpose(1, 0, 2), autoLevels=False)
+        self.image.setRect(pg.QtCore.QRectF(x1[0], x2[0], x1[-1] - x1[0], x2[-1] - x2[0]))
+        for i, item in enumerate(self.boundaries):
+            bx, by = boundary_lines(x1, x2, p[i])
+            item.setData(bx, by, pen=pg.mkPen(self.theme.racer(f.colors[i]), width=(3.0 if i == self.shown else 2.0)
+                                              * self.k))
+        self.note.setText(f"background: {f.names[self.shown]}")
+        self.note.setPos(x1[0], x2[0])
+
+
+class SliceView(_Pane):
+    """The loss on a plane through weight space, with the runs projected onto it."""
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__("loss on a plane through the weights", k, theme)
+        self.image = pg.ImageItem()
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.iso = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(theme.iso, width=1.0 * k))
+        self.iso.setZValue(-5)
+        self.plot.addItem(self.iso)
+        self.lines: list[pg.PlotCurveItem] = []
+        self.heads = pg.ScatterPlotItem(size=11 * k, pen=pg.mkPen(theme.head_outline, width=1.5 * k))
+        self.heads.setZValue(30)
+        self.plot.addItem(self.heads)
+        self.start = pg.ScatterPlotItem(size=16 * k, symbol="+", pen=pg.mkPen(theme.start_pen, width=2.5 * k))
+        self.start.setZValue(31)
+        self.plot.addItem(self.start)
+        self.plot.setLabel("bottom", "a (first direction)")
+        self.plot.setLabel("left", "b (second direction)")
+        self.caption = pg.TextItem("", color=theme.plot_fg, anchor=(0, 0), fill=pg.mkBrush(*theme.legend_bg))
+        self.plot.addItem(self.caption, ignoreBounds=True)
+        self.frame: NetFrame | None = None
+        self._slice: object = None
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        a, b = f.slice_axes
+        if self._slice is not f.slice_loss:
+            self._slice = f.slice_loss
+            z = np.log10(np.maximum(f.slice_loss.astype(np.float64), 1e-12))
+            lo, hi = np.nanpercentile(z, 1), np.nanpercentile(z, 99)
+            lut = colormap(self.theme).getLookupTable(0.0, 1.0, 256)
+            self.image.setImage(z.T, levels=(lo, hi), lut=lut, autoLevels=False)
+            self.image.setRect(pg.QtCore.QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
+            gen = contourpy.contour_generator(a, b, z, line_type=contourpy.LineType.Separate)
+            parts = [np.vstack([ln, [[np.nan, np.nan]]]) for lev in np.linspace(lo, hi, 14)[1:-1]
+                     for ln in gen.lines(lev) if len(ln) >= 2]
+            pts = np.concatenate(parts) if parts else np.zeros((0, 2))
+            self.iso.setData(pts[:, 0], pts[:, 1])
+            self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0)
+        while len(self.lines) < len(f.names):
+            item = pg.PlotCurveItem()
+            item.setZValue(10)
+            self.plot.addItem(item)
+            self.lines.append(item)
+        while len(self.lines) > len(f.names):
+            self.plot.removeItem(self.lines.pop())
+        s0 = f.projected[0, 0]
+        self.start.setData([s0[0]], [s0[1]])
+        pl = f.plane
+        kind = {"pca": "PCA of the paths", "random": "random, per-unit normalised", "endpoints": "start and two ends"}
+        self.caption.setText(f"plane: {kind.get(pl.kind, pl.kind)}; it captures {pl.captured:.0%} of the paths' "
+                             f"movement")
+        self.caption.setPos(a[0], b[-1])
+
+    def show_step(self, k: int | None) -> None:
+        f = self.frame
+        if f is None:
+            return
+        heads_x, heads_y, brushes = [], [], []
+        for i, item in enumerate(self.lines):
+            n = f.run.finite_length(i)
+            upto = n if k is None else min(n, k + 1)
+            xy = f.projected[i, :upto]
+            color = self.theme.racer(f.colors[i])
+            item.setData(xy[:, 0], xy[:, 1], pen=pg.mkPen(color, width=2.5 * self.k))
+            if upto:
+                heads_x.append(xy[-1, 0])
+                heads_y.append(xy[-1, 1])
+                brushes.append(pg.mkBrush(color))
+        self.heads.setData(heads_x, heads_y, brush=brushes)
+
+
+class NetCurves(pg.GraphicsLayoutWidget):
+    """Training and validation loss, gradient norm, accuracy along the runs."""
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__()
+        self.setBackground(theme.plot_bg)
+        self.k, self.theme = k, theme
+        self.loss = self.addPlot(row=0, col=0)
+        self.grad = self.addPlot(row=1, col=0)
+        self.acc = self.addPlot(row=2, col=0)
+        for p, title in ((self.loss, "loss (training solid, validation dashed)"), (self.grad, "‖∇L‖"),
+                         (self.acc, "accuracy (training solid, validation dashed)")):
+            style_plot(p, k, cached=False, theme=theme)
+            p.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
+            p.showGrid(x=False, y=True, alpha=0.25)
+        self.grad.setXLink(self.loss)
+        self.acc.setXLink(self.loss)
+        self.acc.setLabel("bottom", "step")
+        self.acc.setYRange(0.0, 1.0, padding=0.02)
+        self.items: list[tuple[pg.PlotCurveItem, ...]] = []
+        self.cursor = [p.addLine(x=0, pen=pg.mkPen(theme.guide, width=k, style=Qt.PenStyle.DotLine))
+                       for p in (self.loss, self.grad, self.acc)]
+        self.frame: NetFrame | None = None
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        while len(self.items) < len(f.names):
+            row = tuple(pg.PlotCurveItem() for _ in range(5))
+            for plot, item in zip((self.loss, self.loss, self.grad, self.acc, self.acc), row, strict=True):
+                plot.addItem(item)
+            self.items.append(row)
+        while len(self.items) > len(f.names):
+            for plot, item in zip((self.loss, self.loss, self.grad, self.acc, self.acc), self.items.pop(), strict=True):
+                plot.removeItem(item)
+        last = max(int(f.run.stop.max()), 1)
+        for p in (self.loss, self.grad, self.acc):
+            p.setXRange(0, last, padding=0.02)
+        losses = np.concatenate([f.metrics.train_loss.ravel(), f.metrics.val_loss.ravel()])
+        self._log_axis(self.loss, losses)
+        self._log_axis(self.grad, f.run.grad_norm.ravel())
+
+    def _log_axis(self, plot: pg.PlotItem, values: np.ndarray) -> None:
+        v = values[np.isfinite(values) & (values > 0)]
+        if not v.size:
+            return
+        lo, hi = np.log10(v.min()) - 0.05, np.log10(v.max()) + 0.05
+        plot.getAxis("left").setTicks(log_ticks(lo, hi))
+        plot.setYRange(lo, hi, padding=0)
+
+    def show_step(self, k: int | None) -> None:
+        f = self.frame
+        if f is None:
+            return
+        shown = f.steps_shown
+        for i, (tl, vl, gn, ta, va) in enumerate(self.items):
+            n = f.run.finite_length(i)
+            end = n - 1 if k is None else min(n - 1, k)
+            sel = shown <= end
+            steps = shown[sel]
+            color = self.theme.racer(f.colors[i])
+            solid = pg.mkPen(color, width=2.0 * self.k)
+            dashed = pg.mkPen(color, width=2.0 * self.k, style=Qt.PenStyle.DashLine)
+            tl.setData(steps, _log(f.metrics.train_loss[i][sel]), pen=solid, connect="finite")
+            vl.setData(steps, _log(f.metrics.val_loss[i][sel]), pen=dashed, connect="finite")
+            g = f.run.grad_norm[i, : end + 1]
+            gn.setData(np.arange(g.size), _log(g), pen=solid, connect="finite")
+            ta.setData(steps, f.metrics.train_acc[i][sel], pen=solid, connect="finite")
+            va.setData(steps, f.metrics.val_acc[i][sel], pen=dashed, connect="finite")
+        for line in self.cursor:
+            line.setVisible(k is not None)
+            line.setValue(0 if k is None else k)
+
+
+def _log(v: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(v > 0, np.log10(v), np.nan)
+
+
+class UnitsView(pg.GraphicsLayoutWidget):
+    """Each hidden layer's incoming weights (rows: inputs and the bias; columns: units) of the
+    shown racer at the shown step, on one symmetric colour scale per layer."""
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
+        super().__init__()
+        self.setBackground(theme.plot_bg)
+        self.k, self.theme = k, theme
+        self.frame: NetFrame | None = None
+        self.shown = 0
+        self.images: list[pg.ImageItem] = []
+        self.plots: list[pg.PlotItem] = []
+        self._layout_key: object = None
+        self.lut = pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]]).getLookupTable(
+            0.0, 1.0, 256)
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        key = f.net.layout.sizes
+        if key != self._layout_key:
+            self._layout_key = key
+            self.clear()
+            self.images, self.plots = [], []
+            for i in range(f.net.layout.n_layers - 1):
+                p = self.addPlot(row=0, col=i)
+                style_plot(p, self.k, cached=False, theme=self.theme)
+                p.setTitle(f"layer {i + 1}: {f.net.layout.shape(i)[1]} units", color=self.theme.plot_fg,
+                           size=f"{FONT_PT * self.k:.1f}pt")
+                p.setLabel("bottom", "unit")
+                p.setLabel("left", "input (last row: bias)")
+                img = pg.ImageItem()
+                p.addItem(img)
+                p.invertY(True)
+                self.images.append(img)
+                self.plots.append(p)
+        self.shown = min(self.shown, len(f.names) - 1)
+
+    def show_step(self, k: int | None) -> None:
+        f = self.frame
+        if f is None:
+            return
+        i = self.shown
+        t = int(f.run.stop[i]) if k is None else min(k, int(f.run.stop[i]))
+        w = f.run.theta[i, t]
+        if not np.all(np.isfinite(w)):
+            return
+        for (W, b), img in zip(f.net.layout.unflatten(w)[:-1], self.images, strict=False):
+            m = np.vstack([W, b[None, :]])  # (fan_in + 1, units)
+            scale = max(float(np.max(np.abs(m))), 1e-12)
+            img.setImage(m.T, levels=(-scale, scale), lut=self.lut, autoLevels=False)
+
+
+class NetworkView(QWidget):
+    """The network panes together: data and slice side by side over the curves, the hidden
+    units in a tab beside the curves."""
+
+    racerShown = Signal(int)
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = DataView(k, theme)
+        self.slice = SliceView(k, theme)
+        self.curves = NetCurves(k, theme)
+        self.units = UnitsView(k, theme)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.data)
+        top.addWidget(self.slice)
+        top.setChildrenCollapsible(False)
+        tabs = QTabWidget()
+        tabs.addTab(self.curves, "Training curves")
+        tabs.addTab(self.units, "Hidden units")
+        self.tabs = tabs
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(top)
+        split.addWidget(tabs)
+        split.setStretchFactor(0, 5)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        font = QFont(self.status.font())
+        self.status.setFont(font)
+        v = QVBoxLayout(self)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.addWidget(split, 1)
+        v.addWidget(self.status)
+        self.frame: NetFrame | None = None
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        for view in (self.data, self.slice, self.curves, self.units):
+            view.set_frame(f)
+
+    def show_racer(self, i: int) -> None:
+        """Whose probability is the data view's background and whose units are shown."""
+        self.data.shown = self.units.shown = i
+        self.racerShown.emit(i)
+
+    def show_step(self, k: int | None) -> None:
+        f = self.frame
+        if f is None:
+            return
+        for view in (self.data, self.slice, self.curves, self.units):
+            view.show_step(k)
+        lines = []
+        for i, name in enumerate(f.names):
+            n = f.run.finite_length(i)
+            end = n - 1 if k is None else min(n - 1, k)
+            j = int(np.searchsorted(f.steps_shown, end, side="right")) - 1
+            m = f.metrics
+            state = "diverged" if f.run.status[i] in (Status.DIVERGED, Status.FAILED) and (k is None or k >= n) else ""
+            lines.append(f"{name}: step {end}, loss {f.run.loss[i, end]:.4g} (validation {m.val_loss[i, j]:.4g}), "
+                         f"accuracy {m.train_acc[i, j]:.0%} / {m.val_acc[i, j]:.0%}" + (f", {state}" if state else ""))
+        self.status.setText("\n".join(lines))

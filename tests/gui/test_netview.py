@@ -1,0 +1,104 @@
+"""The network view's parts, before the window hosts them: the request and its result
+(gui.netstate), the panes (gui.netview) and the controls (gui.netcontrols)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine.network.setup import NetworkSetup
+from gui.netstate import NetCache, NetSettings, compute_net_frame, shown_steps
+
+
+@pytest.fixture(scope="module")
+def small() -> NetSettings:
+    return NetSettings(setup=NetworkSetup.from_fields({"data": "moons", "points": 120, "hidden": [6]}), steps=80)
+
+
+def test_a_frame_holds_what_every_pane_draws(small):
+    f = compute_net_frame(1, small)
+    assert f.error is None and f.names == ("gd α=0.3", "momentum α=0.05 μ=0.9", "adam α=0.01")
+    b = len(f.names)
+    assert f.run.theta.shape == (b, 81, f.net.dim) and f.projected.shape == (b, 81, 2)
+    assert f.metrics.val_acc.shape == (b, len(f.steps_shown)) and f.steps_shown[-1] == 80
+    assert f.slice_loss.shape == (64, 64) and 0.0 < f.plane.captured <= 1.0
+    assert f.fields.p.shape == (b, 64, 64) and np.all((f.fields.p >= 0) & (f.fields.p <= 1))
+    # the start projects to the same point for every racer, and the PCA plane holds the paths
+    assert np.allclose(f.projected[:, 0], f.projected[0, 0])
+
+
+def test_an_alpha_change_reruns_one_racer_and_keeps_the_plane(small):
+    cache = NetCache()
+    f1 = compute_net_frame(1, small, cache)
+    racers = list(small.racers)
+    racers[0] = racers[0].with_hyper("alpha", 0.5)
+    f2 = compute_net_frame(2, replace(small, racers=tuple(racers)), cache)
+    assert f2.slice_loss is f1.slice_loss and np.array_equal(f2.plane.d1, f1.plane.d1)  # no jump
+    assert np.array_equal(f2.run.theta[1:], f1.run.theta[1:]) and not np.array_equal(f2.run.theta[0], f1.run.theta[0])
+    f3 = compute_net_frame(3, replace(small, racers=tuple(racers), plane_request=1), cache)  # asked for anew
+    assert f3.slice_loss is not f1.slice_loss
+    f4 = compute_net_frame(4, replace(small, plane="random", plane_seed=2), cache)
+    assert f4.plane.kind == "random"
+    f5 = compute_net_frame(5, replace(small, plane="ends"), cache)
+    assert f5.plane.kind == "endpoints" and np.allclose(f5.projected[0, -1], (1.0, 0.0), atol=1e-9)
+
+
+def test_a_bad_request_says_why(small):
+    none = replace(small, racers=tuple(replace(e, enabled=False) for e in small.racers))
+    assert "no optimizer selected" in compute_net_frame(1, none).error
+
+
+def test_shown_steps_cover_the_run():
+    assert list(shown_steps(10)) == list(range(11))
+    s = shown_steps(5000)
+    assert s[0] == 0 and s[-1] == 5000 and len(s) <= 302
+
+
+def test_the_panes_draw_a_frame_and_any_step(qtbot, small):
+    from gui.netview import NetworkView, boundary_lines
+
+    f = compute_net_frame(1, small)
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show_step(None)
+    for k in (0, 10, 80):
+        view.show_step(k)
+    x, y = view.slice.lines[0].getData()
+    assert len(x) == 81 and np.allclose((x[-1], y[-1]), f.projected[0, -1])
+    bx, _by = view.data.boundaries[2].getData()
+    assert len(bx) > 10  # adam's boundary is on the picture
+    assert len(view.units.images) == 1 and view.units.images[0].image.shape == (6, 3)  # 6 units x (2 inputs + bias)
+    view.show_racer(2)
+    view.show_step(None)
+    assert "adam" in view.data.note.textItem.toPlainText()
+    assert "step 80" in view.status.text()
+    # the boundary of a field that is 0.5 on a line is that line
+    g = np.linspace(-1, 1, 21)
+    gx, _gy = np.meshgrid(g, g)
+    lx, _ly = boundary_lines(g, g, 1 / (1 + np.exp(-5 * gx)))
+    assert np.allclose(lx[np.isfinite(lx)], 0.0, atol=1e-9)
+
+
+def test_the_controls_emit_checked_settings_and_refuse_bad_ones(qtbot):
+    from gui.netcontrols import NetControlPanel
+
+    panel = NetControlPanel()
+    qtbot.addWidget(panel)
+    got, refused = [], []
+    panel.settingsChanged.connect(got.append)
+    panel.refused.connect(refused.append)
+    panel.hidden_edit.setText("16,x")
+    panel.hidden_edit.editingFinished.emit()
+    assert refused and "hidden widths" in refused[-1] and not got
+    assert panel.hidden_edit.text() == "8,8"  # the last good value is shown again
+    panel.hidden_edit.setText("16,16")
+    panel.hidden_edit.editingFinished.emit()
+    panel.data_combo.setCurrentText("spirals")
+    panel.standardise.setChecked(True)
+    assert [s.setup.net.hidden for s in got] == [(16, 16)] * 3
+    assert got[-1].setup.data.name == "spirals" and got[-1].setup.data.standardise
+    panel.racer_list.item(2).setCheckState(__import__("gui.netcontrols", fromlist=["pg_checked"]).pg_checked(True))
+    assert [e.name for e in got[-1].enabled] == ["gd", "momentum", "nesterov", "adam"]
