@@ -848,6 +848,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 f"  {label}: no alpha reaches a minimum in {problem.steps} steps; lowest final loss "
                 f"{b.loss:.4g} at alpha {b.alpha:.3g}; {edge}"
             )
+    if callable(getattr(problem.landscape, "test_loss", None)):  # three splits: pick on validation, test once
+        from engine.selection import choose_alpha
+
+        for c in curves:
+            ch = choose_alpha(problem.landscape, c.name, problem.start, problem.steps, alphas, hyper=dict(c.hyper),
+                              tol=problem.tol, bound=problem.bound)
+            lines.append(
+                f"  {c.label}: picked on validation, alpha {ch.alpha:.3g} (validation loss {ch.validation:.4g}); "
+                f"test loss, evaluated once there: {ch.test:.4g} (the training loss alone would pick alpha "
+                f"{ch.sweep.alphas[ch.by_train]:.3g})"
+            )
     rows = []
     for k, label in enumerate(sw.names):
         for j, a in enumerate(sw.alphas):

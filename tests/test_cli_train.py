@@ -121,3 +121,17 @@ def test_a_course_brings_its_own_scenarios(tmp_path, capsys):
     assert "gd(alpha=0.1, schedule=cosine)" in out
     code, _, err = _run(capsys, ["run", "--scenario", "my-bowl"])  # not without its folder
     assert code == 2 and "unknown scenario 'my-bowl'" in err
+
+
+def test_a_sweep_on_three_splits_picks_alpha_on_validation_and_tests_once(capsys):
+    from engine.landscapes import make_landscape
+    from engine.selection import choose_alpha
+
+    code, out, err = _run(capsys, ["sweep", "--scenario", "alpha-on-validation", "--optimizer", "gd"])
+    assert code == 0, err
+    line = next(ln for ln in out.splitlines() if "picked on validation" in ln)
+    L = make_landscape("noisy-regression")
+    from engine.analysis import log_grid
+
+    ch = choose_alpha(L, "gd", (0.0, 0.0), 100, log_grid(1e-5, 10, 61))
+    assert f"alpha {ch.alpha:.3g}" in line and f"test loss, evaluated once there: {ch.test:.4g}" in line
