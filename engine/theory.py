@@ -45,8 +45,12 @@ def _check(lambda_min: float, lambda_max: float) -> tuple[float, float]:
 
 
 def condition_number(lambda_min: float, lambda_max: float) -> float:
-    """``kappa = lambda_max / lambda_min``: how elongated the ravine is."""
+    """``kappa = lambda_max / lambda_min``: how elongated the ravine is. Eigenvalues equal to
+    rounding (they come from a numerical eigendecomposition: 0.9999999999999998 and 1.0 for a
+    round bowl) give exactly 1, so that the best rates below are exactly 0, not 1e-16."""
     lo, hi = _check(lambda_min, lambda_max)
+    if hi - lo <= 8.0 * math.ulp(hi):
+        return 1.0
     return hi / lo
 
 

@@ -247,3 +247,13 @@ def test_constant_curvature_owns_which_landscapes_the_theory_fits() -> None:
     assert theory.constant_curvature(m) == pytest.approx(m.hessian_eigenvalues())
     for name in ("rosenbrock", "himmelblau", "logistic-regression"):
         assert theory.constant_curvature(make_landscape(name)) is None
+
+
+def test_a_round_bowl_has_rate_zero_not_rounding_noise():
+    # batch norm's hidden-features model: curvatures 0.9999999999999998 and 1.0 by eigh
+    m = make_landscape("hidden-features", activation="batchnorm")
+    lo, hi = theory.constant_curvature(m)
+    assert lo != hi  # the eigendecomposition's rounding ...
+    assert theory.condition_number(lo, hi) == 1.0  # ... is not a ravine
+    assert theory.gd_best_rate(lo, hi) == 0.0 and theory.momentum_best_rate(lo, hi) == 0.0
+    assert theory.condition_number(1.0, 1.0 + 1e-9) > 1.0  # a real difference still counts
