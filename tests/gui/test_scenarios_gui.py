@@ -24,6 +24,8 @@ from gui.settings import OPTIMIZER_COLORS, scenario_settings
 from gui.theory_panel import COST_SIZES, fmt_bytes, fmt_count
 
 SCENARIOS, LOAD_ERRORS = load_scenarios()
+# the picker lists the two-weight lessons; the network lessons open in the network view (issue 11)
+PICKED = {n: sc for n, sc in SCENARIOS.items() if not sc.is_network}
 
 
 def type_into(box, text: str) -> None:
@@ -48,7 +50,7 @@ def test_the_shipped_scenarios_all_load() -> None:
     assert LOAD_ERRORS == [] and len(SCENARIOS) == len(list(SCENARIO_DIR.glob("*.toml"))) > 0
 
 
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
+@pytest.mark.parametrize("name", sorted(PICKED))
 def test_choosing_a_scenario_sets_every_control_and_runs_it(window: MainWindow, settle, name: str) -> None:
     sc = SCENARIOS[name]
     choose(window, settle, name)
@@ -188,7 +190,7 @@ def test_a_missing_folder_is_an_error_not_a_crash(qtbot, tmp_path) -> None:
 
 def test_next_and_previous_scenario(window: MainWindow, settle) -> None:
     names = window.lessons.names()
-    assert sorted(names) == sorted(SCENARIOS)
+    assert sorted(names) == sorted(PICKED)
     window.lessons.next_action.trigger()
     settle(window)
     assert window.lessons.current.name == names[0]
