@@ -239,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add(out, "--csv", metavar="FILE", help="optimizer,step,train_loss,val_loss,grad_norm,train_acc,val_acc")
     _add(out, "--npz", metavar="FILE", help="the data, the start and each racer's final weights (numpy .npz)")
     _add_figure_options(out, "data, decision boundaries and training curves")
+    _add(out, "--report", repeat=True, metavar="NAME",
+         help="also report NAME after the race (repeatable; replaces the scenario's reports): "
+              "symmetry, alignment, sharpness, identical-units, layer-gradients, cost")
     train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES))
     return p
 
@@ -717,11 +720,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         hyper = " ".join(f"{k}={v:g}" for k, v in spec.defaults.items())
         lines.append(f"  {name:<18} {spec.description}. defaults: {hyper}")
     scenarios, errors = load_scenarios(*scenario_folders(args.scenario_dir))
-    lines.append("scenarios:")
+    lines.append("scenarios (run --scenario NAME; those marked 'network': train --scenario NAME):")
+    width = max((len(n) for n in scenarios), default=0)
     for name, sc in scenarios.items():
         where = "" if sc.path is None or sc.path.parent == SCENARIO_DIR else f" (from {sc.path.parent})"
-        kind = "; network: 'train --scenario'" if sc.is_network else ""
-        lines.append(f"  {name:<18} [{sc.idea}{kind}] {sc.title}: {sc.summary}{where}")
+        kind = ", network" if sc.is_network else ""
+        lines.append(f"  {name:<{width}} [{sc.idea}{kind}] {sc.title}: {sc.summary}{where}")
     lines.extend(f"  (not loaded) {e}" for e in errors)
     for line in lines:
         print(line)
@@ -947,11 +951,26 @@ class NetworkProblem:
             check_int("batch size", self.batch_size, 1, self.setup.data.n_train)
         self.seed = self.setup.init.seed
         self.scenario = scenario
+        self.reports = _report_names(args.report, scenario)
 
     def describe(self) -> str:
         head = f"scenario {self.scenario.name}: " if self.scenario else ""
         batch = f"; mini-batches of {self.batch_size}" if self.batch_size else ""
         return f"{head}network {self.setup.describe()}; {self.steps} steps{batch}"
+
+
+def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:
+    """The reports ``train`` prints: those given with ``--report`` (each once, known), else the
+    scenario's."""
+    from engine.scenarios import REPORTS
+
+    for name in given:
+        if name not in REPORTS:
+            raise UsageError(f"unknown report {name!r} (choose from {', '.join(REPORTS)})")
+    dupes = sorted({n for n in given if given.count(n) > 1})
+    if dupes:
+        raise UsageError(f"report {dupes[0]!r} given twice")
+    return tuple(given) if given else (scenario.reports if scenario is not None else ())
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -977,6 +996,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             end += (f"; validation loss {m.val_loss[i, k]:.4g}; accuracy {m.train_acc[i, k]:.1%} training, "
                     f"{m.val_acc[i, k]:.1%} validation")
         lines.append(f"  {name}: {end}")
+    if problem.reports:
+        from engine.network.reports import compute
+        from engine.optimizers import Optimizer
+
+        opt = Optimizer.stack(problem.optimizers)
+        for name in problem.reports:
+            lines += compute(name, t, opt, batch_size=problem.batch_size, seed=problem.seed, tol=problem.tol,
+                             bound=problem.bound, cancel=_INTERRUPT.cancelled).lines()
     outputs.write("csv", lambda path: path.write_text(t.csv(), encoding="utf-8"))
     outputs.write("npz", lambda path: np.savez(path, **t.arrays()))
 
