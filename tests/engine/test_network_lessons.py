@@ -98,16 +98,16 @@ def test_the_network_lessons_load_and_come_after_each_ideas_two_weight_lessons()
     assert names.index("net-alignment") == names.index("net-symmetry") + 1
 
 
-def test_the_readme_table_lists_every_scenario_once_a_row_per_idea() -> None:
+def test_the_readme_table_has_a_row_per_idea_with_its_network_lessons() -> None:
+    # (test_lessons.py checks that the table names every scenario, in the listed order)
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    table = text.split("| idea | scenarios |", 1)[1].split("\n\n", 1)[0]
-    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("|---")]
-    listed = [re.findall(r"`([a-z0-9-]+)`", row) for row in rows]
-    names = [n for row in listed for n in row]
-    assert sorted(names) == sorted(SCENARIOS)  # each once
-    for row in listed:  # a row per idea
-        assert len({SCENARIOS[n].idea for n in row}) == 1, row
-    assert len(listed) == len({SCENARIOS[row[0]].idea for row in listed})
+    table = text.split("| idea | scenarios", 1)[1].split("\n\n", 1)[0]
+    rows = [re.findall(r"`([a-z0-9-]+)`", line) for line in table.splitlines()[2:]]
+    ideas = [{SCENARIOS[n].idea for n in row} for row in rows]
+    assert all(len(i) == 1 for i in ideas) and len(rows) == len({i.pop() for i in ideas}) == len(IDEAS)
+    for row in rows:
+        nets = [SCENARIOS[n].is_network for n in row]
+        assert nets == sorted(nets)  # "on a network:" after the two-weight lessons
 
 
 @pytest.mark.parametrize("name", NETWORK)
