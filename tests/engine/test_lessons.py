@@ -875,9 +875,10 @@ def test_the_readme_table_lists_every_scenario_in_the_listed_order() -> None:
     assert named == list(SCENARIOS)
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("name", [n for n, sc in SCENARIOS.items() if not sc.is_network])
 def test_every_start_is_inside_the_view(name: str) -> None:
-    """The picture shows where the runs begin."""
+    """The picture shows where the runs begin. (A network's picture is a plane chosen through
+    its trajectories, engine.network.slices, not a fixed view of its weights.)"""
     sc = SCENARIOS[name]
     land = sc.make_landscape()
     start = sc.start(land)
