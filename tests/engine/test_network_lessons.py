@@ -343,6 +343,8 @@ def test_net_sharpness_the_start_and_its_limit() -> None:
     t, _ = race("net-sharpness")
     _, hi = exact_extremes(t.net, t.start)
     assert round(float(hi), 2) == 0.91 and round(2 / float(hi), 1) == 2.2
+    alphas = [h["alpha"] for _, h in SCENARIOS["net-sharpness"].optimizers]
+    assert alphas[0] < 2 / hi < alphas[1] and round(alphas[2] * float(hi) / 2) == 7  # "seven times past"
 
 
 def test_net_sharpness_below_the_limit_the_curvature_rises_to_2_over_alpha_then_the_loss_rises() -> None:
