@@ -1022,7 +1022,30 @@ def cmd_train(args: argparse.Namespace) -> int:
 # -- entry point --------------------------------------------------------------------------------
 
 
-def _open_window() -> int:
+LAUNCH_OPTIONS = ("--view", "--scenario")  # options of the window itself (no command)
+VIEWS = ("contour", "3d", "both")
+
+
+def _launch_options(argv: Sequence[str]) -> dict[str, str | None]:
+    """``--view contour|3d|both`` and ``--scenario NAME``, what the window opens on; a bad
+    value is a UsageError (one line listing the choices, exit 2) before any window."""
+    p = _Parser(prog=PROG, add_help=False)
+    _add(p, "--view", metavar="VIEW")
+    _add(p, "--scenario", metavar="NAME")
+    args, rest = p.parse_known_args(list(argv))
+    if args.view is not None and args.view not in VIEWS:
+        raise UsageError(f"invalid --view {args.view!r} (choose from {', '.join(VIEWS)})")
+    if rest:
+        raise UsageError(
+            f"unrecognised {rest[0]!r}: the window takes only --view ({', '.join(VIEWS)}) and --scenario NAME; "
+            f"commands come first ('{PROG} run --help')"
+        )
+    if args.scenario is not None:
+        _scenario(args.scenario)  # unknown: the scenarios' names, exit 2
+    return {"view": args.view, "scenario": args.scenario}
+
+
+def _open_window(view: str | None = None, scenario: str | None = None) -> int:
     # Qt aborts the process (SIGABRT, with advice about xcb-cursor0) when its platform has no
     # display to connect to: on X11 and Wayland say so first, in one line, and exit 1
     platform = os.environ.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0].strip()
@@ -1040,7 +1063,7 @@ def _open_window() -> int:
     except ImportError as e:  # Qt or a system library missing
         print(f"{PROG}: error: cannot start the window: {e}", file=sys.stderr)
         return 1
-    return run_app(sys.argv)
+    return run_app(sys.argv[:1], view=view, scenario=scenario)
 
 
 def _error(message: str) -> None:
@@ -1064,6 +1087,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _open_window()
+    if argv[0].split("=")[0] in LAUNCH_OPTIONS:  # the window, opened on a view or a scenario
+        try:
+            options = _launch_options(argv)
+        except UsageError as e:
+            _error(f"error: {e}")
+            return EXIT_USAGE
+        return _open_window(**options)
     for stream in (sys.stdout, sys.stderr):  # a file name the terminal cannot show is shown escaped
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")

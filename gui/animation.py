@@ -109,16 +109,22 @@ def write_animation(spec: AnimationSpec, cancel: Callable[[], bool] | None = Non
                     progress: Callable[[float, str], None] | None = None) -> Path:
     """Render and encode the animation to ``spec.path``. The file appears only when it is
     whole; a cancelled or failed run leaves nothing behind (``Cancelled``, ``OSError``)."""
-    target = Path(spec.path)
+    colors: list[str] = []
+    object.__setattr__(spec, "_colors", colors)  # filled by the first frame
+    return write_frames(Path(spec.path), spec.fmt, render_frames(spec, cancel, progress), spec.timing, colors)
+
+
+def write_frames(target: Path, fmt: str, frames: Iterator[np.ndarray], timing: Timing, colors: list[str]) -> Path:
+    """Encode ``frames`` (``(h, w, 3)`` uint8, even sizes) as a GIF or an MP4 at ``target``,
+    whole or not at all (a partial name beside it, renamed at the end). ``colors`` are the
+    colours the frames draw with (a GIF's palette keeps them exact); a list that the
+    frames fill as they are rendered is read once they all are."""
     part = _partial(target)
     try:
-        colors: list[str] = []
-        object.__setattr__(spec, "_colors", colors)  # filled by the first frame
-        frames = render_frames(spec, cancel, progress)
-        if spec.fmt == "gif":
-            _write_gif(part, frames, spec.timing, colors)
+        if fmt == "gif":
+            _write_gif(part, frames, timing, colors)
         else:
-            _write_mp4(part, frames, spec.timing)
+            _write_mp4(part, frames, timing)
         os.replace(part, target)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -200,6 +206,11 @@ def _write_mp4(path: Path, frames: Iterator[np.ndarray], timing: Timing) -> None
         writer.close()
 
 
-def compute_animation(spec: AnimationSpec, emit, progress, cancel) -> None:
-    """A ``JobRunner`` compute function: writes the animation, then emits its path."""
-    emit(str(write_animation(spec, cancel, progress)))
+def compute_animation(spec, emit, progress, cancel) -> None:
+    """A ``JobRunner`` compute function: writes the animation (the race, an
+    :class:`AnimationSpec`, or a turning 3D surface, ``gui.view3d.TurnSpec``), then emits
+    its path."""
+    if isinstance(spec, AnimationSpec):
+        emit(str(write_animation(spec, cancel, progress)))
+    else:
+        emit(str(spec.write(cancel, progress)))

@@ -90,6 +90,9 @@ def _ensure_app():
     if app is None:
         if not os.environ.get("QT_QPA_PLATFORM"):  # headless by contract (an empty value counts as unset)
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from gui.app import share_gl
+
+        share_gl()  # (a turning 3D surface renders in OpenGL contexts of its own)
         _app = app = QApplication([])
     return app
 

@@ -188,6 +188,7 @@ class AnimationDialog(QDialog):
         self.what = QComboBox()
         for label, key in FIGURE_PARTS:
             self.what.addItem(label, key)
+        self.what.addItem("3D surface, turning once as the race runs", "turn3d")  # (gui/view3d.py)
         self.fmt = QComboBox()
         self.fmt.addItem("GIF (slides, web pages)", "gif")
         self.fmt.addItem("MP4 video, H.264 (smaller, sharper)", "mp4")
@@ -550,8 +551,10 @@ class FileActions(QObject):
                 raise ValueError("an animation is being written already: wait for it or cancel it")
             width = check_width(width if width is not None else DEFAULT_WIDTH[fmt], hi=MAX_FRAME_WIDTH)
             timing = Timing.of(fmt, fps, frames, duration)
-            scene = window_scene(w)
-            spec = AnimationSpec(scene, str(path), fmt, width, timing, what)
+            if what == "turn3d":
+                spec = w.landscape3d.turn_spec(str(path), fmt, width, timing)
+            else:
+                spec = AnimationSpec(window_scene(w), str(path), fmt, width, timing, what)
         except ValueError as exc:
             self._error(f"Could not export the animation to {path}:\n{exc}")
             return False

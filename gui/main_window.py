@@ -53,6 +53,7 @@ from gui.readouts import ReadoutPane
 from gui.scenario_panel import LessonPanel
 from gui.settings import Settings, scenario_settings
 from gui.tracks import Track
+from gui.view3d import Landscape3D
 from gui.widgets import LineText, swatch
 from gui.worker import Frame, Simulator
 
@@ -337,6 +338,8 @@ class MainWindow(QMainWindow):
         self._build_lessons()
         self.analysis = install_analysis(self)  # basins, (alpha, mu) map, sweep, curvature
         self.analysis.set_look(self.look)
+        self.landscape3d = Landscape3D(self)  # the 3D surface beside or in place of the contour view
+        self.landscape3d.add_menu(self.view_menu)
         self._make_help_menu()
 
         self.panel.settingsChanged.connect(self._on_settings)
@@ -459,6 +462,7 @@ class MainWindow(QMainWindow):
         self.contour.set_look(look.k, look.theme)
         self.curves.set_look(look.k, look.theme)
         self.analysis.set_look(look)
+        self.landscape3d.set_look(look)
         self.lessons.set_look(look)
         self.readouts.refresh(force=True)
         if self.frame is not None:
@@ -547,7 +551,7 @@ class MainWindow(QMainWindow):
         play.addSeparator()
         action(play, "Instant mode (whole trajectory)", lambda: self.set_mode("instant"))
         action(play, "Animate mode", lambda: self.set_mode("animate"))
-        view = self.menuBar().addMenu("&View")
+        view = self.view_menu = self.menuBar().addMenu("&View")
         self.zoom_in_action = action(
             view, "Zoom &in", lambda: self.zoom(1),
             [QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+="), QKeySequence("Ctrl++")],
@@ -600,6 +604,8 @@ class MainWindow(QMainWindow):
             (self.zoom_out_action, "smaller"), (self.zoom_reset_action, "actual size"),
             (self.presentation_action, "presentation mode: full screen, large, for the back row (Esc leaves it)"),
             (self.reset_view_action, "the whole landscape again, after zooming into the plot"),
+            (self.landscape3d.actions["3d"], "the 3D surface in place of the contour plot, and back"),
+            (self.landscape3d.actions["both"], "the contour plot and the 3D surface side by side"),
             (self.lessons.next_action, "next scenario"), (self.lessons.previous_action, "previous scenario"),
             (self.export_action, "export the figure"), (self.guide_action, "this guide"),
         ]
@@ -939,6 +945,7 @@ class MainWindow(QMainWindow):
             geometry, state, layout = self.saveGeometry(), self.saveState(), self.layout_name
         self.prefs.save_window(geometry, state, layout)
         self.prefs.save_settings(self.panel.settings)
+        self.landscape3d.remember()
         self.prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

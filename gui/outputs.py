@@ -25,6 +25,7 @@ MIN_FRAMES, MAX_FRAMES = 2, 3000
 MIN_SECONDS, MAX_SECONDS = 0.5, 120.0
 DEFAULT_FPS = {"gif": 15.0, "mp4": 30.0}
 DEFAULT_SECONDS = 6.0
+ANIMATIONS = ("race", "turn")  # --animation: the race on the contour plot, or the 3D surface turning
 HOLD_SECONDS = 1.5  # the last frame stays this long: the end of the race is what a slide shows
 
 
@@ -109,6 +110,9 @@ def add_figure_options(p: argparse._ActionsContainer, what: str, *, animations: 
         p.add_argument("--fps", type=float, metavar="N", help="animation frames per second (GIF 15, MP4 30)")
         p.add_argument("--frames", type=int, metavar="N", help="animation frames (default: 6 seconds' worth)")
         p.add_argument("--duration", type=float, metavar="S", help="animation length in seconds (6)")
+        p.add_argument("--animation", metavar="WHAT",
+                       help="what the animation shows: 'race' (the contour plot and curves, the default) or 'turn' "
+                            "(the 3D surface turning once as the trajectories grow; needs OpenGL)")
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ class Outputs:
     dpi: float | None
     timing: dict[str, Timing]
     session: Path | None = None  # --save-session
+    animation: str = "race"  # --animation: the race, or the 3D surface turning
 
     def png_width(self) -> int:
         return self.width if self.width is not None else DEFAULT_WIDTH["png"]
@@ -174,7 +179,13 @@ def check_outputs(args: argparse.Namespace, writable: Callable[[str], Path]) -> 
     elif any(v is not None for v in pace.values()):
         given = next(k for k, v in pace.items() if v is not None)
         raise ValueError(f"--{given} goes with --gif or --mp4")
-    return Outputs(figures, animations, width, dpi, timing, session)
+    animation = getattr(args, "animation", None)
+    if animation is not None:
+        if animation not in ANIMATIONS:
+            raise ValueError(f"invalid --animation {animation!r} (choose from {', '.join(ANIMATIONS)})")
+        if not animations:
+            raise ValueError("--animation goes with --gif or --mp4")
+    return Outputs(figures, animations, width, dpi, timing, session, animation or "race")
 
 
 # -- a run's files ---------------------------------------------------------------------------------
@@ -213,7 +224,14 @@ def write_run_outputs(problem, run, outputs: Outputs, args: argparse.Namespace) 
                 write_bytes(path, render(canvas, fmt, Size(outputs.png_width(), outputs.dpi)))
                 written.append(path)
         for fmt, path in outputs.animations.items():
-            write_animation(AnimationSpec(scene, str(path), fmt, outputs.frame_width(fmt), outputs.timing[fmt]))
+            if outputs.animation == "turn":  # no OpenGL here: OSError, the command line's exit 1
+                from gui.animation import last_step
+                from gui.view3d import turn_from_tracks
+
+                turn_from_tracks(surface, tracks, last_step(scene), str(path), fmt, outputs.frame_width(fmt),
+                                 outputs.timing[fmt]).write()
+            else:
+                write_animation(AnimationSpec(scene, str(path), fmt, outputs.frame_width(fmt), outputs.timing[fmt]))
             written.append(path)
     if session_path is not None:
         from engine.optimizers import OPTIMIZERS

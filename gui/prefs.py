@@ -1,7 +1,8 @@
 """What the window remembers between launches (QSettings, an INI file in the user's
 configuration folder, the one ``gui.file_menu`` keeps the export folders in): geometry and
-docks, zoom, theme, the layout, the last scenario and the controls (landscape, racers and
-their hyperparameters, start, steps).
+docks, zoom, theme, the layout, the last scenario, the controls (landscape, racers and
+their hyperparameters, start, steps) and the landscape view (contour, 3D or both, and the 3D
+camera).
 
 Everything read back is checked: a value of the wrong type, out of range or naming a
 landscape or optimizer that no longer exists is dropped (the default takes its place), and
@@ -21,6 +22,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from gui.settings import Settings, settings_from_dict, settings_to_dict
 
 LAYOUTS = ("wide", "compact")
+LANDSCAPE_VIEWS = ("contour", "3d", "both")  # the contour plot, the 3D surface in its place, or both
 
 
 class Prefs:
@@ -104,6 +106,28 @@ class Prefs:
     def scenario(self, name: str | None) -> None:
         self.store.setValue("lesson/scenario", name or "")
 
+    @property
+    def landscape_view(self) -> str:
+        name = self._get("view3d/mode", "contour")
+        return name if name in LANDSCAPE_VIEWS else "contour"
+
+    @landscape_view.setter
+    def landscape_view(self, name: str) -> None:
+        self.store.setValue("view3d/mode", name)
+
+    @property
+    def camera3d(self) -> dict:
+        """The 3D view's camera, each value checked (``gui.view3d.check_camera``)."""
+        from gui.view3d import camera_from_json
+
+        return camera_from_json(self._get("view3d/camera"))
+
+    @camera3d.setter
+    def camera3d(self, cam: dict) -> None:
+        from gui.view3d import camera_json
+
+        self.store.setValue("view3d/camera", camera_json(cam))
+
     # -- the controls ----------------------------------------------------------------------
     def settings(self) -> Settings | None:
         """The controls as they were left, or None (never saved, or unusable: the reason
@@ -125,4 +149,4 @@ class Prefs:
         self.store.sync()
 
 
-__all__ = ["LAYOUTS", "Prefs"]
+__all__ = ["LANDSCAPE_VIEWS", "LAYOUTS", "Prefs"]

@@ -59,7 +59,7 @@ DARK_LIFT = 0.22  # the dark theme's colour map, brightened this far towards whi
 
 # the camera a new view starts with, and Reset camera goes back to: from the front left,
 # a little above, the whole box in view
-DEFAULT_CAMERA = {"distance": 3.6, "elevation": 28.0, "azimuth": -62.0, "fov": 50.0, "center": (0.0, 0.0, 0.3)}
+DEFAULT_CAMERA = {"distance": 3.9, "elevation": 38.0, "azimuth": -62.0, "fov": 50.0, "center": (0.0, 0.0, 0.25)}
 CAMERA_LIMITS = {"distance": (0.3, 40.0), "elevation": (-90.0, 90.0), "fov": (5.0, 120.0)}
 CLICK_PX = 4  # a press and release this close together is a click (set the start), not a turn
 
@@ -268,6 +268,7 @@ class Scene3D:
         iso = gl.GLLinePlotItem(mode="lines", antialias=True, glOptions="translucent")
         frame = gl.GLLinePlotItem(mode="lines", antialias=True, glOptions="translucent")
         for item in (mesh, iso, frame):
+            item.setVisible(False)  # until there is a relief to draw
             view.addItem(item)
         self.items = {"mesh": mesh, "iso": iso, "frame": frame}
         self.lines = []
@@ -295,6 +296,8 @@ class Scene3D:
         lift = DARK_LIFT if self.theme.name == "dark" else 0.0
         colors = g.colors(self.theme.cmap, lift)
         self.items["mesh"].setMeshData(vertexes=g.vertices(), faces=g.faces(), vertexColors=colors)
+        self.items["mesh"].setVisible(True)
+        self.items["frame"].setVisible(True)
         self._style_lines()
         self._show_paths()
 
@@ -410,7 +413,10 @@ class Scene3D:
         for (x, y), ok, text in zip(px, front, names, strict=True):
             if ok and -w < x < 2 * w and -h < y < 2 * h:
                 tw = fm.horizontalAdvance(text)
-                painter.drawText(QPointF(x - tw / 2, y + fm.ascent() + 4 * k), text)
+                # centred under its anchor, kept whole inside the picture
+                x = min(max(x - tw / 2, 4 * k), w - tw - 4 * k)
+                y = min(max(y + fm.ascent() + 4 * k, fm.ascent() + 30 * k), h - 30 * k)
+                painter.drawText(QPointF(x, y), text)
         title = QFont(font)
         title.setPointSizeF((FONT_PT + 2) * k)
         painter.setFont(title)
@@ -552,6 +558,7 @@ class View3D(QWidget):
         self.camera = check_camera(camera)
         self.problem: str | None = None
         self.gl = None  # the GL window, once made
+        self._pending = None  # a surface not drawn yet (the view was hidden)
         self._log_choice: dict[object, bool] = {}  # the height scale chosen per landscape
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -565,10 +572,14 @@ class View3D(QWidget):
         self.log_box.setToolTip("heights as log₁₀(loss − min + δ): the floor of a ravine whose walls rise by "
                                 "decades (Rosenbrock's) stays visible")
         self.log_box.toggled.connect(self._on_log)
-        self.hint = QLabel("drag: turn · right drag: move · wheel: zoom · click: start here")
+        self.hint = QLabel("drag: turn · wheel: zoom · click: start")
+        self.hint.setToolTip("drag to turn and tilt, right-drag (or Ctrl + drag) to move, the wheel to zoom; "
+                             "a click on the surface puts the start there")
         self.hint.setObjectName("hint")
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for wdg in (self.reset_button, self.log_box):
+        self.save_button = QPushButton("Save PNG…")
+        self.save_button.setToolTip("the 3D view as a PNG image, 1600 pixels wide")
+        for wdg in (self.reset_button, self.log_box, self.save_button):
             bar.addWidget(wdg)
         bar.addWidget(self.hint, 1)
         self.bar = QWidget()
@@ -593,6 +604,7 @@ class View3D(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.start()
+        self._catch_up()
 
     def start(self) -> bool:
         """Make the GL view (once); on failure show why, in one line. Returns whether it runs."""
@@ -632,12 +644,17 @@ class View3D(QWidget):
         self.gl = window
 
     # -- data, as the contour view ---------------------------------------------------------------
+    # While the view is hidden nothing is computed: the latest surface, tracks and step are
+    # kept and drawn when it is shown.
     def set_surface(self, surface, landscape=None) -> None:
-        self.set_relief(relief_from_surface(surface))
+        self._pending = surface
+        if self.isVisible():
+            self._catch_up()
 
     def set_relief(self, relief: Relief) -> None:
         """Show a new relief (a landscape, a network's slice): the height scale is the one
         chosen last for it, else its default (log where it spans decades)."""
+        self._pending = None
         log = self._log_choice.get(relief.key, relief.log_default)
         self.log_box.blockSignals(True)
         self.log_box.setChecked(log)
@@ -645,13 +662,29 @@ class View3D(QWidget):
         self.scene.set_relief(relief, log)
         self._update()
 
-    def set_tracks(self, tracks) -> None:
-        self.scene.set_paths(tracks)
-        self._update()
+    def set_tracks(self, tracks, step: int | None = None) -> None:
+        """A new run, shown up to ``step`` (None: the step shown now)."""
+        self.scene.paths = tuple(tracks)
+        if step is not None:
+            self.scene.step = step
+        if self.isVisible() and self._pending is None:
+            self.scene.set_paths(self.scene.paths)
+            self._update()
 
     def reveal(self, k: int) -> None:
-        if k != self.scene.step:
+        if k == self.scene.step:
+            return
+        if self.isVisible() and self._pending is None:
             self.scene.reveal(k)
+            self._update()
+        else:
+            self.scene.step = k
+
+    def _catch_up(self) -> None:
+        if self._pending is not None:
+            self.set_relief(relief_from_surface(self._pending))  # (draws the kept tracks too)
+        else:
+            self.scene.set_paths(self.scene.paths)
             self._update()
 
     def set_live(self, on: bool) -> None:  # (the contour view's call; nothing is cached here)
@@ -928,3 +961,137 @@ __all__ = [
     "camera_json", "check_camera", "gl_problem", "hidden", "offscreen_surface", "project", "ray", "render",
     "turn_from_tracks",
 ]
+
+
+# -- in the window ------------------------------------------------------------------------------------
+
+
+VIEW_NAMES = {"contour": "&Contour plot", "3d": "&3D surface in its place", "both": "Contour and 3D &side by side"}
+
+
+class Landscape3D(QObject):
+    """The 3D view in the main window: placed between the contour view and the curves,
+    shown in place of the contour view, beside it, or not at all (View > Landscape view,
+    F3 to switch between the contour and the surface, Shift+F3 for both); fed by the
+    window's frames and steps; its camera and the choice remembered (``gui.prefs``)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        prefs = window.prefs
+        self.view = View3D(k=window.look.k, theme=window.look.theme, camera=prefs.camera3d)
+        self.view.setMinimumSize(220, 200)
+        self.view.hide()
+        window.split.insertWidget(1, self.view)
+        window.split.setStretchFactor(1, 5)
+        self.mode = "contour"
+        self.view.startMoved.connect(window.panel.set_start)
+        self.view.cameraChanged.connect(self._remember_camera)
+        self.view.save_button.clicked.connect(self.export_dialog)
+        window.frameShown.connect(self._on_frame)
+        window.stepShown.connect(self.view.reveal)
+        self._surface = None
+        self.actions: dict[str, object] = {}
+        self.set_mode(prefs.landscape_view, remember=False)
+
+    def add_menu(self, menu) -> None:
+        """View > Landscape view, and the keys."""
+        from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+        sub = menu.addMenu("Landscape &view")
+        group = QActionGroup(self)
+        keys = {"3d": "F3", "both": "Shift+F3"}
+        for mode, text in VIEW_NAMES.items():
+            a = QAction(text, self.window)
+            a.setCheckable(True)
+            a.setChecked(mode == self.mode)
+            if mode in keys:
+                a.setShortcut(QKeySequence(keys[mode]))
+                a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(lambda _c=False, m=mode: self.toggle(m))
+            group.addAction(a)
+            sub.addAction(a)
+            self.window.addAction(a)
+            self.actions[mode] = a
+        sub.addSeparator()
+        reset = sub.addAction("Reset the 3D &camera")
+        reset.triggered.connect(self.view.reset_camera)
+        export = sub.addAction("Save the 3D view as &PNG…")
+        export.triggered.connect(self.export_dialog)
+        self.export_action = export
+
+    def toggle(self, mode: str) -> None:
+        """F3 and Shift+F3 switch ``mode`` on, or back to the contour plot if it is on."""
+        self.set_mode("contour" if mode == self.mode and mode != "contour" else mode)
+
+    def set_mode(self, mode: str, remember: bool = True) -> None:
+        if mode not in VIEW_NAMES:
+            raise ValueError(f"unknown landscape view {mode!r} (choose from {', '.join(VIEW_NAMES)})")
+        split = self.window.split
+        self.mode = mode
+        self.window.contour.setVisible(mode != "3d")
+        self.view.setVisible(mode != "contour")
+        # the landscape keeps the larger share, as the contour view alone has it (5 : 3)
+        shares = {"contour": (5, 0, 3), "3d": (0, 5, 3), "both": (3.5, 3.5, 3)}[mode]
+        sizes = [round(1000 * s / sum(shares)) for s in shares]  # (scaled to the splitter)
+        split.setSizes(sizes)
+        QTimer.singleShot(0, lambda: split.setSizes(sizes) if self.mode == mode else None)  # once laid out
+        for m, a in self.actions.items():
+            a.setChecked(m == mode)
+        if remember:
+            self.window.prefs.landscape_view = mode
+        if mode != "contour" and self.view.problem is not None:
+            self.window.show_refusal(f"3D view unavailable: {self.view.problem}")
+
+    def _on_frame(self, _generation: int) -> None:
+        f = self.window.frame
+        if f is None:
+            return
+        if f.surface is not self._surface:
+            self._surface = f.surface
+            self.view.set_surface(f.surface)
+        self.view.set_tracks(f.tracks, self.window.step)
+
+    def set_look(self, look) -> None:
+        self.view.set_look(look.k, look.theme)
+
+    def _remember_camera(self, cam: dict) -> None:
+        self.window.prefs.camera3d = cam
+
+    def remember(self) -> None:
+        if self.view.available:
+            self.window.prefs.camera3d = self.view.current_camera()
+
+    def export_png(self, path: str | Path, width: int = 1600) -> bool:
+        try:
+            self.view.export_png(path, width)
+        except (OSError, ValueError) as e:
+            self.window.show_refusal(f"3D view not saved: {e}")
+            return False
+        self.window.statusBar().showMessage(f"3D view written to {path}", 8000)
+        return True
+
+    def export_dialog(self) -> None:
+        from gui.file_menu import ask_save
+
+        if not self.view.available:
+            self.window.show_refusal(f"3D view unavailable: {self.view.problem or 'show it first (F3)'}")
+            return
+        path = ask_save(self.window, "Save the 3D view", f"basin-{self.window.panel.settings.landscape}-3d.png", "png")
+        if path:
+            self.export_png(path)
+
+    def turn_spec(self, path: str, fmt: str, width: int, timing) -> TurnSpec:
+        """A turning animation of what the window shows, from the 3D view's camera and
+        height scale; its offscreen surface made here, in the GUI thread."""
+        f = self.window.frame
+        if f is None:
+            raise ValueError("nothing to animate yet")
+        problem = gl_problem(on_screen=False)
+        if problem is not None:
+            raise ValueError(f"the turning 3D surface needs OpenGL: {problem}")
+        relief = relief_from_surface(f.surface)
+        log = self.view.scene.log if self.view.scene.relief is not None and self.view.scene.relief.key == relief.key \
+            else relief.log_default
+        return TurnSpec(relief, tuple(f.tracks), self.window.last_step, str(path), fmt, width, timing, log,
+                        self.view.current_camera(), offscreen_surface())

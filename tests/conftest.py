@@ -18,6 +18,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="basin-test-config-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gui.app import share_gl  # noqa: E402
+
+share_gl()  # before pytest-qt makes the application: the 3D view's contexts share their objects
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
