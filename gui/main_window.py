@@ -953,5 +953,6 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.files.shutdown()  # an animation being written stops, its partial file goes
         self.analysis.shutdown()
+        self.landscape3d.shutdown()  # (its OpenGL buffers, while their context lives)
         self.simulator.shutdown()
         super().closeEvent(event)

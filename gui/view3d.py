@@ -123,6 +123,18 @@ def gl_version() -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
+def release(items) -> None:
+    """Free the OpenGL buffers of pyqtgraph GL items (their context current): left to
+    Python's finaliser they would be freed after the context, at exit, and crash there."""
+    from PySide6.QtOpenGL import QOpenGLBuffer
+
+    for item in items:
+        for value in list(vars(item).values()):
+            if isinstance(value, QOpenGLBuffer) and value.isCreated():
+                value.destroy()
+        release(getattr(item, "childItems", list)())
+
+
 def check_camera(data: object) -> dict:
     """A camera (``DEFAULT_CAMERA``'s keys) from remembered data, each value checked: a
     missing, non-finite or out-of-range value takes the default's place."""
@@ -275,6 +287,17 @@ class Scene3D:
         view.setBackgroundColor(QColor(self.theme.plot_bg))
         if self.relief is not None:
             self._build()
+
+    def detach(self) -> None:
+        """Take the items out of the view and free their buffers (its context current)."""
+        if self.view is None:
+            return
+        items = [*self.items.values(), *self.lines]
+        release(items)
+        for item in items:
+            if item in self.view.items:
+                self.view.removeItem(item)
+        self.items, self.lines, self.view = {}, [], None
 
     # -- data ---------------------------------------------------------------------------------
     def set_relief(self, relief: Relief, log: bool | None = None) -> None:
@@ -461,6 +484,7 @@ def _gl_window_class():
             self.scene = scene
             self.hint = ""
             self._press: QPointF | None = None
+            self.frames_drawn = 0  # (tests and the benchmark count paints)
 
         def devicePixelRatioF(self) -> float:  # (GLViewMixin asks a widget's name for it)
             return float(self.devicePixelRatio())
@@ -479,6 +503,7 @@ def _gl_window_class():
                 self.scene.paint_marks(painter, self, self.width(), self.height(), hint=self.hint)
             finally:
                 painter.end()
+            self.frames_drawn += 1
 
         # camera --------------------------------------------------------------------------------
         def camera(self) -> dict:
@@ -707,6 +732,21 @@ class View3D(QWidget):
         if self.gl is not None and self.isVisible():
             self.gl.update()
 
+    def shutdown(self) -> None:
+        """The window is closing: free the GL view's buffers while its context lives, then
+        the view (left to the finaliser at exit, they crashed the process there)."""
+        gl, self.gl = self.gl, None
+        if gl is None:
+            return
+        self.camera = gl.camera()
+        self.problem = "the window is closing"
+        if gl.isExposed() or gl.context() is not None:
+            gl.makeCurrent()
+            self.scene.detach()
+            gl.doneCurrent()
+        self.container.setParent(None)
+        self.container.deleteLater()
+
     # -- camera ------------------------------------------------------------------------------------
     def current_camera(self) -> dict:
         return self.gl.camera() if self.gl is not None else dict(self.camera)
@@ -854,6 +894,8 @@ class OffscreenView(QObject):
         return render(self.view, self.scene, w, h, round(w / k_screen), round(h / k_screen))
 
     def close(self) -> None:
+        self.context.makeCurrent(self.surface)
+        self.scene.detach()
         self.context.doneCurrent()
 
 
@@ -1061,6 +1103,9 @@ class Landscape3D(QObject):
     def remember(self) -> None:
         if self.view.available:
             self.window.prefs.camera3d = self.view.current_camera()
+
+    def shutdown(self) -> None:
+        self.view.shutdown()
 
     def export_png(self, path: str | Path, width: int = 1600) -> bool:
         try:

@@ -18,11 +18,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="basin-test-config-")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gui.app import share_gl  # noqa: E402
+from hypothesis import HealthCheck, settings
+
+from gui.app import share_gl
 
 share_gl()  # before pytest-qt makes the application: the 3D view's contexts share their objects
-
-from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "basin", max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
