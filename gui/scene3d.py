@@ -12,9 +12,9 @@ logarithmic: the longer side of the rectangle spans [-1, 1], the height [0, ``HE
 Heights are ``loss`` (linear) or ``log10(loss - floor + delta)`` (log), the contour view's
 colour scale (``gui.surface.log_scale``), so a landscape spanning decades (Rosenbrock's
 ravine under walls a thousand times higher) keeps its valley floor visible. Trajectories
-are drawn at their own loss on the same scale: a point of a trajectory lies on the surface
-exactly where the surface is sampled, and between samples within the grid's
-interpolation error, so lines are lifted by ``LIFT`` of the height to stay in front of it.
+are drawn at their own loss on the same scale, so a point of a trajectory lies on the
+surface to within the grid's interpolation error; lines are lifted by ``LIFT`` of the
+height to stay in front of it.
 
 The vertex colours are the theme's colour map at each point's colour value, lit by a fixed
 light (Lambert's cosine law, ambient plus diffuse), so the shading stays put while the
@@ -31,7 +31,10 @@ import numpy as np
 
 from gui.surface import Surface, iso_segments, log_scale
 
-MESH = 251  # vertices per axis at most: a landscape's view box is sampled 251 x 251 (gui.surface)
+# vertices per axis at most: a landscape's view box, sampled 251 x 251 (gui.surface), is
+# resampled to 201 x 201: 80 000 triangles instead of 125 000, the difference between 25
+# and 35 frames per second in software (benchmarks/bench_view3d.py), and invisible
+MESH = 201
 HEIGHT = 0.9  # the height of the box in scene units (its longer side spans 2)
 LIFT = 0.008  # lines and markers drawn this fraction of HEIGHT above the surface
 LOG_DECADES = 2.0  # log heights by default when the top of the view is this many decades above its lower part
@@ -95,10 +98,6 @@ def _inside(values: np.ndarray, lo: float, hi: float) -> slice:
     return slice(int(idx[0]), int(idx[-1]) + 1)
 
 
-def _stride(n: int, most: int) -> int:
-    return max(1, math.ceil((n - 1) / (most - 1)))
-
-
 def wants_log(loss: np.ndarray, floor: float, delta: float) -> bool:
     """Whether heights read better on a log scale: the top of the grid (its 99th
     percentile above the floor) stands ``LOG_DECADES`` decades or more above its lower part
@@ -111,18 +110,22 @@ def wants_log(loss: np.ndarray, floor: float, delta: float) -> bool:
 
 
 def relief_from_surface(surface: Surface, most: int = MESH) -> Relief:
-    """The part of ``surface`` over its view box, at most ``most`` samples per axis. The
-    loss comes back from the colour value (``surface.z`` is ``log10(loss - floor +
+    """The part of ``surface`` over its view box, resampled to at most ``most`` samples per
+    axis. The loss comes back from the colour value (``surface.z`` is ``log10(loss - floor +
     delta)`` when a minimum is known, else the loss itself, clipped far outside the view)."""
     (xlo, xhi), (ylo, yhi) = surface.extent
     ny, nx = surface.z.shape
     xs_all, ys_all = np.linspace(xlo, xhi, nx), np.linspace(ylo, yhi, ny)
     (vxlo, vxhi), (vylo, vyhi) = surface.view
     sx, sy = _inside(xs_all, vxlo, vxhi), _inside(ys_all, vylo, vyhi)
-    step = max(_stride(sx.stop - sx.start, most), _stride(sy.stop - sy.start, most))
-    sx, sy = slice(sx.start, sx.stop, step), slice(sy.start, sy.stop, step)
     xs, ys = xs_all[sx], ys_all[sy]
     z = surface.z[sy, sx]
+    if max(xs.size, ys.size) > most:  # bilinear, on the colour scale (smooth where the loss is steep)
+        nx2, ny2 = min(xs.size, most), min(ys.size, most)
+        fx = np.linspace(0, xs.size - 1, nx2)
+        fy = np.linspace(0, ys.size - 1, ny2)
+        z = _resample(z, fy, fx)
+        xs, ys = np.linspace(xs[0], xs[-1], nx2), np.linspace(ys[0], ys[-1], ny2)
     log_colors = surface.best is not None
     if log_colors:
         with np.errstate(all="ignore"):
@@ -147,6 +150,16 @@ def relief_from_surface(surface: Surface, most: int = MESH) -> Relief:
         axis_labels=surface.axis_labels, title=surface.title,
         log_default=log_colors and wants_log(loss, surface.floor, surface.delta), log_colors=log_colors,
     )
+
+
+def _resample(z: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """``z`` bilinear at fractional row indices ``fy`` and column indices ``fx``."""
+    i0 = np.minimum(np.floor(fy).astype(np.int64), z.shape[0] - 2)
+    j0 = np.minimum(np.floor(fx).astype(np.int64), z.shape[1] - 2)
+    ty, tx = (fy - i0)[:, None], (fx - j0)[None, :]
+    a, b = z[i0][:, j0], z[i0][:, j0 + 1]
+    c, d = z[i0 + 1][:, j0], z[i0 + 1][:, j0 + 1]
+    return (a * (1 - tx) + b * tx) * (1 - ty) + (c * (1 - tx) + d * tx) * ty
 
 
 def relief_from_grid(

@@ -364,6 +364,15 @@ class Scene3D:
                 line.setVisible(len(seg) > 0)
         self.heads = heads
 
+    def set_moving(self, on: bool) -> None:
+        """While the camera moves or the data change (a drag, an animation), lines are drawn
+        without smoothing: Mesa's software renderer smooths the iso-lines' ten thousand
+        segments in a third of a frame. They are smoothed again once everything rests
+        (``GLWindow.draft``)."""
+        for item in (*self.items.values(), *self.lines):
+            if hasattr(item, "antialias"):
+                item.antialias = not on
+
     def set_look(self, k: float, theme: Theme) -> None:
         rebuild = theme != self.theme
         self.k, self.theme = k, theme
@@ -485,6 +494,33 @@ def _gl_window_class():
             self.hint = ""
             self._press: QPointF | None = None
             self.frames_drawn = 0  # (tests and the benchmark count paints)
+            self._rest = QTimer(self)  # the camera has stopped: smooth lines again
+            self._rest.setSingleShot(True)
+            self._rest.setInterval(250)
+            self._rest.timeout.connect(self._at_rest)
+
+        def draft(self) -> None:
+            """Draw quickly (lines unsmoothed) until nothing has changed for a moment: a
+            turning camera, a slider drag or an animation."""
+            if not self._rest.isActive():
+                self.scene.set_moving(True)
+            self._rest.start()
+
+        def _moved(self) -> None:
+            self.draft()
+            self.cameraMoved.emit()
+
+        def _at_rest(self) -> None:
+            self.scene.set_moving(False)
+            self.update()
+
+        def orbit(self, azim: float, elev: float) -> None:
+            super().orbit(azim, elev)
+            self._moved()
+
+        def pan(self, dx: float, dy: float, dz: float, relative: str = "global") -> None:
+            super().pan(dx, dy, dz, relative)
+            self._moved()
 
         def devicePixelRatioF(self) -> float:  # (GLViewMixin asks a widget's name for it)
             return float(self.devicePixelRatio())
@@ -535,7 +571,6 @@ def _gl_window_class():
                 self.pan(diff.x(), diff.y(), 0, relative="view-upright")
             else:
                 super().mouseMoveEvent(ev)
-            self.cameraMoved.emit()
 
         def mouseReleaseEvent(self, ev) -> None:
             press, self._press = self._press, None
@@ -550,7 +585,7 @@ def _gl_window_class():
         def wheelEvent(self, ev) -> None:
             super().wheelEvent(ev)
             self.opts["distance"] = float(np.clip(self.opts["distance"], *CAMERA_LIMITS["distance"]))
-            self.cameraMoved.emit()
+            self._moved()
 
         def pick(self, px: float, py: float) -> tuple[float, float] | None:
             """The landscape's coordinates of the surface under pixel ``(px, py)``."""
@@ -730,6 +765,7 @@ class View3D(QWidget):
 
     def _update(self) -> None:
         if self.gl is not None and self.isVisible():
+            self.gl.draft()
             self.gl.update()
 
     def shutdown(self) -> None:

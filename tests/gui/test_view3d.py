@@ -58,8 +58,12 @@ def test_every_landscape_gives_a_true_relief_over_its_view_box(name: str) -> Non
     assert np.ravel(r.extent) == pytest.approx([vx0, vx1, vy0, vy1], abs=1e-9)
     truth = np.asarray(land.loss(grid_points(r)), dtype=np.float64)
     finite = np.isfinite(truth)
-    if s.best is not None:  # the loss comes back from the colour scale to rounding
-        np.testing.assert_allclose(r.loss[finite], truth[finite], rtol=1e-9, atol=1e-9 * (1 + s.delta))
+    assert r.loss.shape == (201, 201)  # (the view box's 251 x 251 samples, resampled)
+    if s.best is not None:  # the loss comes back from the colour scale, interpolated between samples
+        span = np.ptp(truth[finite])
+        assert np.abs(r.loss[finite] - truth[finite]).max() <= 0.005 * span
+        corners = np.ix_([0, -1], [0, -1])  # (samples of the surface itself: exact)
+        np.testing.assert_allclose(r.loss[corners], truth[corners], rtol=1e-9, atol=1e-9 * (1 + s.delta))
     for log in (False, True):
         g = Geometry(r, log)
         v = g.vertices()
@@ -101,9 +105,9 @@ def test_a_trajectory_lies_on_the_surface_at_its_loss_and_stops_at_the_edge() ->
     loss = land.loss(xy)
     pts, inside = g.points(xy, loss)
     assert inside.tolist() == [True, True, False, True]
-    # at grid points the trajectory is exactly LIFT above the mesh's vertex
-    assert pts[0, 2] == pytest.approx(g.z[20, 10] + LIFT * HEIGHT, abs=1e-6)
-    assert pts[1, 2] == pytest.approx(g.z[60, 40] + LIFT * HEIGHT, abs=1e-6)
+    # at grid points the trajectory is LIFT above the mesh's vertex (to the resampling's error)
+    assert pts[0, 2] == pytest.approx(g.z[20, 10] + LIFT * HEIGHT, abs=2e-4)
+    assert pts[1, 2] == pytest.approx(g.z[60, 40] + LIFT * HEIGHT, abs=2e-4)
     seg = g.segments(xy, loss)
     assert seg.shape == (2, 3)  # only the first segment has both ends inside
     np.testing.assert_allclose(seg, pts[:2], atol=1e-6)
