@@ -47,7 +47,7 @@ from PySide6.QtGui import (
     QPen,
     QSurfaceFormat,
 )
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from gui.look import LIGHT, Theme
 from gui.scene3d import HEIGHT, Geometry, PathLike, Relief, relief_from_surface, track_segments
@@ -59,7 +59,7 @@ DARK_LIFT = 0.22  # the dark theme's colour map, brightened this far towards whi
 
 # the camera a new view starts with, and Reset camera goes back to: from the front left,
 # a little above, the whole box in view
-DEFAULT_CAMERA = {"distance": 3.9, "elevation": 38.0, "azimuth": -62.0, "fov": 50.0, "center": (0.0, 0.0, 0.25)}
+DEFAULT_CAMERA = {"distance": 4.3, "elevation": 50.0, "azimuth": -62.0, "fov": 50.0, "center": (0.0, 0.0, 0.2)}
 CAMERA_LIMITS = {"distance": (0.3, 40.0), "elevation": (-90.0, 90.0), "fov": (5.0, 120.0)}
 CLICK_PX = 4  # a press and release this close together is a click (set the start), not a turn
 
@@ -162,6 +162,12 @@ def check_camera(data: object) -> dict:
 def _rgba(color: str | tuple, alpha: float | None = None) -> tuple[float, float, float, float]:
     c = QColor(*color) if isinstance(color, tuple) else QColor(color)
     return (c.redF(), c.greenF(), c.blueF(), c.alphaF() if alpha is None else alpha)
+
+
+def _alpha(color: str, a: float) -> QColor:
+    c = QColor(color)
+    c.setAlphaF(a)
+    return c
 
 
 def _matrix(view, w: int, h: int) -> np.ndarray:
@@ -405,9 +411,10 @@ class Scene3D:
                 if not ok:
                     continue
                 role = "saddle" if kind == "saddle" else "marker"
-                painter.setOpacity(0.3 if back else 1.0)
-                painter.setPen(QPen(QColor(getattr(t, f"{role}_pen")), 1.3 * k))
-                painter.setBrush(QColor(getattr(t, f"{role}_fill")))
+                a = 0.3 if back else 1.0  # (alpha in the colours: QPainter's OpenGL engine
+                # fills a whole path's box under setOpacity)
+                painter.setPen(QPen(_alpha(getattr(t, f"{role}_pen"), a), 1.3 * k))
+                painter.setBrush(_alpha(getattr(t, f"{role}_fill"), a))
                 painter.drawPath(kind_symbol(kind, k).translated(x, y))
         heads = [(p, crossed, color) for p, crossed, color in self.heads if p is not None]
         if heads:
@@ -417,17 +424,16 @@ class Scene3D:
             for (x, y), ok, back, (_p, crossed, color) in zip(px, front, behind, heads, strict=True):
                 if not ok:
                     continue
-                painter.setOpacity(0.35 if back else 1.0)
-                fill = QColor(t.racer(color))
+                a = 0.35 if back else 1.0
+                fill = _alpha(t.racer(color), a)
                 if crossed:
-                    painter.setPen(QPen(QColor(t.marker_pen), 1.5 * k))
+                    painter.setPen(QPen(_alpha(t.marker_pen, a), 1.5 * k))
                     painter.setBrush(fill)
                     painter.drawPath(_cross(10 * k, 2.6 * k).translated(x, y))
                 else:
-                    painter.setPen(QPen(QColor(t.head_outline), 1.5 * k))
+                    painter.setPen(QPen(_alpha(t.head_outline, a), 1.5 * k))
                     painter.setBrush(fill)
                     painter.drawEllipse(QPointF(x, y), 6.5 * k, 6.5 * k)
-        painter.setOpacity(1.0)
         self._paint_texts(painter, view, w, h, k, kinds, hint)
 
     def _paint_texts(self, painter: QPainter, view, w: int, h: int, k: float, kinds, hint: str) -> None:
@@ -625,7 +631,8 @@ class View3D(QWidget):
         lay.setSpacing(2)
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 0, 4, 0)
-        self.reset_button = QPushButton("Reset camera")
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Reset view")
         self.reset_button.setToolTip("the camera as it first was: from the front left, the whole landscape in view")
         self.reset_button.clicked.connect(self.reset_camera)
         self.log_box = QCheckBox("log height")
@@ -637,7 +644,8 @@ class View3D(QWidget):
                              "a click on the surface puts the start there")
         self.hint.setObjectName("hint")
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.save_button = QPushButton("Save PNG…")
+        self.save_button = QToolButton()
+        self.save_button.setText("PNG…")
         self.save_button.setToolTip("the 3D view as a PNG image, 1600 pixels wide")
         for wdg in (self.reset_button, self.log_box, self.save_button):
             bar.addWidget(wdg)
@@ -689,6 +697,7 @@ class View3D(QWidget):
     def _make_gl(self) -> None:
         fmt = QSurfaceFormat()
         fmt.setDepthBufferSize(24)
+        fmt.setStencilBufferSize(8)  # QPainter's OpenGL engine fills paths (the marks) through it
         fmt.setSamples(0)  # multisampling costs a third of the frame rate in software
         window = _gl_window_class()(self.scene)
         window.setFormat(fmt)
@@ -697,7 +706,7 @@ class View3D(QWidget):
         window.clicked.connect(self._on_click)
         window.cameraMoved.connect(self._camera_timer.start)
         container = QWidget.createWindowContainer(window, self)
-        container.setMinimumSize(200, 180)
+        container.setMinimumSize(160, 160)
         container.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.container = container
         self.body.addWidget(container, 1)
@@ -1058,7 +1067,6 @@ class Landscape3D(QObject):
         self.window = window
         prefs = window.prefs
         self.view = View3D(k=window.look.k, theme=window.look.theme, camera=prefs.camera3d)
-        self.view.setMinimumSize(220, 200)
         self.view.hide()
         window.split.insertWidget(1, self.view)
         window.split.setStretchFactor(1, 5)
