@@ -266,6 +266,18 @@ def test_bad_launch_flags_are_one_line_and_exit_2(argv, message, capsys, monkeyp
     assert err.count("\n") == 1 and message in err
 
 
+def test_a_network_scenario_at_launch_points_to_train(capsys, monkeypatch) -> None:
+    import types
+
+    import main
+
+    monkeypatch.setattr(main, "_scenario", lambda name: types.SimpleNamespace(name=name, is_network=True))
+    monkeypatch.setattr(main, "_open_window", lambda **kw: pytest.fail("the window must not open"))
+    assert main.main(["--scenario", "spirals-net"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "trains a network" in err and "train --scenario spirals-net" in err
+
+
 def test_launch_flags_open_the_window_on_a_view_and_a_scenario(monkeypatch) -> None:
     import main
 
