@@ -163,6 +163,22 @@ def test_the_view_exports_a_png_and_follows_the_theme(w3d, qtbot, tmp_path: Path
     drawn(w3d, qtbot)
 
 
+def test_a_turning_surface_renders_in_its_own_thread_beside_the_window(w3d, qtbot, tmp_path: Path) -> None:
+    """File > Export animation's turning surface: frames rendered by a job thread's own
+    context (sharing the window's objects) while the window's view keeps drawing."""
+    from PIL import Image
+
+    path = tmp_path / "turn.gif"
+    gl = w3d.landscape3d.view.gl
+    with qtbot.waitSignal(w3d.files.animator.resultReady, timeout=60000):
+        assert w3d.files.export_animation(path, "turn3d", 320, fps=10, frames=8)
+        for _ in range(5):  # the window turns meanwhile
+            gl.orbit(5, 0)
+            drawn(w3d, qtbot)
+    with Image.open(path) as im:
+        assert im.n_frames == 8 and im.size == (320, 240)
+
+
 def test_the_camera_comes_back_at_the_next_launch(qtbot) -> None:
     prefs = Prefs()
     prefs.landscape_view = "both"
