@@ -102,3 +102,33 @@ def test_the_controls_emit_checked_settings_and_refuse_bad_ones(qtbot):
     assert got[-1].setup.data.name == "spirals" and got[-1].setup.data.standardise
     panel.racer_list.item(2).setCheckState(__import__("gui.netcontrols", fromlist=["pg_checked"]).pg_checked(True))
     assert [e.name for e in got[-1].enabled] == ["gd", "momentum", "nesterov", "adam"]
+
+
+def test_the_readouts_compute_what_their_tab_shows(qtbot, small):
+    from gui.netreports import ReportRequest, ReportsView, compute_reports
+
+    f = compute_net_frame(7, small)
+    r = compute_reports(ReportRequest(f, ("curvature", "symmetry", "layers")))
+    assert r.generation == 7 and len(r.sharpness.racers) == len(f.names)
+    assert r.ends.lam_max.shape == (len(f.names),) and len(r.end_kinds) == len(f.names)
+    assert r.layers.shape == (len(f.names), len(f.steps_shown), 2)  # one hidden layer and the output
+    s = r.symmetry.racers[2]
+    assert s.permuted == pytest.approx(s.trained, rel=1e-12) and s.degenerate > s.trained  # not convex
+    view = ReportsView()
+    qtbot.addWidget(view)
+    asked = []
+    view.wanted.connect(asked.append)
+    view.show()
+    view.set_frame(f)
+    assert asked[-1] == ("curvature",)
+    view.show_reports(r)
+    assert "at its end" in view.curv_note.text()
+    view.setCurrentIndex(1)
+    view.show_racer(2)
+    assert "adam" in view.sym_note.text() and "not convex" in view.sym_note.text()
+    a = compute_reports(ReportRequest(f, ("alignment",)))
+    view.show_reports(a)
+    x, _y = view.after.getData()
+    assert len(x) == 25
+    view.show_reports(compute_reports(ReportRequest(compute_net_frame(8, small), ("symmetry",))))  # another frame's
+    assert "adam" in view.sym_note.text()  # ignored: not this frame's

@@ -1,0 +1,312 @@
+"""The network view's slower readouts, computed off the GUI thread when their tab is shown:
+curvature over training, the symmetry of the hidden units, the gradient of each layer.
+
+* Curvature: each racer's largest Hessian eigenvalue ``lambda_max`` along its run (Lanczos on
+  exact Hessian-vector products) beside its stability limit (``2/alpha`` for gradient descent,
+  ``2(1 + mu)/alpha`` for momentum: engine.network.reports.sharpness), and at each racer's end
+  the smallest eigenvalue too, whose sign says whether a run that stalled sits at a minimum
+  (all curvatures positive) or on a saddle (a direction that still goes down).
+* Symmetry: the shown racer's trained net, the same net with its hidden units permuted (the
+  same loss) and the average of all permutations (worse: the loss is not convex); on request,
+  the loss along the line to a second net trained from another seed, before and after aligning
+  its units (it trains again: a second or two).
+* Gradients by layer: each layer's gradient norm along the runs (saturated units and vanishing
+  gradients show as the first layers' norms far below the last's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from engine.network.curvature import Extremes, extreme_eigenvalues, layer_grad_norms, point_kind
+from engine.network.metrics import Metrics
+from engine.network.reports import AlignmentReport, SharpnessReport, SymmetryReport, alignment, sharpness, symmetry
+from engine.network.training import Training
+from engine.optimizers import Optimizer
+from engine.simulation import Status
+from gui.look import LIGHT, Theme
+from gui.netstate import NetFrame, racer_optimizer
+from gui.plots import FONT_PT, log_ticks, style_plot
+
+KINDS = ("curvature", "symmetry", "alignment", "layers")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to compute for which frame (the worker's spec)."""
+
+    frame: NetFrame
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class NetReports:
+    """The readouts of one frame (each None where it was not asked for)."""
+
+    generation: int
+    sharpness: SharpnessReport | None = None
+    ends: Extremes | None = None  # at each racer's last finite point
+    end_kinds: tuple[str, ...] = ()
+    symmetry: SymmetryReport | None = None
+    alignment: AlignmentReport | None = None
+    layers: np.ndarray | None = None  # (B, S, L) gradient norm per layer at the frame's shown steps
+
+
+def training_of(f: NetFrame) -> Training:
+    """The engine's view of a frame's race (what engine.network.reports reads)."""
+    return Training(f.settings.setup, f.net, f.start, f.run, f.metrics or Metrics(*(np.zeros(0),) * 4), f.names)
+
+
+def stacked_optimizer(f: NetFrame) -> Optimizer:
+    return Optimizer.stack([racer_optimizer(e) for e in f.settings.enabled])
+
+
+def compute_reports(req: ReportRequest, cancel=None) -> NetReports:
+    """The readouts ``req.kinds`` of ``req.frame`` (module docstring)."""
+    f = req.frame
+    t = training_of(f)
+    opt = stacked_optimizer(f)
+    out: dict[str, object] = {}
+    if "curvature" in req.kinds:
+        out["sharpness"] = sharpness(t, opt)
+        ends = np.stack([f.run.theta[i, max(f.run.finite_length(i) - 1, 0)] for i in range(len(f.names))])
+        ok = np.all(np.isfinite(ends), axis=1)
+        ext = extreme_eigenvalues(f.net, np.where(ok[:, None], ends, np.nan))
+        out["ends"] = ext
+        out["end_kinds"] = tuple(str(k) if o else "-" for k, o in zip(point_kind(ext), ok, strict=True))
+    if "symmetry" in req.kinds:
+        out["symmetry"] = symmetry(t)
+    if "alignment" in req.kinds:
+        s = f.settings
+        out["alignment"] = alignment(t, opt, batch_size=s.batch_size, seed=s.batch_seed, tol=s.tol, cancel=cancel)
+    if "layers" in req.kinds:
+        out["layers"] = layer_grad_norms(f.net, f.run.theta[:, f.steps_shown])
+    return NetReports(f.generation, **out)
+
+
+# -- the panes -------------------------------------------------------------------------------------
+
+
+class _Plot(pg.PlotWidget):
+    def __init__(self, title: str, k: float, theme: Theme) -> None:
+        super().__init__(background=theme.plot_bg)
+        self.k, self.theme = k, theme
+        self.plot = self.getPlotItem()
+        style_plot(self.plot, k, cached=False, theme=theme)
+        self.plot.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+
+
+def _log(v: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(v > 0, np.log10(v), np.nan)
+
+
+class ReportsView(QTabWidget):
+    """Curvature, Symmetry and Gradients by layer; each tab asks for its readout when shown."""
+
+    wanted = Signal(tuple)  # the kinds the visible tab needs
+
+    def __init__(self, k: float = 1.0, theme: Theme = LIGHT, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.k, self.theme = k, theme
+        self.frame: NetFrame | None = None
+        self.reports: dict[str, NetReports] = {}
+        self.shown = 0
+        # curvature
+        self.curv = _Plot("largest curvature λmax (solid) and the stability limit (dashed)", k, theme)
+        self.curv.plot.setLabel("bottom", "step")
+        self.curv_note = QLabel("")
+        self.curv_note.setWordWrap(True)
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        v.addWidget(self.curv, 1)
+        v.addWidget(self.curv_note)
+        self.addTab(tab, "Curvature")
+        # symmetry
+        self.sym = _Plot("training loss", k, theme)
+        self.sym_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
+        self.sym.plot.addItem(self.sym_bars)
+        self.sym.plot.getAxis("bottom").setTicks([[(0, "trained"), (1, "units permuted"), (2, "average of all")]])
+        self.line = _Plot("loss on the line to a second trained net", k, theme)
+        self.line.plot.setLabel("bottom", "t (0: this net, 1: the other)")
+        self.before = self.line.plot.plot(pen=pg.mkPen(theme.plot_fg, width=2 * k, style=Qt.PenStyle.DashLine))
+        self.after = self.line.plot.plot(pen=pg.mkPen(theme.plot_fg, width=2 * k))
+        self.align_button = QPushButton("Train a second net and align it")
+        self.align_button.clicked.connect(lambda: self.wanted.emit(("symmetry", "alignment")))
+        self.sym_note = QLabel("")
+        self.sym_note.setWordWrap(True)
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        v.addWidget(self.sym, 1)
+        v.addWidget(self.sym_note)
+        v.addWidget(self.line, 1)
+        v.addWidget(self.align_button)
+        self.addTab(tab, "Symmetry")
+        # layers
+        self.layer_plot = _Plot("gradient norm per layer (the shown racer)", k, theme)
+        self.layer_plot.plot.setLabel("bottom", "step")
+        self.layer_plot.plot.addLegend(offset=(10, 10))
+        self.layer_lines: list[pg.PlotDataItem] = []
+        self.layer_note = QLabel("")
+        self.layer_note.setWordWrap(True)
+        self.all_racers = QCheckBox("every racer's first and last layer")
+        self.all_racers.toggled.connect(lambda _on: self._draw_layers())
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        v.addWidget(self.layer_plot, 1)
+        v.addWidget(self.layer_note)
+        self.addTab(tab, "Gradients by layer")
+        self.currentChanged.connect(lambda _i: self.ask())
+
+    def kinds(self) -> tuple[str, ...]:
+        return (("curvature",), ("symmetry",), ("layers",))[self.currentIndex()]
+
+    def ask(self) -> None:
+        """Ask for what the visible tab shows, unless it is here already."""
+        f = self.frame
+        if f is None or not self.isVisible():
+            return
+        have = self.reports.get(self.kinds()[0])
+        if have is None or have.generation != f.generation:
+            self.wanted.emit(self.kinds())
+
+    def set_frame(self, f: NetFrame) -> None:
+        self.frame = f
+        self.shown = min(self.shown, len(f.names) - 1)
+        for key in list(self.reports):
+            if key != "alignment":
+                self.reports.pop(key)
+        self.reports.pop("alignment", None)
+        self.before.setData([], [])
+        self.after.setData([], [])
+        self.ask()
+
+    def show_racer(self, i: int) -> None:
+        self.shown = i
+        self._draw_symmetry()
+        self._draw_layers()
+
+    def show_reports(self, r: NetReports) -> None:
+        f = self.frame
+        if f is None or r.generation != f.generation:
+            return  # an older frame's
+        for kind, have in (("curvature", r.sharpness), ("symmetry", r.symmetry), ("alignment", r.alignment),
+                           ("layers", r.layers)):
+            if have is not None:
+                self.reports[kind] = r
+        if r.sharpness is not None:
+            self._draw_curvature(r)
+        if r.symmetry is not None or r.alignment is not None:
+            self._draw_symmetry()
+        if r.layers is not None:
+            self._draw_layers()
+
+    def _draw_curvature(self, r: NetReports) -> None:
+        f = self.frame
+        p = self.curv.plot
+        p.clear()
+        values = [r.sharpness.racers[i].lam_max for i in range(len(f.names))]
+        limits = [x.limit for x in r.sharpness.racers if x.limit is not None]
+        allv = np.concatenate([np.ravel(v) for v in values + limits]) if values else np.zeros(0)
+        finite = allv[np.isfinite(allv) & (allv > 0)]
+        if finite.size:
+            lo, hi = np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1
+            p.getAxis("left").setTicks(log_ticks(lo, hi))
+            p.setYRange(lo, hi, padding=0)
+        notes = []
+        for i, rs in enumerate(r.sharpness.racers):
+            color = self.theme.racer(f.colors[i])
+            p.plot(rs.steps, _log(rs.lam_max), pen=pg.mkPen(color, width=2 * self.k), connect="finite")
+            if rs.limit is not None:
+                p.plot(rs.steps, _log(rs.limit), pen=pg.mkPen(color, width=1.5 * self.k, style=Qt.PenStyle.DashLine))
+                first = rs.first_above
+                if first is not None:
+                    notes.append(f"{rs.racer}: λmax passes the limit at step {first}")
+            lo = float(r.ends.lam_min[i]) if r.ends is not None else np.nan
+            kind = r.end_kinds[i] if r.end_kinds else "-"
+            if np.isfinite(lo):
+                text = f"{rs.racer} at its end: curvatures from {lo:.3g} to {float(r.ends.lam_max[i]):.3g}"
+                if f.run.status[i] == Status.CONVERGED:  # it stalled: the sign says where
+                    text += {"saddle": ": stalled on a saddle (a direction still goes down)",
+                             "minimum": ": stalled at a minimum (every curvature positive)",
+                             "flat": ": stalled where no curvature is resolved (a plateau)"}.get(kind, "")
+                else:
+                    text += f" (still moving, |grad| {float(f.run.final.grad_norm[i]):.3g}: not a critical point)"
+                notes.append(text)
+        self.curv_note.setText("\n".join(notes))
+
+    def _draw_symmetry(self) -> None:
+        f = self.frame
+        r = self.reports.get("symmetry")
+        if f is None or r is None or r.symmetry is None or not r.symmetry.racers:
+            return
+        i = min(self.shown, len(r.symmetry.racers) - 1)
+        rs = r.symmetry.racers[i]
+        color = self.theme.racer(f.colors[i])
+        if rs.trained is None:
+            self.sym_bars.setOpts(height=[0, 0, 0])
+            self.sym_note.setText(f"{rs.racer}: no trained net (the run did not end finite)")
+        else:
+            self.sym_bars.setOpts(height=[rs.trained, rs.permuted, rs.degenerate], brush=pg.mkBrush(color))
+            self.sym.plot.setYRange(0, max(rs.trained, rs.permuted, rs.degenerate) * 1.1 or 1.0, padding=0)
+            verdict = ("so the loss is not convex: a convex loss would give the average no more than the "
+                       "permuted nets' loss (Jensen's inequality)") if rs.jensen_violated else (
+                       "the units are already identical: the net is its own average")
+            self.sym_note.setText(f"{rs.racer}: trained {rs.trained:.4g}; its hidden units permuted "
+                                  f"{rs.permuted:.4g} (the same function); the average of all permutations "
+                                  f"{rs.degenerate:.4g}, {verdict}.")
+        a = self.reports.get("alignment")
+        if a is not None and a.alignment is not None and i < len(a.alignment.racers):
+            ra = a.alignment.racers[i]
+            if isinstance(ra, str):
+                self.before.setData([], [])
+                self.after.setData([], [])
+            else:
+                self.before.setData(ra.t, ra.before, pen=pg.mkPen(color, width=2 * self.k, style=Qt.PenStyle.DashLine))
+                self.after.setData(ra.t, ra.after, pen=pg.mkPen(color, width=2 * self.k))
+                self.line.plot.setXRange(0.0, 1.0, padding=0.02)
+                self.line.plot.setTitle(
+                    f"barrier {ra.barrier_before:.3g} before aligning (dashed), {ra.barrier_after:.3g} after (solid)",
+                    color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
+
+    def _draw_layers(self) -> None:
+        f = self.frame
+        r = self.reports.get("layers")
+        if f is None or r is None or r.layers is None:
+            return
+        p = self.layer_plot.plot
+        for item in self.layer_lines:
+            p.removeItem(item)
+        self.layer_lines = []
+        legend = p.legend
+        if legend is not None:
+            legend.clear()
+        g = r.layers  # (B, S, L)
+        n_layers = g.shape[-1]
+        steps = f.steps_shown
+        i = min(self.shown, g.shape[0] - 1)
+        shades = np.linspace(0.35, 1.0, n_layers)
+        base = pg.mkColor(self.theme.racer(f.colors[i]))
+        for layer in range(n_layers):
+            c = pg.mkColor(base)
+            c.setAlphaF(float(shades[layer]))
+            style = Qt.PenStyle.SolidLine if layer == n_layers - 1 else Qt.PenStyle.DashLine
+            item = p.plot(steps, _log(g[i, :, layer]), pen=pg.mkPen(c, width=2 * self.k, style=style),
+                          connect="finite", name=f"layer {layer + 1}" + (" (output)" if layer == n_layers - 1 else ""))
+            self.layer_lines.append(item)
+        finite = g[np.isfinite(g) & (g > 0)]
+        if finite.size:
+            lo, hi = np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1
+            p.getAxis("left").setTicks(log_ticks(lo, hi))
+            p.setYRange(lo, hi, padding=0)
+        end = g[i, -1]
+        if np.all(np.isfinite(end)) and end[-1] > 0:
+            self.layer_note.setText(f"{f.names[i]} at the end: first layer's gradient {end[0]:.3g}, output layer's "
+                                    f"{end[-1]:.3g} (ratio {end[0] / end[-1]:.3g}); a ratio far below 1 means the "
+                                    f"first layers barely learn (saturated units, vanishing gradients)")
