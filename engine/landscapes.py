@@ -263,6 +263,18 @@ class Landscape(ABC):
         """The known minima, in the order the basin map numbers them."""
         return tuple(cp for cp in self.critical_points if cp.kind == "minimum")
 
+    @cached_property
+    def lowest_minimum(self) -> float | None:
+        """The loss at the lowest known minimum, None when no minimum is known (a saddle
+        that falls without end). The one owner of this number: the training curves plot the
+        loss above it, the sweep its gap to it, and a verdict calls a minimum local when its
+        loss lies clearly above it."""
+        pts = [cp.point for cp in self.minima]
+        if not pts:
+            return None
+        with np.errstate(all="ignore"):
+            return float(np.min(self.loss(np.array(pts, dtype=np.float64).reshape(-1, self.dim))))
+
     def _polish(self, point: tuple[float, ...]) -> Array:
         w = np.array([point], dtype=np.float64)
         for _ in range(8):

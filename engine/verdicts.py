@@ -146,13 +146,8 @@ def scale(landscape: Landscape) -> Scale:
     spread = float(finite.max() - finite.min()) if finite.size else 1.0
     cps = landscape.critical_points
     critical = np.array([cp.point for cp in cps], dtype=np.float64).reshape(-1, landscape.dim)
-    minima = np.array([cp.point for cp in cps if cp.kind == "minimum"], dtype=np.float64)
-    best = None
-    if minima.size:
-        with np.errstate(all="ignore"):
-            best = float(np.min(landscape.loss(minima.reshape(-1, landscape.dim))))
     diagonal = math.hypot(*(hi - lo for lo, hi in landscape.view))
-    s = Scale(diagonal, curv, spread, best, critical, tuple(cp.kind for cp in cps))
+    s = Scale(diagonal, curv, spread, landscape.lowest_minimum, critical, tuple(cp.kind for cp in cps))
     with _SCALES_LOCK:
         _SCALES[key] = s
         while len(_SCALES) > 64:

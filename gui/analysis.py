@@ -8,17 +8,20 @@ Analysis menu, its status-bar widgets) and returns the :class:`AnalysisControlle
 
 Data flow, as for the trajectories: a control change -> the controller derives each view's
 spec (a frozen value from the panel's settings) -> if it differs from what the view shows or
-is computing, a :class:`~gui.analysis_jobs.JobRunner` runs it off the GUI thread, cancelling
-the stale job -> each finished pass arrives as a frozen result -> the view calls
-``setImage``/``setData``. A view computes only while it is on screen; the basin map does not
-depend on the start, the (alpha, mu) map not on alpha or mu, the sweep not on alpha, so
-dragging those only moves a crosshair or a ring.
+is computing, its :class:`~gui.jobs.Runner` runs it off the GUI thread, cancelling the stale
+job -> each finished pass arrives as a frozen result -> the view calls ``setImage``/``setData``.
+What to compute comes from the panel's settings (which racer is selected included) and the
+contour view's surface and view box, never from reading a widget of the controls; the handlers
+of each kind are listed in explicit tables. A view computes only while it is on screen; the
+basin map does not depend on the start, the (alpha, mu) map not on alpha or mu, the sweep not
+on alpha, so dragging those only moves a crosshair or a ring.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
@@ -47,6 +50,7 @@ from PySide6.QtWidgets import (
 from gui.analysis_data import (
     BasinResult,
     BasinSpec,
+    Memo,
     PhaseResult,
     PhaseSpec,
     SweepResult,
@@ -56,10 +60,10 @@ from gui.analysis_data import (
     compute_sweep,
     sweep_curves,
 )
-from gui.analysis_jobs import JobRunner
 from gui.analysis_views import BasinOverlay, CurvatureOverlay, GradientField, PhaseView, SweepView
 from gui.figure import ANALYSIS_PARTS, analysis_figure_bytes, check_analysis_request, write_bytes
 from gui.file_menu import ExportDialog, ask_save, window_overlays
+from gui.jobs import Runner
 
 KINDS = ("basins", "phase", "sweep")
 TITLES = {"basins": "basins", "phase": "(α, μ) map", "sweep": "α sweep"}
@@ -92,7 +96,7 @@ class JobStatus(QWidget):
     """What one runner is doing, in the status bar: a label, a progress bar and Cancel.
     Shown only while a job runs longer than ``SHOW_AFTER_MS``."""
 
-    def __init__(self, kind: str, runner: JobRunner, controller: AnalysisController) -> None:
+    def __init__(self, kind: str, runner: Runner, controller: AnalysisController) -> None:
         super().__init__()
         self.kind = kind
         self.runner = runner
@@ -283,10 +287,11 @@ class AnalysisController(QObject):
         self.window = window
         self.controls = window.panel
         self.contour = window.contour
+        # one runner per kind, each with what it keeps between its jobs (gui.jobs)
         self.runners = {
-            "basins": JobRunner("basins", compute_basins, self),
-            "phase": JobRunner("phase", compute_phase, self),
-            "sweep": JobRunner("sweep", compute_sweep, self),
+            "basins": Runner("basins", partial(compute_basins, memo=Memo()), self),
+            "phase": Runner("phase", partial(compute_phase, memo=Memo()), self),
+            "sweep": Runner("sweep", partial(compute_sweep, memo=Memo()), self),
         }
         self.overlay = BasinOverlay(self.contour)
         self.curvature = CurvatureOverlay(self.contour)
@@ -315,11 +320,9 @@ class AnalysisController(QObject):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         dock.setWidget(scroll)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        lesson = getattr(window, "lesson_dock", None)
-        if isinstance(lesson, QDockWidget):
-            window.tabifyDockWidget(lesson, dock)
-            lesson.raise_()  # the lesson stays in front until the analysis is asked for
-        self.dock = dock
+        self.dock = dock  # where it stands beside the lesson is the window's layout (arrange)
+        self.info_labels = {"basins": self.panel.basin_info, "phase": self.panel.phase_info,
+                            "sweep": self.panel.sweep_info}
 
         self.statuses = {k: JobStatus(k, r, self) for k, r in self.runners.items()}
         for w in self.statuses.values():
@@ -382,12 +385,14 @@ class AnalysisController(QObject):
         self.phase_view.hovered.connect(self._on_phase_hover)
         self.sweep_view.picked.connect(self.pick_sweep)
         self.sweep_view.hovered.connect(self.panel.sweep_info.setText)
+        results = {"basins": self._on_basins_result, "phase": self._on_phase_result, "sweep": self._on_sweep_result}
+        ends = {"basins": self._on_basins_ended, "phase": self._on_phase_ended, "sweep": self._on_sweep_ended}
         for kind, r in self.runners.items():
-            r.resultReady.connect(getattr(self, f"_on_{kind}_result"))
-            r.ended.connect(getattr(self, f"_on_{kind}_ended"))
+            r.resultReady.connect(results[kind])
+            r.ended.connect(ends[kind])
         c = self.controls
         c.settingsChanged.connect(self._on_settings)
-        c.opt_list.currentRowChanged.connect(self._on_selection)
+        c.selectionChanged.connect(self._on_selection)
         w = self.window
         w.frameShown.connect(self._on_frame)
         w.stepShown.connect(self._on_step)
@@ -397,9 +402,7 @@ class AnalysisController(QObject):
     # -- what each view needs --------------------------------------------------------------
     def selected(self):
         """``(row index, entry)`` of the racer selected under Controls, or None."""
-        s = self.controls.settings
-        i = self.controls.opt_list.currentRow()
-        return (i, s.optimizers[i]) if 0 <= i < len(s.optimizers) else None
+        return self.controls.settings.selected_entry
 
     def phase_entry(self):
         """The racer the (alpha, mu) map is about: the selected one if it takes mu
@@ -593,8 +596,7 @@ class AnalysisController(QObject):
             self.sweep_view.clear_result()
 
     def _info(self, kind: str, text: str) -> None:
-        label = {"basins": self.panel.basin_info, "phase": self.panel.phase_info, "sweep": self.panel.sweep_info}
-        label[kind].setText(text)
+        self.info_labels[kind].setText(text)
 
     # -- controls --------------------------------------------------------------------------
     @Slot(object)
@@ -681,7 +683,7 @@ class AnalysisController(QObject):
         pe = self.phase_entry()
         name = pe[1].name if pe is not None else "momentum"
         if pe is not None:
-            self.controls.opt_list.setCurrentRow(pe[0])
+            self.controls.select_row(pe[0])
         self.controls.apply_hyper({"alpha": alpha, "mu": mu}, name)
 
     @Slot(int, float)
@@ -906,7 +908,7 @@ class AnalysisController(QObject):
             r.shutdown()  # ... then each thread is waited for
 
     def threads_running(self) -> bool:
-        return any(r.thread is not None for r in self.runners.values())
+        return any(r.busy or r.computing for r in self.runners.values())
 
 
 def install(window: QMainWindow) -> AnalysisController:

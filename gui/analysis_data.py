@@ -2,8 +2,9 @@
 budget (coarse first, then as fine as the budget allows), and what the views draw (frozen
 results holding ready-made images and arrays).
 
-Pure numpy, no Qt: the analysis worker threads run :func:`compute_basins`,
-:func:`compute_phase` and :func:`compute_sweep`; the command line builds the same results
+Pure numpy, no Qt: each analysis runner (``gui.jobs``) calls :func:`compute_basins`,
+:func:`compute_phase` or :func:`compute_sweep` in its worker thread with a :class:`Job` (cancel,
+progress, results) and its own :class:`Memo`; the command line builds the same results
 from the engine's maps with :func:`basin_result`, :func:`phase_result` and
 :func:`sweep_result`, so the window and ``main.py basins/phase/sweep --png`` draw the same
 pictures.
@@ -24,12 +25,14 @@ from __future__ import annotations
 
 import colorsys
 import math
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+from cmap import Colormap
 
 from engine.analysis import (
     DIVERGED,
@@ -49,8 +52,6 @@ from engine.simulation import Status
 from gui.settings import short_label
 
 Box = tuple[tuple[float, float], tuple[float, float]]
-Emit = Callable[[object], None]
-Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 
 ALPHA_RANGE = (1e-5, 10.0)  # the alpha slider's range: the (alpha, mu) map and sweeps span it
@@ -125,17 +126,18 @@ def basin_rgba(bm: BasinMap, colors: Sequence[str]) -> np.ndarray:
     return img
 
 
+def lut_bytes(colormap: Colormap, n: int = 256) -> np.ndarray:
+    """``n`` colours of ``colormap`` (cmap's) from its low end to its high end: ``(n, 3)`` uint8."""
+    return np.round(np.asarray(colormap.lut(n))[:, :3] * 255.0).astype(np.uint8)
+
+
+VIRIDIS = lut_bytes(Colormap("viridis"))  # matplotlib's viridis, all 256 entries
+
+
 def viridis_bytes(v: np.ndarray) -> np.ndarray:
-    """Viridis (matplotlib's, as pyqtgraph ships it) at ``v`` in [0, 1]: ``(..., 3)`` uint8."""
-    # eleven stops of viridis; linear interpolation between them is indistinguishable
-    stops = np.array([
-        (68, 1, 84), (72, 36, 117), (65, 68, 135), (53, 95, 141), (42, 120, 142), (33, 145, 140),
-        (34, 168, 132), (68, 191, 112), (122, 209, 81), (189, 223, 38), (253, 231, 37),
-    ], float)
-    x = np.clip(np.asarray(v, float), 0.0, 1.0) * (len(stops) - 1)
-    i = np.minimum(np.floor(x).astype(int), len(stops) - 2)
-    t = (x - i)[..., None]
-    return np.round(stops[i] * (1 - t) + stops[i + 1] * t).astype(np.uint8)
+    """Viridis at ``v`` in [0, 1] (the nearest of its 256 entries): ``(..., 3)`` uint8."""
+    x = np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.0)
+    return VIRIDIS[np.round(np.clip(x, 0.0, 1.0) * (len(VIRIDIS) - 1)).astype(np.intp)]
 
 
 def phase_levels(pm: PhaseMap) -> tuple[float, float]:
@@ -164,6 +166,19 @@ def phase_rgba(pm: PhaseMap) -> np.ndarray:
 # -- time budget ------------------------------------------------------------------------------
 
 
+class Job(Protocol):
+    """What a compute function gets from the runner that calls it (``gui.jobs.Job``; tests
+    pass one of their own): the engine's cancel callback, progress, results, a shield."""
+
+    def cancelled(self) -> bool: ...
+
+    def progress(self, fraction: float, text: str) -> None: ...
+
+    def emit(self, result: object, shielded: bool = False) -> None: ...
+
+    def shield(self) -> AbstractContextManager[None]: ...
+
+
 def point_cost(landscape: Landscape, box: Sequence[tuple[float, float]]) -> float:
     """Seconds per point of one batched loss-and-gradient call over ``box`` (best of three,
     so a scheduling hiccup does not shrink the grid)."""
@@ -182,33 +197,46 @@ def point_cost(landscape: Landscape, box: Sequence[tuple[float, float]]) -> floa
     return best / pts.shape[0]
 
 
-_effective: dict[tuple, float] = {}
-_effective_lock = threading.Lock()
-
-
-def remember_cost(key: tuple, seconds: float, rows: int, steps: int) -> None:
-    """Keep what a pass really cost per row and step (rows that stop early included): the
-    next job of the same kind, on the same landscape with the same steps (the next position
-    of a dragged slider), sizes its first pass by it instead of the pessimistic probe."""
-    c = max(seconds - steps * STEP_OVERHEAD, 0.0) / max(rows * max(steps, 1), 1)
-    with _effective_lock:
-        if len(_effective) > 64:
-            _effective.clear()
-        _effective[key] = c
-
-
-def first_cost(key: tuple, landscape: Landscape, box: Sequence[tuple[float, float]]) -> float:
-    """Seconds per row and step for sizing a first pass: as measured by the last pass of the
-    same kind (:func:`remember_cost`), else priced by :func:`point_cost`."""
-    with _effective_lock:
-        c = _effective.get(key)
-    return c if c is not None else point_cost(landscape, box)
-
-
 def estimate(rows: int, steps: int, cost: float) -> float:
     """Seconds a run of ``rows`` rows for ``steps`` steps takes at most (rows stopping early
     make it quicker): one gradient per row and step, plus the per-step overhead."""
     return steps * (rows * cost + STEP_OVERHEAD)
+
+
+class Memo:
+    """What one analysis runner keeps from job to job: the landscapes it built (a data model
+    makes its data and locates its critical points when built; landscapes are read-only
+    once built) and what its passes really cost. Only the runner's one worker thread uses
+    it (``gui.jobs``: a runner's jobs never overlap), so it needs no lock."""
+
+    KEEP = 4  # landscapes kept (the one in use, and a few a lecture switches between)
+
+    def __init__(self) -> None:
+        self.landscapes: dict[tuple, Landscape] = {}
+        self.costs: dict[tuple, float] = {}
+
+    def landscape(self, name: str, params: tuple) -> Landscape:
+        key = (name, params)
+        land = self.landscapes.get(key)
+        if land is None:
+            if len(self.landscapes) >= self.KEEP:
+                self.landscapes.clear()
+            land = self.landscapes[key] = make_landscape(name, **dict(params))
+        return land
+
+    def remember_cost(self, key: tuple, seconds: float, rows: int, steps: int) -> None:
+        """Keep what a pass really cost per row and step (rows that stop early included):
+        the next job with the same ``key`` (the next position of a dragged slider) sizes its
+        first pass by it instead of the pessimistic probe."""
+        if len(self.costs) > 64:
+            self.costs.clear()
+        self.costs[key] = max(seconds - steps * STEP_OVERHEAD, 0.0) / max(rows * max(steps, 1), 1)
+
+    def first_cost(self, key: tuple, landscape: Landscape, box: Sequence[tuple[float, float]]) -> float:
+        """Seconds per row and step for sizing a first pass: as the last pass with this
+        ``key`` measured it, else priced by :func:`point_cost`."""
+        c = self.costs.get(key)
+        return c if c is not None else point_cost(landscape, box)
 
 
 @dataclass(frozen=True)
@@ -219,89 +247,68 @@ class Plan:
     final: bool  # no finer pass follows
     note: str  # why the refinement stopped short of the maximum ("" when it did not)
     seconds: float = 0.0  # what the pass took
+    shielded: bool = False  # a cheap first pass that a newer request let finish (gui.jobs)
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The grids a map can take, coarse to fine, and the time it may take."""
+
+    sizes: tuple[int, ...]
+    rows: Callable[[int], int]  # rows (starts, settings, alphas x curves) of a pass of size n
+    unit: Callable[[int], str]  # how the legend names size n ("64×48")
+    first_max: int  # never a finer first pass than this
+    steps: int
+    cost: float  # seconds per row and step, to size the first pass (Memo.first_cost)
+    budget: float  # seconds for all passes
+
+    def first_estimate(self, n: int) -> float:
+        return estimate(self.rows(n), self.steps, self.cost)
 
 
 def progressive(
-    sizes: Sequence[int],
-    rows: Callable[[int], int],
-    first_estimate: Callable[[int], float],
-    budget: float,
-    run_pass: Callable[[int], object],
-    finish_pass: Callable[[object, Plan], None],
-    unit: Callable[[int], str],
-    first_max: int | None = None,
-    shield: Callable[[bool], None] | None = None,
+    ladder: Ladder, job: Job, run_pass: Callable[[int], object], memo: Memo | None = None, key: tuple = (),
     clock: Callable[[], float] = time.perf_counter,
-) -> None:
-    """Run passes of growing size. The first is the largest of ``sizes`` (up to
-    ``first_max``) whose ``first_estimate`` fits ``FIRST_PASS_SECONDS``, at least the
-    smallest; each next one is the largest that the last pass's measured time, scaled by
-    ``rows``, fits in what is left of ``budget``. ``run_pass(size)`` computes (and may raise
-    ``Cancelled``); ``finish_pass(data, plan)`` hands the pass on, knowing whether it is the
-    last. ``shield(True)`` is called during a first pass that fits ``FIRST_PASS_SECONDS``:
-    the job then lets it finish even when a newer request arrives (see ``gui.analysis_jobs``)."""
+) -> Iterator[tuple[object, Plan]]:
+    """Passes of growing size, each yielded as ``(run_pass(size), plan)`` once computed. The
+    first is the largest of the sizes (up to ``first_max``) whose estimate fits
+    ``FIRST_PASS_SECONDS``, at least the smallest; each next one is the largest that the
+    last pass's measured time, scaled by the rows, fits in what is left of the budget. A
+    first pass that fits ``FIRST_PASS_SECONDS`` runs shielded (``job.shield()``): a newer
+    request lets it finish, so a drag keeps showing pictures (``gui.jobs``). ``run_pass``
+    may raise ``Cancelled``. What each pass really cost goes to ``memo`` under ``key``."""
     t_start = clock()
-    first = [s for s in sizes if first_max is None or s <= first_max] or [sizes[0]]
-    fits = [s for s in first if first_estimate(s) <= FIRST_PASS_SECONDS]
+    sizes = ladder.sizes
+    first = [s for s in sizes if s <= ladder.first_max] or [sizes[0]]
+    fits = [s for s in first if ladder.first_estimate(s) <= FIRST_PASS_SECONDS]
     size = max(fits, default=first[0])
-    if shield is not None and fits:
-        shield(True)
+    shielded = bool(fits)
     while True:
         t0 = clock()
-        data = run_pass(size)
-        if shield is not None:
-            shield(False)
-        took = clock() - t0
-        left = budget - (clock() - t_start)
-        bigger = [s for s in sizes if s > size]
-        fits = [s for s in bigger if took * rows(s) / rows(size) <= left]
-        if fits:
-            plan = Plan(size, False, "", took)
-        elif bigger:
-            need = took * rows(bigger[0]) / rows(size)
-            note = f"{unit(bigger[0])}: ~{_seconds(need)} more (budget {budget:g} s)"
-            plan = Plan(size, True, note, took)
+        if shielded:
+            with job.shield():
+                data = run_pass(size)
         else:
-            plan = Plan(size, True, "", took)
-        finish_pass(data, plan)
+            data = run_pass(size)
+        took = clock() - t0
+        if memo is not None:
+            memo.remember_cost(key, took, ladder.rows(size), ladder.steps)
+        left = ladder.budget - (clock() - t_start)
+        bigger = [s for s in sizes if s > size]
+        fits = [s for s in bigger if took * ladder.rows(s) / ladder.rows(size) <= left]
+        note = ""
+        if not fits and bigger:
+            need = took * ladder.rows(bigger[0]) / ladder.rows(size)
+            note = f"{ladder.unit(bigger[0])}: ~{_seconds(need)} more (budget {ladder.budget:g} s)"
+        plan = Plan(size, not fits, note, took, shielded)
+        yield data, plan
         if plan.final:
             return
-        size = max(fits)
+        size, shielded = max(fits), False
 
 
 def _seconds(t: float) -> str:
     return f"{t:.0f} s" if t >= 10 else f"{t:.1f} s"
-
-
-# -- landscapes -------------------------------------------------------------------------------
-
-_landscapes: dict[tuple, Landscape] = {}
-_landscapes_lock = threading.Lock()
-
-
-def landscape_for(name: str, params: tuple) -> Landscape:
-    """The landscape (built once per name and parameters: a data model generates its data
-    and locates its critical points when built). Shared by the analysis threads; landscapes
-    are read-only once built."""
-    key = (name, params)
-    with _landscapes_lock:
-        land = _landscapes.get(key)
-    if land is None:
-        land = make_landscape(name, **dict(params))
-        with _landscapes_lock:
-            if len(_landscapes) >= 4:
-                _landscapes.clear()
-            _landscapes[key] = land
-    return land
-
-
-def lowest_minimum(landscape: Landscape) -> float | None:
-    """The loss at the lowest known minimum (None when none is known)."""
-    pts = [cp.point for cp in landscape.minima]
-    if not pts:
-        return None
-    with np.errstate(all="ignore"):
-        return float(np.min(landscape.loss(np.array(pts, dtype=np.float64))))
 
 
 def grid_shape(n: int, box: Box) -> tuple[int, int]:
@@ -399,17 +406,15 @@ def basin_result(
     )
 
 
-def compute_basins(spec: BasinSpec, emit: Emit, progress: Progress, cancel: Cancel) -> None:
-    """Coarse to fine basin maps of ``spec`` within its time budget; ``emit`` gets each
+def compute_basins(spec: BasinSpec, job: Job, memo: Memo) -> None:
+    """Coarse to fine basin maps of ``spec`` within its time budget; ``job.emit`` gets each
     finished pass (a :class:`BasinResult`)."""
-    land = landscape_for(spec.landscape, spec.params)
+    land = memo.landscape(spec.landscape, spec.params)
     opt = make_optimizer(spec.optimizer, **dict(spec.hyper))
     if land.dim != 2:
         raise ValueError(f"a basin map needs a two-parameter landscape ({land.name} has {land.dim})")
     box: Box = spec.box or (land.view[0], land.view[1])
     key = ("basins", spec.landscape, spec.params, spec.optimizer, spec.steps, spec.tol)
-    cost = first_cost(key, land, box)
-    sizes = [s for s in BASIN_SIZES if s <= spec.max_grid] or [BASIN_SIZES[0]]
     label = short_label(spec.optimizer, dict(spec.hyper))
 
     def rows(n: int) -> int:
@@ -422,20 +427,16 @@ def compute_basins(spec: BasinSpec, emit: Emit, progress: Progress, cancel: Canc
 
     def run_pass(n: int) -> BasinMap:
         text = f"basins {unit(n)}"
-        progress(0.0, text)
+        job.progress(0.0, text)
         return basin_map(
-            land, opt, grid_shape(n, box), spec.steps, box=box, tol=spec.tol, cancel=cancel,
-            progress=lambda f: progress(f, text),
+            land, opt, grid_shape(n, box), spec.steps, box=box, tol=spec.tol, cancel=job.cancelled,
+            progress=lambda f: job.progress(f, text),
         )
 
-    def finish(bm: BasinMap, plan: Plan) -> None:
-        remember_cost(key, plan.seconds, bm.outcome.size, spec.steps)
-        emit(basin_result(land, bm, label, box, plan, spec))
-
-    progressive(
-        sizes, rows, lambda n: estimate(rows(n), spec.steps, cost), spec.budget, run_pass, finish, unit,
-        FIRST_MAX["basins"], getattr(cancel, "shield", None),
-    )
+    sizes = tuple(s for s in BASIN_SIZES if s <= spec.max_grid) or BASIN_SIZES[:1]
+    ladder = Ladder(sizes, rows, unit, FIRST_MAX["basins"], spec.steps, memo.first_cost(key, land, box), spec.budget)
+    for bm, plan in progressive(ladder, job, run_pass, memo, key):
+        job.emit(basin_result(land, bm, label, box, plan, spec), plan.shielded)
 
 
 # -- the (alpha, mu) map ----------------------------------------------------------------------
@@ -527,29 +528,27 @@ def phase_result(
     )
 
 
-def compute_phase(spec: PhaseSpec, emit: Emit, progress: Progress, cancel: Cancel) -> None:
-    land = landscape_for(spec.landscape, spec.params)
+def compute_phase(spec: PhaseSpec, job: Job, memo: Memo) -> None:
+    land = memo.landscape(spec.landscape, spec.params)
     start = np.asarray(spec.start, dtype=np.float64)
     key = ("phase", spec.landscape, spec.params, spec.optimizer, spec.start, spec.steps, spec.tol)
-    cost = first_cost(key, land, land.view)
-    sizes = [s for s in PHASE_SIZES if s <= spec.max_grid] or [PHASE_SIZES[0]]
 
     def run_pass(n: int) -> PhaseMap:
         text = f"(α, μ) map {n}×{n}"
-        progress(0.0, text)
+        job.progress(0.0, text)
         return phase_map(
             land, start, spec.steps, optimizer=spec.optimizer, alphas=log_grid(*ALPHA_RANGE, n),
-            mus=np.linspace(*MU_RANGE, n), tol=spec.tol, cancel=cancel, progress=lambda f: progress(f, text),
+            mus=np.linspace(*MU_RANGE, n), tol=spec.tol, cancel=job.cancelled,
+            progress=lambda f: job.progress(f, text),
         )
 
-    def finish(pm: PhaseMap, plan: Plan) -> None:
-        remember_cost(key, plan.seconds, pm.steps.size, spec.steps)
-        emit(phase_result(land, pm, spec.start, plan, spec))
-
-    progressive(
-        sizes, lambda n: n * n, lambda n: estimate(n * n, spec.steps, cost), spec.budget, run_pass, finish,
-        lambda n: f"{n}×{n}", FIRST_MAX["phase"], getattr(cancel, "shield", None),
+    sizes = tuple(s for s in PHASE_SIZES if s <= spec.max_grid) or PHASE_SIZES[:1]
+    ladder = Ladder(
+        sizes, lambda n: n * n, lambda n: f"{n}×{n}", FIRST_MAX["phase"], spec.steps,
+        memo.first_cost(key, land, land.view), spec.budget,
     )
+    for pm, plan in progressive(ladder, job, run_pass, memo, key):
+        job.emit(phase_result(land, pm, spec.start, plan, spec), plan.shielded)
 
 
 # -- learning-rate sweep ----------------------------------------------------------------------
@@ -635,7 +634,7 @@ def sweep_result(
     log axis; an analytic landscape's gap to its lowest minimum on a log axis (the loss itself,
     linear, when no minimum is known)."""
     diverged = (sw.status == Status.DIVERGED) | (sw.status == Status.FAILED)
-    best = lowest_minimum(landscape)
+    best = landscape.lowest_minimum
     with np.errstate(all="ignore"):
         if sw.validation is not None:
             train = np.log10(np.maximum(sw.train, LOSS_FLOOR))
@@ -695,32 +694,29 @@ def run_sweep(
     )
 
 
-def compute_sweep(spec: SweepSpec, emit: Emit, progress: Progress, cancel: Cancel) -> None:
+def compute_sweep(spec: SweepSpec, job: Job, memo: Memo) -> None:
     if not spec.curves:
         raise ValueError("no optimizer selected: tick at least one")
-    land = landscape_for(spec.landscape, spec.params)
+    land = memo.landscape(spec.landscape, spec.params)
     start = np.asarray(spec.start, dtype=np.float64)
     key = ("sweep", spec.landscape, spec.params, spec.curves, spec.start, spec.steps, spec.tol)
-    cost = first_cost(key, land, land.view)
-    sizes = [s for s in SWEEP_SIZES if s <= spec.max_points] or [SWEEP_SIZES[0]]
     k = len(spec.curves)
 
     def run_pass(n: int) -> Sweep:
         text = f"sweep of {n} α"
-        progress(0.0, text)
+        job.progress(0.0, text)
         return run_sweep(
-            land, spec.curves, start, spec.steps, log_grid(*ALPHA_RANGE, n), spec.tol, cancel,
-            lambda f: progress(f, text),
+            land, spec.curves, start, spec.steps, log_grid(*ALPHA_RANGE, n), spec.tol, job.cancelled,
+            lambda f: job.progress(f, text),
         )
 
-    def finish(sw: Sweep, plan: Plan) -> None:
-        remember_cost(key, plan.seconds, sw.train.size, spec.steps)
-        emit(sweep_result(land, sw, spec.curves, spec.start, plan, spec))
-
-    progressive(
-        sizes, lambda n: n * k, lambda n: estimate(n * k, spec.steps, cost), spec.budget, run_pass, finish,
-        lambda n: f"{n} α", FIRST_MAX["sweep"], getattr(cancel, "shield", None),
+    sizes = tuple(s for s in SWEEP_SIZES if s <= spec.max_points) or SWEEP_SIZES[:1]
+    ladder = Ladder(
+        sizes, lambda n: n * k, lambda n: f"{n} α", FIRST_MAX["sweep"], spec.steps,
+        memo.first_cost(key, land, land.view), spec.budget,
     )
+    for sw, plan in progressive(ladder, job, run_pass, memo, key):
+        job.emit(sweep_result(land, sw, spec.curves, spec.start, plan, spec), plan.shielded)
 
 
 # -- curvature and the gradient field ---------------------------------------------------------

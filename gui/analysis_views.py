@@ -32,6 +32,7 @@ from gui.analysis_data import (
     viridis_bytes,
 )
 from gui.look import LIGHT, Theme
+from gui.pg_overrides import legend_in_layout
 from gui.plots import FONT_PT, ContourView, _label, log_ticks, make_legend, style_plot
 
 # the theme's colours for positive curvature (the loss curves up along this direction) and
@@ -682,7 +683,7 @@ class SweepView(_MapPlot):
         self.plot.addItem(self.region_label)
         # in a column of its own right of the plot: the top right holds the divergence rows
         self.legend = _legend(k, (0, 0), theme)
-        self.legend.opts["offset"] = None
+        legend_in_layout(self.legend)
         if self._legend_in_plot:
             self.plot.layout.addItem(self.legend, 2, 3)
             self.plot.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)

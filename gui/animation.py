@@ -14,7 +14,7 @@ background stays still; each frame after the first keeps only the pixels that ch
 (the rest transparent), which the GIF's compression shrinks to almost nothing.
 
 Nothing here touches a widget, so the window renders and encodes off the GUI thread
-(:func:`compute_animation`, run by a ``JobRunner``), polls a cancel flag every frame and
+(:func:`compute_animation`, run by a ``gui.jobs.Runner``), polls a cancel flag every frame and
 reports its progress; the file appears only when it is whole (written beside its target
 under a temporary name, then renamed).
 """
@@ -206,11 +206,12 @@ def _write_mp4(path: Path, frames: Iterator[np.ndarray], timing: Timing) -> None
         writer.close()
 
 
-def compute_animation(spec, emit, progress, cancel) -> None:
-    """A ``JobRunner`` compute function: writes the animation (the race, an
+def compute_animation(spec, job) -> None:
+    """A ``gui.jobs.Runner`` compute function: writes the animation (the race, an
     :class:`AnimationSpec`, or a turning 3D surface, ``gui.view3d.TurnSpec``), then emits
     its path."""
     if isinstance(spec, AnimationSpec):
-        emit(str(write_animation(spec, cancel, progress)))
+        path = write_animation(spec, job.cancelled, job.progress)
     else:
-        emit(str(spec.write(cancel, progress)))
+        path = spec.write(job.cancelled, job.progress)
+    job.emit(str(path))

@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.look import BASE_FONT_PT
+from gui.prefs import APPLICATION, ORGANIZATION
 
 APP_FONT_PT = BASE_FONT_PT  # at zoom 1; View > Zoom (Ctrl++) and F5 go further
 
@@ -28,8 +29,8 @@ def run_app(argv: list[str] | None = None, view: str | None = None, scenario: st
     argv = list(sys.argv if argv is None else argv)
     share_gl()
     app = QApplication.instance() or QApplication(argv)
-    app.setApplicationName("Basin")
-    app.setOrganizationName("Basin")
+    app.setApplicationName(APPLICATION)  # the names of the settings file (gui.prefs)
+    app.setOrganizationName(ORGANIZATION)
     window = MainWindow()  # sets the font, style and palette of the remembered zoom and theme
     if view is not None:
         window.landscape3d.set_mode(view)

@@ -541,9 +541,9 @@ def clip_segments(xa, ya, xb, yb, box: tuple[float, float, float, float]):
 def symbol_parts(symbol: str, size: float, x: float, y: float) -> list[np.ndarray]:
     """The outline of a pyqtgraph scatter symbol (``star``, ``x``, ``t1``, ``d``, ``s``,
     ...), the same shapes the window draws, ``size`` units across, centred on ``(x, y)``."""
-    from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+    from gui.pg_overrides import symbol_path
 
-    polys = Symbols[symbol].toSubpathPolygons()
+    polys = symbol_path(symbol).toSubpathPolygons()
     out = []
     for poly in polys:
         pts = np.array([(pt.x(), pt.y()) for pt in poly], dtype=np.float64)

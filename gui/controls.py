@@ -45,7 +45,10 @@ from gui.widgets import NumberBox, SliderBox, swatch
 
 MAX_RACERS = len(PALETTE)  # one colour each
 
-GREEK = {"alpha": "α", "mu": "μ", "beta1": "β₁", "beta2": "β₂", "rho": "ρ", "eps": "ε", "damping": "λ"}
+# The hyperparameters a lecture drags (a slider beside the box); the others are typed. Their
+# names, symbols, help texts and ranges come from the optimizer registry (HYPER).
+SLIDERS = ("alpha", "mu", "beta1", "rho")
+
 
 def hyper_check(opt_name: str, key: str, current: dict[str, float]):
     """The check of one hyperparameter box: the engine's own validation (its message is
@@ -82,15 +85,17 @@ class OptimizerEditor(QWidget):
             h = HYPER.get(key)
             check = self._check_for(key)
             help_text = h.help if h else key
-            if key in ("alpha", "mu", "beta1", "rho") and h is not None:
-                w: SliderBox | NumberBox = SliderBox(value, check, h.lo, h.hi, log=h.log, help=help_text)
+            if key in SLIDERS and h is not None:
+                w: SliderBox | NumberBox = SliderBox(value, check, h.lo, h.hi, log=h.log, help=help_text, name=key)
             else:
                 lo, hi = (h.lo, h.hi) if h else (-math.inf, math.inf)
-                w = NumberBox(value, check, lo=lo, hi=hi, log=bool(h and h.log), step=0.01, help=help_text)
+                w = NumberBox(
+                    value, check, lo=lo, hi=hi, log=bool(h and h.log), step=0.01, help=help_text, name=key
+                )
             w.setObjectName(f"{entry.name}.{key}")
             w.valueChanged.connect(partial(self._on_value, key))
             w.refused.connect(self.refused)
-            label = QLabel(f"{GREEK.get(key, key)}  {key}" if key in GREEK else key)
+            label = QLabel(f"{h.symbol}  {key}" if h is not None and h.symbol != key else key)
             label.setToolTip(help_text)
             form.addRow(label, w)
             self.editors[key] = w
@@ -142,7 +147,7 @@ class ParamEditor(QWidget):
                 w = NumberBox(
                     float(value), partial(self._check, p), lo=p.lo, hi=p.hi, log=p.log,
                     integer=p.integer, step=1 if p.integer else float(f"{span / 100:.1g}"),
-                    help=f"{p.help} [{p.lo:g}, {p.hi:g}]",
+                    help=f"{p.help} [{p.lo:g}, {p.hi:g}]", name=p.name,
                 )
                 w.valueChanged.connect(partial(self._on_value, p.name))
                 w.refused.connect(self.refused)
@@ -185,6 +190,7 @@ class ControlPanel(QWidget):
     """All the controls; owns the current settings."""
 
     settingsChanged = Signal(object)  # Settings
+    selectionChanged = Signal(int)  # another racer was selected (``settings.selected``)
     refused = Signal(str)  # a value was refused: the reason
     modeChanged = Signal(str)  # "instant" | "animate"
     playToggled = Signal()
@@ -228,18 +234,18 @@ class ControlPanel(QWidget):
         all follow; everything stays editable."""
         if not settings.params:
             settings = replace(settings, params=default_params(settings.landscape))
-        self._settings = settings
+        row = self._settings.selected  # undo and a scenario keep the selection, where it exists
+        self._settings = replace(settings, selected=row if 0 <= row < len(settings.optimizers) else 0)
         self.landscape_combo.blockSignals(True)
         self.landscape_combo.setCurrentText(settings.landscape)
         self.landscape_combo.blockSignals(False)
         self._sync_landscape_widgets()
-        row = self.opt_list.currentRow()
-        self._build_racers(row if 0 <= row < len(settings.optimizers) else None)  # undo keeps the selection
+        self._build_racers(row if 0 <= row < len(settings.optimizers) else None)
         self._sync_init_widgets()
         self.steps_box.setValue(settings.steps)
         self.tol_box.setValue(settings.tol)
         self._sync_batch_widgets()
-        self.settingsChanged.emit(settings)
+        self.settingsChanged.emit(self._settings)
 
     # -- landscape -------------------------------------------------------------------------
     def _landscape_group(self) -> QGroupBox:
@@ -315,7 +321,7 @@ class ControlPanel(QWidget):
         form.addRow(self.full_batch)
         self.batch_box = NumberBox(
             16, self._check_batch, lo=1, hi=1_000_000, step=1, integer=True,
-            help="examples per step, drawn from a fresh shuffle of the training set every epoch",
+            help="examples per step, drawn from a fresh shuffle of the training set every epoch", name="batch size",
         )
         self.batch_box.setObjectName("batch.size")
         self.batch_box.valueChanged.connect(self._on_batch)
@@ -323,7 +329,7 @@ class ControlPanel(QWidget):
         form.addRow("batch size", self.batch_box)
         self.batch_seed_box = NumberBox(
             self._settings.batch_seed, lambda v: check_int("seed", v, 0, 2**32 - 1), lo=0, hi=2**32 - 1,
-            step=1, integer=True, help="same seed, same mini-batches, same path",
+            step=1, integer=True, help="same seed, same mini-batches, same path", name="seed",
         )
         self.batch_seed_box.setObjectName("batch.seed")
         self.batch_seed_box.valueChanged.connect(self._on_batch)
@@ -487,6 +493,13 @@ class ControlPanel(QWidget):
             name = self._settings.optimizers[index].name
             copies = sum(e.name == name for e in self._settings.optimizers)
             self.remove_button.setEnabled(copies > 1)
+            if index != self._settings.selected:
+                self._settings = replace(self._settings, selected=index)  # (equal settings: no new run)
+                self.selectionChanged.emit(index)
+
+    def select_row(self, row: int) -> None:
+        """Select the racer in row ``row`` (``settings.selected`` follows)."""
+        self.opt_list.setCurrentRow(row)
 
     def editor(self, name: str) -> OptimizerEditor:
         """The editor of the first racer called ``name`` (``"gd #2"`` names a copy)."""
@@ -529,7 +542,7 @@ class ControlPanel(QWidget):
 
     def copy_selected(self) -> None:
         """Race a ticked copy of the selected racer, in a colour of its own, right below it."""
-        i = self.opt_list.currentRow()
+        i = self._settings.selected
         opts = list(self._settings.optimizers)
         if not 0 <= i < len(opts):
             return
@@ -544,7 +557,7 @@ class ControlPanel(QWidget):
 
     def remove_selected(self) -> None:
         """Remove the selected racer if another row runs the same optimizer."""
-        i = self.opt_list.currentRow()
+        i = self._settings.selected
         opts = list(self._settings.optimizers)
         if not 0 <= i < len(opts):
             return
@@ -562,7 +575,7 @@ class ControlPanel(QWidget):
         the racer is ticked. Refuses with a reason when no racer fits or a value is out of
         range. Returns whether anything changed."""
         opts = self._settings.optimizers
-        i = self.opt_list.currentRow()
+        i = self._settings.selected
         fits = lambda e: all(k in e.params for k in values)
         if not (0 <= i < len(opts) and fits(opts[i])):
             i = next((j for j, e in enumerate(opts) if e.name == prefer), -1)
@@ -591,7 +604,7 @@ class ControlPanel(QWidget):
         return True
 
     def _copy_alpha(self) -> None:
-        src = self.opt_editors[self.opt_list.currentRow()].entry.params.get("alpha")
+        src = self.opt_editors[self._settings.selected].entry.params.get("alpha")
         if src is None:
             return
         s = self._settings
@@ -620,8 +633,8 @@ class ControlPanel(QWidget):
         self.init_buttons.idClicked.connect(self._on_init_kind)
         form.addRow(kinds)
         start = self._settings.init.resolve(2) if self._settings.init.kind != "point" else self._settings.init.point
-        self.x_box = NumberBox(float(start[0]), self._coord_check("x"), step=0.1, help="start x")
-        self.y_box = NumberBox(float(start[1]), self._coord_check("y"), step=0.1, help="start y")
+        self.x_box = NumberBox(float(start[0]), self._coord_check("x"), step=0.1, help="start x", name="start x")
+        self.y_box = NumberBox(float(start[1]), self._coord_check("y"), step=0.1, help="start y", name="start y")
         self.x_box.setObjectName("init.x")
         self.y_box.setObjectName("init.y")
         self.x_box.valueChanged.connect(self._on_xy)
@@ -634,11 +647,11 @@ class ControlPanel(QWidget):
         init = self._settings.init
         self.sigma_box = NumberBox(
             init.sigma, lambda v: check_positive("sigma", v), lo=1e-6, hi=100.0, log=True,
-            help="standard deviation of the small random start",
+            help="standard deviation of the small random start", name="sigma",
         )
         self.seed_box = NumberBox(
             init.seed, lambda v: check_int("seed", v, 0, 2**32 - 1), lo=0, hi=2**32 - 1, step=1,
-            integer=True, help="same seed, same start",
+            integer=True, help="same seed, same start", name="seed",
         )
         self.sigma_box.setObjectName("init.sigma")
         self.seed_box.setObjectName("init.seed")
@@ -717,7 +730,7 @@ class ControlPanel(QWidget):
         s = self._settings
         self.steps_box = NumberBox(
             s.steps, lambda v: check_int("steps", v, 1, MAX_STEPS), lo=1, hi=MAX_STEPS, step=100,
-            integer=True, help=f"number of steps (1 to {MAX_STEPS})",
+            integer=True, help=f"number of steps (1 to {MAX_STEPS})", name="steps",
         )
         self.steps_box.setObjectName("steps")
         self.steps_box.valueChanged.connect(lambda v: self._emit(replace(self._settings, steps=int(v))))
@@ -725,7 +738,7 @@ class ControlPanel(QWidget):
         form.addRow("steps", self.steps_box)
         self.tol_box = NumberBox(
             s.tol, lambda v: Range(1e-15, 1.0).check("tol", v), lo=1e-15, hi=1.0, log=True,
-            help="converged when the gradient norm falls below this",
+            help="converged when the gradient norm falls below this", name="tol",
         )
         self.tol_box.setObjectName("tol")
         self.tol_box.valueChanged.connect(lambda v: self._emit(replace(self._settings, tol=float(v))))
@@ -763,7 +776,7 @@ class ControlPanel(QWidget):
         form.addRow(transport)
         self.speed_box = NumberBox(
             100, lambda v: Range(1, 100000).check("speed", v), lo=1, hi=100000, log=True,
-            help="animation speed in steps per second",
+            help="animation speed in steps per second", name="speed",
         )
         self.speed_box.setObjectName("speed")
         self.speed_box.valueChanged.connect(self.speedChanged)

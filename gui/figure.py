@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.landscapes import Landscape
+from engine.optimizers import Optimizer
 from engine.simulation import Run
 from gui.canvas import MOVING, OVER, UNDER, Canvas, Fonts, clip_polyline
 from gui.chart import (
@@ -46,8 +47,8 @@ from gui.chart import (
     place_legend,
 )
 from gui.outputs import FIGURE_FORMATS, MAX_WIDTH, MIN_WIDTH, check_dpi, check_width, format_of
-from gui.plots import CMAP, ISO_COLOR, KIND_STYLE
-from gui.settings import color_for, label_from_engine
+from gui.plots import ISO_COLOR, KIND_STYLE, LANDSCAPE_LUT
+from gui.settings import color_for, short_label
 from gui.surface import Surface, build_surface
 from gui.tracks import Track, curve_ranges, make_tracks
 
@@ -319,7 +320,7 @@ def landscape_rgba(surface: Surface) -> np.ndarray:
 
 
 def _landscape_rgba(surface: Surface) -> np.ndarray:
-    lut = CMAP.getLookupTable(nPts=256, alpha=False)
+    lut = LANDSCAPE_LUT
     lo, hi = surface.zrange
     with np.errstate(all="ignore"):
         t = np.clip((surface.z - lo) / (hi - lo), 0.0, 1.0)
@@ -652,12 +653,17 @@ def figure_bytes(
     return render(figure_canvas(scene, what), fmt, Size(width, dpi))
 
 
-def run_tracks(landscape: Landscape, run: Run, colors: Sequence[str] | None = None,
+def run_tracks(landscape: Landscape, run: Run, optimizer: Optimizer, colors: Sequence[str] | None = None,
                surface: Surface | None = None) -> tuple[Surface, tuple[Track, ...]]:
     """The surface and the drawable tracks of a run, in each optimizer's colour (or
-    ``colors``, one per row)."""
+    ``colors``, one per row). ``optimizer`` is the one that made ``run`` (its member ``i``
+    drove the ``i``-th block of rows): its names and hyperparameters label the tracks."""
     n = run.theta.shape[0]
-    names = [label.partition("(")[0] for label in run.names]
+    k = len(optimizer.members)
+    if n % k:
+        raise ValueError(f"the run has {n} rows, which {k} optimizers cannot have made")
+    members = [optimizer.members[i // (n // k)] for i in range(n)]
+    names = [m.definition.name for m in members]
     if colors is None:
         taken: set[str] = set()
         colors = []
@@ -668,7 +674,8 @@ def run_tracks(landscape: Landscape, run: Run, colors: Sequence[str] | None = No
     elif len(colors) != n:
         raise ValueError(f"colors has {len(colors)} entries, the run has {n} rows")
     surface = surface if surface is not None else build_surface(landscape)
-    tracks = make_tracks(landscape, surface, run, [label_from_engine(x) for x in run.names], list(colors))
+    labels = [short_label(m.definition.name, m.values) for m in members]
+    tracks = make_tracks(landscape, surface, run, labels, list(colors))
     return surface, tracks
 
 
@@ -677,6 +684,7 @@ def save_figure(
     run: Run,
     path: str | Path,
     *,
+    optimizer: Optimizer,
     what: str = "both",
     width: int = 1600,
     fmt: str | None = None,
@@ -689,12 +697,13 @@ def save_figure(
     curves, or both side by side) as PNG ``width`` pixels wide (or at ``dpi``), SVG or PDF.
 
     ``fmt`` is ``"png"``, ``"svg"`` or ``"pdf"``; the name of ``path`` must end with it
-    (taken from the name when None). ``colors`` gives one colour per row of the run (default:
+    (taken from the name when None). ``optimizer`` is the one that made ``run`` (its names and
+    hyperparameters label the racers). ``colors`` gives one colour per row of the run (default:
     each optimizer's own colour); ``tol`` draws the tolerance line. Works headless. Raises
     ``ValueError`` on a bad request and ``OSError`` when the file cannot be written.
     """
     fmt = check_request(path, what, width, fmt, dpi)
-    surface, tracks = run_tracks(landscape, run, colors)
+    surface, tracks = run_tracks(landscape, run, optimizer, colors)
     data = figure_bytes(surface, landscape, tracks, run.steps, what=what, width=width, fmt=fmt, tol=tol,
                         dpi=dpi, view=view)
     write_bytes(path, data)

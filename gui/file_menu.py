@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine.records import write_csv
-from gui.analysis_jobs import JobRunner
 from gui.animation import AnimationSpec, compute_animation
 from gui.figure import FIGURE_PARTS, Overlays, Scene, Size, check_request, figure_canvas, render, write_bytes
+from gui.jobs import Runner
 from gui.outputs import (
     ANIMATION_FORMATS,
     DEFAULT_FPS,
@@ -56,6 +56,7 @@ from gui.outputs import (
     check_width,
     format_of,
 )
+from gui.prefs import user_settings
 from gui.session import AnalysisState, Session, SessionError, load_session, save_session, session_of
 
 FILTERS = {
@@ -68,11 +69,6 @@ FILTERS = {
     "csv": "CSV (*.csv)",
 }
 RECENT_MAX = 8
-
-
-def user_settings() -> QSettings:
-    """Basin's own settings file (tests point Qt's INI path elsewhere)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Basin", "basin")
 
 
 def last_folder() -> str:
@@ -267,26 +263,11 @@ class AnimationStatus(QWidget):
 # -- what the window shows, as a figure's scene -------------------------------------------------
 
 
-def contour_marks(view) -> tuple[tuple[tuple[float, float, str], ...], bool]:
-    """A lesson's labelled points on the contour view (``ContourView.set_marks``), read
-    back from its items: ``((x, y, label), ...)`` and whether a dashed line joins them."""
-    import pyqtgraph as pg
-
-    items = getattr(view, "_marks", [])
-    texts = [it for it in items if isinstance(it, pg.TextItem)]
-    line = any(isinstance(it, pg.PlotCurveItem) for it in items)
-    marks = []
-    for t in texts:
-        p = t.pos()
-        marks.append((float(p.x()), float(p.y()), t.textItem.toPlainText()))
-    return tuple(marks), line
-
-
 def window_overlays(window) -> Overlays:
     """The overlays on the window's contour view: the basin map (when it is on and of the
     current settings), the gradient field, curvature arrows, a lesson's marks."""
     an = getattr(window, "analysis", None)
-    marks, line = contour_marks(window.contour)
+    marks, line = window.contour.marks()
     if an is None:
         return Overlays(marks=tuple(marks), marks_line=line)
     basins = an.results.get("basins") if an.basins_action.isChecked() else None
@@ -347,7 +328,7 @@ class FileActions(QObject):
         window.frameShown.connect(self._on_frame)
         window.contour.plot.vb.sigResized.connect(self._set_view)
         # the animation job: rendered and encoded off the GUI thread
-        self.animator = JobRunner("animation", compute_animation, self)
+        self.animator = Runner("animation", compute_animation, self)
         self.animator.resultReady.connect(self._on_animation_done)
         self.animator.ended.connect(self._on_animation_ended)
         self.progress = AnimationStatus(self.animator)
@@ -419,7 +400,7 @@ class FileActions(QObject):
             else None
         return session_of(
             w.panel.settings, view=view, mode=w.mode, step=w.step if w.mode == "animate" else None,
-            speed=float(w.speed), selected=max(0, w.panel.opt_list.currentRow()), analysis=state,
+            speed=float(w.speed), selected=w.panel.settings.selected, analysis=state,
         )
 
     def save_session(self, path: str | Path) -> bool:
@@ -470,7 +451,7 @@ class FileActions(QObject):
                            (p.sweep_points, a.sweep_points), (p.budget, a.budget)):
             box.setCurrentIndex(max(0, box.findData(value)))
         p.legend_box.setChecked(a.basin_legend)
-        self.window.panel.opt_list.setCurrentRow(s.selected)
+        self.window.panel.select_row(s.selected)
 
     @Slot(int)
     def _on_frame(self, generation: int) -> None:

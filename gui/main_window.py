@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
         self._set_live(False)
         self.contour.startMoved.connect(self.panel.set_start)
         self.contour.hovered.connect(self._on_hover)
-        self.simulator.frameReady.connect(self._on_frame)
+        self.simulator.resultReady.connect(self._on_frame)
         self._settings_shown = self.panel.settings  # what an undo step starts from
         self.fit_to(self._available())
         self._restore_window()

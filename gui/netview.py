@@ -30,7 +30,7 @@ from engine.network.metrics import probability_field
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import FIELD, NetFrame
-from gui.plots import FONT_PT, colormap, log_ticks, style_plot
+from gui.plots import FONT_PT, landscape_lut, log_ticks, style_plot
 
 CLASS_COLORS = ("#0072b2", "#e69f00")  # class 0, class 1 (Okabe-Ito, as the racers' palette)
 
@@ -179,7 +179,7 @@ class SliceView(_Pane):
             self._slice = f.slice_loss
             z = np.log10(np.maximum(f.slice_loss.astype(np.float64), 1e-12))
             lo, hi = np.nanpercentile(z, 1), np.nanpercentile(z, 99)
-            lut = colormap(self.theme).getLookupTable(0.0, 1.0, 256)
+            lut = landscape_lut(self.theme)
             self.image.setImage(z.T, levels=(lo, hi), lut=lut, autoLevels=False)
             self.image.setRect(pg.QtCore.QRectF(a[0], b[0], a[-1] - a[0], b[-1] - b[0]))
             gen = contourpy.contour_generator(a, b, z, line_type=contourpy.LineType.Separate)

@@ -216,7 +216,9 @@ def write_run_outputs(problem, run, outputs: Outputs, args: argparse.Namespace) 
         from gui.figure import Scene, Size, _ensure_app, figure_canvas, render, run_tracks, write_bytes
 
         _ensure_app()  # offscreen: never a window
-        surface, tracks = run_tracks(problem.landscape, run, colors)
+        from engine.optimizers import Optimizer
+
+        surface, tracks = run_tracks(problem.landscape, run, Optimizer.stack(problem.optimizers), colors)
         scene = Scene(surface, problem.landscape, tracks, run.steps, None, problem.tol, view)
         if outputs.figures:
             canvas = figure_canvas(scene, "both")

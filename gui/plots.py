@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.Qt import internals
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from cmap import Colormap
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -28,16 +28,23 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QSizePolicy, QStyleOptionGraphicsItem
 
 from engine.landscapes import Landscape
+from gui.analysis_data import lut_bytes
 from gui.look import LIGHT, Theme
+from gui.pg_overrides import IsoLines, Trace, fixed_legend, tick_spacing
 from gui.surface import Surface
 from gui.tracks import Track, curve_ranges, loss_on_log_axis
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
 
 
-def colormap(theme: Theme) -> pg.ColorMap:
-    """The landscape's colours (``Theme.cmap``): low loss at 0."""
-    return pg.ColorMap([p for p, _c in theme.cmap], [c for _p, c in theme.cmap])
+def colormap(theme: Theme) -> Colormap:
+    """The landscape's colours (``Theme.cmap``'s stops, interpolated by cmap): low loss at 0."""
+    return Colormap([(p, tuple(v / 255.0 for v in c)) for p, c in theme.cmap])
+
+
+def landscape_lut(theme: Theme) -> np.ndarray:
+    """The landscape's 256 colours, ``(256, 3)`` uint8: the window's image and the figures'."""
+    return lut_bytes(colormap(theme))
 
 
 KIND_MARKS = {
@@ -49,7 +56,7 @@ KIND_MARKS = {
 
 # The light theme's values under the names the exported figures use (gui/figure.py draws
 # them on paper, always in the light theme)
-CMAP = colormap(LIGHT)
+LANDSCAPE_LUT = landscape_lut(LIGHT)
 ISO_COLOR = LIGHT.iso
 KIND_STYLE = {  # kind: (symbol, size, brush, pen colour, pen width, legend label)
     kind: (symbol, size, getattr(LIGHT, f"{role}_fill"), getattr(LIGHT, f"{role}_pen"), width, text)
@@ -132,201 +139,6 @@ def make_legend(k: float, theme: Theme, offset: tuple[float, float] | None = Non
         verSpacing=int(-4 * k), colCount=columns,
     )
     return legend
-
-
-class Trace(pg.PlotCurveItem):
-    """A trajectory or training curve, drawn as separate segments: Qt strokes a thick
-    antialiased polyline of a thousand points several times slower than the same segments,
-    and at these widths the joins look the same.
-
-    When Qt repaints only part of the item (the start marker or a head moved over it), only
-    the segments that reach into that part are stroked: pyqtgraph would stroke all of them,
-    and the clip makes none of that work cheaper."""
-
-    def __init__(self) -> None:
-        super().__init__(antialias=True, skipFiniteCheck=True)
-        self.setSegmentedLineMode("on")
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)  # exposedRect
-        self._part = internals.PrimitiveArray(QLineF, 4)
-        self._extent_of: tuple | None = None  # the data _extent_values were taken from
-        self._extent_values = (0.0, 0.0, 0.0, 0.0)
-
-    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
-        """``setData`` for two float arrays of one length, as the views give: pyqtgraph's
-        argument parsing and checks, and its change signal (which nothing here listens to),
-        cost more than the rest of a new frame's bookkeeping for the line."""
-        self.xData, self.yData = x, y
-        self.invalidateBounds()
-        self.prepareGeometryChange()
-        self.informViewBoundsChanged()
-        self.path = self.fillPath = self._fillPathList = self._mouseShape = None
-        self._lineSegmentsRendered = False
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        """pyqtgraph's rectangle (the data's extent, grown by the pen's reach in pixels) at
-        a tenth of its cost: Qt asks for it several times per new line, and pyqtgraph's own
-        (NaN-aware bounds, then a pixel's size mapped through several transforms in Python)
-        took a tenth of a millisecond per line and frame. These lines hold finite points
-        only, and the views scale and translate but never rotate, so a pixel's size in item
-        units is the inverse of the device transform's diagonal."""
-        if self._boundingRect is not None:
-            return self._boundingRect
-        if self.xData is None or len(self.xData) == 0:
-            return QRectF()
-        xmn, xmx, ymn, ymx = self._extent()
-        if not math.isfinite(xmn + xmx + ymn + ymx):
-            return super().boundingRect()
-        px = py = 0.0
-        pad = self.pixelPadding()
-        scene = self.scene()
-        views = scene.views() if scene is not None else []
-        if pad > 0 and views:
-            t = QGraphicsItem.deviceTransform(self, views[0].viewportTransform())
-            if t.m12() or t.m21():
-                return super().boundingRect()
-            px = pad / abs(t.m11()) if t.m11() else 0.0
-            py = pad / abs(t.m22()) if t.m22() else 0.0
-        self._boundingRect = QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn, 2 * py + ymx - ymn)
-        return self._boundingRect
-
-    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget=None) -> None:
-        """Stroke the segments, all of them or those near the exposed area, in device
-        pixels. pyqtgraph's own paint (for exporters only) weighs fills, shadows and OpenGL
-        first: a tenth of a millisecond of Python per line and frame, for options these
-        lines never use.
-
-        The points are mapped to device pixels here and stroked with the painter's world
-        transform switched off: Qt strokes a cosmetic pen through a scaling transform two
-        to three times slower than the same lines given in pixels, and the pixels are the
-        same."""
-        x, y = self.xData, self.yData
-        if x is None or len(x) < 2:
-            return None
-        if self._exportOpts is not False:
-            return super().paint(p, opt, widget)
-        pen = self.opts["pen"]
-        aa = bool(self.opts["antialias"])
-        if p.testRenderHint(_AA) != aa:
-            p.setRenderHint(_AA, aa)
-        p.setPen(pen)
-        t = p.transform()
-        m11, m22 = t.m11(), t.m22()
-        if t.m12() or t.m21() or t.m13() or t.m23() or not m11 or not m22 or not pen.isCosmetic():
-            p.drawLines(*self._getLineSegments())  # never so in these views: the general way
-            return None
-        dx, dy = t.dx(), t.dy()
-        idx = None
-        r = opt.exposedRect
-        if len(x) >= 64 and not r.contains(self.boundingRect()):
-            # the pen reaches this far beyond a segment's points, in item units
-            pad_x = pen.widthF() / abs(m11)
-            pad_y = pen.widthF() / abs(m22)
-            x0, x1, y0, y1 = r.left() - pad_x, r.right() + pad_x, r.top() - pad_y, r.bottom() + pad_y
-            xa, xb, ya, yb = x[:-1], x[1:], y[:-1], y[1:]
-            near = (np.maximum(xa, xb) >= x0) & (np.minimum(xa, xb) <= x1)
-            near &= (np.maximum(ya, yb) >= y0) & (np.minimum(ya, yb) <= y1)
-            if not near.all():
-                idx = np.nonzero(near)[0]
-                if idx.size == 0:
-                    self._part.resize(0)  # (what was stroked: nothing)
-                    return None
-        xmn, xmx, ymn, ymx = self._extent()
-        reach = max(max(-xmn, xmx) * abs(m11) + abs(dx), max(-ymn, ymx) * abs(m22) + abs(dy))
-        if reach < FAR_PX:  # (False for NaN)
-            X = x * m11 + dx
-            Y = y * m22 + dy
-            if idx is None:
-                self._part.resize(len(x) - 1)
-                seg = self._part.ndarray()
-                seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = X[:-1], Y[:-1], X[1:], Y[1:]
-            else:
-                self._part.resize(idx.size)
-                seg = self._part.ndarray()
-                seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = X[idx], Y[idx], X[idx + 1], Y[idx + 1]
-        else:
-            sel = slice(None) if idx is None else idx
-            near_part = clip_far(x[:-1][sel], y[:-1][sel], x[1:][sel], y[1:][sel], (m11, m22, dx, dy))
-            self._part.resize(near_part.shape[0])
-            self._part.ndarray()[:] = near_part
-        if len(self._part):
-            p.setWorldMatrixEnabled(False)
-            p.drawLines(*self._part.drawargs())
-            p.setWorldMatrixEnabled(True)
-        return None
-
-    def _extent(self) -> tuple[float, float, float, float]:
-        """The data's least and greatest x and y, kept while the data stay the same."""
-        key = (self.xData, self.yData)
-        if self._extent_of is None or self._extent_of[0] is not key[0] or self._extent_of[1] is not key[1]:
-            x, y = key
-            self._extent_of = key
-            self._extent_values = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
-        return self._extent_values
-
-
-_AA = QPainter.RenderHint.Antialiasing
-
-# Device coordinates beyond this many pixels are brought in (a diverging run's last points):
-# Qt stops drawing a line whose end lies much further out, and the arithmetic may overflow.
-FAR_PX = 1e6
-
-
-def clip_far(xa, ya, xb, yb, scale: tuple[float, float, float, float]) -> np.ndarray:
-    """The segments ``(xa, ya)-(xb, yb)`` in device pixels, ``scale = (m11, m22, dx, dy)``
-    mapping item units to them, each cut to its part within ``FAR_PX`` of the origin, so
-    that the visible part keeps its direction; a segment wholly outside that square goes.
-    Returns ``(n, 4)``: x0, y0, x1, y1 per segment."""
-    m11, m22, dx, dy = scale
-    xa, ya, xb, yb = (np.asarray(v, dtype=np.float64) for v in (xa, ya, xb, yb))
-    # Liang-Barsky, in item units (device units may overflow): the square as item units
-    bx = sorted(((-FAR_PX - dx) / m11, (FAR_PX - dx) / m11))
-    by = sorted(((-FAR_PX - dy) / m22, (FAR_PX - dy) / m22))
-    with np.errstate(all="ignore"):
-        ddx, ddy = xb - xa, yb - ya
-        keep = np.isfinite(ddx) & np.isfinite(ddy) & np.isfinite(xa) & np.isfinite(ya)
-        t0, t1 = np.zeros(xa.shape), np.ones(xa.shape)
-        for d, q in ((-ddx, xa - bx[0]), (ddx, bx[1] - xa), (-ddy, ya - by[0]), (ddy, by[1] - ya)):
-            keep &= (d != 0) | (q >= 0)  # parallel to this side and outside it
-            ratio = q / d
-            t0 = np.where(d < 0, np.maximum(t0, ratio), t0)
-            t1 = np.where(d > 0, np.minimum(t1, ratio), t1)
-        keep &= t0 <= t1
-        idx = np.nonzero(keep)[0]
-        t0, t1, ddx, ddy, xa, ya = t0[idx], t1[idx], ddx[idx], ddy[idx], xa[idx], ya[idx]
-        x0, y0 = (xa + t0 * ddx) * m11 + dx, (ya + t0 * ddy) * m22 + dy
-        x1, y1 = (xa + t1 * ddx) * m11 + dx, (ya + t1 * ddy) * m22 + dy
-        return np.column_stack((x0, y0, x1, y1))
-
-
-class IsoLines(pg.PlotCurveItem):
-    """The iso-lines: disjoint segments (pairs of points), drawn as several paths of at most
-    ``CHUNK`` segments. One path of the twenty thousand segments a landscape may have is
-    fine on screen, but an SVG reader may refuse it: Qt's own stops reading a path after
-    32767 elements, and an exported figure then lost most of its iso-lines there."""
-
-    CHUNK = 8000
-
-    def __init__(self, pen) -> None:
-        super().__init__(pen=pen, connect="pairs", antialias=True)
-        self._paths: list[QPainterPath] = []
-        self._paths_of: tuple | None = None  # the data the paths were made from
-
-    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, widget=None) -> None:
-        x, y = self.xData, self.yData
-        if x is None or len(x) < 2:
-            return None
-        if self._paths_of is None or self._paths_of[0] is not x or self._paths_of[1] is not y:
-            step = 2 * self.CHUNK  # an even number of points: pairs stay whole
-            self._paths = [
-                pg.arrayToQPath(x[i : i + step], y[i : i + step], connect="pairs") for i in range(0, len(x), step)
-            ]
-            self._paths_of = (x, y)
-        p.setRenderHint(_AA, bool(self.opts["antialias"]))
-        p.setPen(self.opts["pen"])
-        for path in self._paths:
-            p.drawPath(path)
-        return None
 
 
 def trace_item() -> Trace:
@@ -543,6 +355,7 @@ class ContourView(pg.PlotWidget):
         self.legend = self._make_legend()
         self._legend_key: tuple = ()
         self._marks_args: tuple = ([], False)
+        self.mark_items: list[pg.GraphicsObject] = []
         self._apply_look()
 
         self._backdrop: list[QGraphicsItem] = []
@@ -575,7 +388,7 @@ class ContourView(pg.PlotWidget):
         minimum or a trajectory. Its height is fixed by its rows, so that a racer's new
         label (alpha dragged) does not relayout the plot."""
         legend = make_legend(self.k, self.theme)
-        legend.size = (0, 0)  # pyqtgraph would resize it to its texts; the layout does
+        fixed_legend(legend)  # pyqtgraph would resize it to its texts; the layout does
         legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.plot.layout.addItem(legend, 4, 1)
         return legend
@@ -585,7 +398,7 @@ class ContourView(pg.PlotWidget):
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
         style_plot(self.plot, k, cached=self._interactive, theme=t)
-        self.image.setLookupTable(colormap(t).getLookupTable(nPts=256))
+        self.image.setLookupTable(landscape_lut(t))
         self.isolines.setPen(pg.mkPen(t.iso, width=k))
         for kind, (_symbol, size, role, width, _text) in KIND_MARKS.items():
             fill, pen = getattr(t, f"{role}_fill"), getattr(t, f"{role}_pen")
@@ -884,29 +697,35 @@ class ContourView(pg.PlotWidget):
         scene = self.plot.vb.mapViewToScene(QPointF(x, y))
         return QPointF(self.mapFromScene(scene))
 
+    def marks(self) -> tuple[tuple[tuple[float, float, str], ...], bool]:
+        """The labelled points shown (:meth:`set_marks`): ``((x, y, label), ...)`` and
+        whether a dashed line joins them (an exported figure draws them too)."""
+        marks, line = self._marks_args
+        return tuple((float(x), float(y), str(text)) for x, y, text in marks), bool(line) and bool(marks)
+
     def set_marks(self, marks: list[tuple[float, float, str]], line: bool = False) -> None:
         """Labelled points drawn over the landscape (a lesson's points of interest, such as
         the symmetry panel's two minima and their average), as rings that leave the markers
         below them visible, joined in order by a dashed line if ``line``; ``[]`` removes them."""
         self._marks_args = (list(marks), line)
-        for item in getattr(self, "_marks", []):
+        for item in self.mark_items:
             self.plot.removeItem(item)
-        self._marks: list[pg.GraphicsObject] = []
+        self.mark_items: list[pg.GraphicsObject] = []  # rings, the dashed line, the labels
         if not marks:
             return
         t = self.theme
         pos = np.array([(x, y) for x, y, _ in marks], dtype=float)
         pen = pg.mkPen(t.mark, width=2.5 * self.k)
-        self._marks.append(pg.ScatterPlotItem(pos=pos, symbol="o", size=26 * self.k, brush=(0, 0, 0, 0), pen=pen))
+        self.mark_items.append(pg.ScatterPlotItem(pos=pos, symbol="o", size=26 * self.k, brush=(0, 0, 0, 0), pen=pen))
         if line:
             dashed = pg.mkPen(t.mark, width=2 * self.k, style=Qt.PenStyle.DashLine)
-            self._marks.append(pg.PlotCurveItem(pos[:, 0], pos[:, 1], pen=dashed))
+            self.mark_items.append(pg.PlotCurveItem(pos[:, 0], pos[:, 1], pen=dashed))
         for x, y, text in marks:
             label = pg.TextItem(text, color=t.label_fg, anchor=(-0.25, 1.15), fill=t.label_bg)
             label.setFont(QFont(label.textItem.font().family(), round(FONT_PT * self.k)))
             label.setPos(x, y)
-            self._marks.append(label)
-        for item in self._marks:
+            self.mark_items.append(label)
+        for item in self.mark_items:
             item.setZValue(25)
             self.plot.addItem(item)
 
@@ -1024,7 +843,7 @@ class CurveView(pg.GraphicsLayoutWidget):
             self.ci.layout.removeItem(self.split_legend)
             self.scene().removeItem(self.split_legend)
         self.split_legend = make_legend(k, t, columns=2)
-        self.split_legend.size = (0, 0)  # laid out by the grid, not by its texts
+        fixed_legend(self.split_legend)  # laid out by the grid, not by its texts
         for text, style in (("training", Qt.PenStyle.SolidLine), ("validation", Qt.PenStyle.DashLine)):
             sample = pg.PlotDataItem(pen=pg.mkPen(t.plot_fg, width=2.5 * k, style=style))
             self.split_legend.addItem(sample, text)
@@ -1133,7 +952,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         if major < 1:
             major = 1.0
         spacing = [(major, 0), (major / 2 if major >= 2 else major, 0)]
-        if axis._tickSpacing != spacing:  # (setting it again drops the axis's cached pixmap)
+        if tick_spacing(axis) != spacing:  # (setting it again drops the axis's cached pixmap)
             axis.setTickSpacing(levels=spacing)
 
     def _hold(self, tracks: tuple[Track, ...], xr, lr, gr) -> None:

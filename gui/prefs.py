@@ -1,8 +1,9 @@
-"""What the window remembers between launches (QSettings, an INI file in the user's
-configuration folder, the one ``gui.file_menu`` keeps the export folders in): geometry and
-docks, zoom, theme, the layout, the last scenario, the controls (landscape, racers and
-their hyperparameters, start, steps) and the landscape view (contour, 3D or both, and the 3D
-camera).
+"""What the window remembers between launches (QSettings, one INI file in the user's
+configuration folder, ``~/.config/Basin/basin.ini`` on Linux): geometry and docks, zoom, theme,
+the layout, the last scenario, the controls (landscape, racers and their hyperparameters,
+start, steps) and the landscape view (contour, 3D or both, and the 3D camera); ``gui.file_menu``
+keeps the last folder and the recent sessions there too. :func:`user_settings` is the one place
+that names the file, and the application's names (``gui.app``) are the same.
 
 Everything read back is checked: a value of the wrong type, out of range or naming a
 landscape or optimizer that no longer exists is dropped (the default takes its place), and
@@ -23,6 +24,13 @@ from gui.settings import Settings, settings_from_dict, settings_to_dict
 
 LAYOUTS = ("wide", "compact")
 LANDSCAPE_VIEWS = ("contour", "3d", "both")  # the contour plot, the 3D surface in its place, or both
+ORGANIZATION = "Basin"  # the settings folder, and the application's organisation (gui.app)
+APPLICATION = "basin"  # the settings file in it, and the application's name
+
+
+def user_settings() -> QSettings:
+    """Basin's settings file (tests point Qt's settings folders at a temporary one)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
 
 class Prefs:
@@ -30,8 +38,6 @@ class Prefs:
 
     def __init__(self, store: QSettings | None = None) -> None:
         if store is None:  # one file for everything Basin remembers (the export folders too)
-            from gui.file_menu import user_settings
-
             store = user_settings()
         self.store = store
         self.problems: list[str] = []
@@ -149,4 +155,4 @@ class Prefs:
         self.store.sync()
 
 
-__all__ = ["LANDSCAPE_VIEWS", "LAYOUTS", "Prefs"]
+__all__ = ["APPLICATION", "LANDSCAPE_VIEWS", "LAYOUTS", "ORGANIZATION", "Prefs", "user_settings"]

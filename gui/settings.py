@@ -109,20 +109,6 @@ def short_label(name: str, hyper: dict[str, float]) -> str:
     return " ".join(parts)
 
 
-def label_from_engine(label: str) -> str:
-    """Shorten an engine label such as ``adam(alpha=0.05, beta1=0.9, ...)`` the same way."""
-    name, _, rest = label.partition("(")
-    hyper: dict[str, float] = {}
-    for part in rest.rstrip(")").split(","):
-        key, eq, value = part.strip().partition("=")
-        if eq:
-            try:
-                hyper[key] = float(value)
-            except ValueError:
-                pass
-    return short_label(name, hyper)
-
-
 @dataclass(frozen=True)
 class Built:
     """Engine objects for one request: run ``optimizer`` from ``starts`` on ``landscape``."""
@@ -149,6 +135,12 @@ class Settings:
     tol: float = 1e-6
     batch_size: int | None = None  # mini-batch size (models trained on data); None: full batch
     batch_seed: int = 0  # seeds the shuffles that make the mini-batches
+    # The racer selected under Controls: the one whose alpha and mu the sliders show, and
+    # the one the basin map and the (alpha, mu) map are about. Carried here so that the
+    # analyses derive what to compute from the settings alone, never from a widget. It is
+    # not part of the simulation: settings that differ only in it compare equal (the same
+    # run, no new request, no undo step); read it from the panel's latest settings.
+    selected: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         # the start has one owner, the landscape (``Landscape.default_start``): the command
@@ -185,6 +177,12 @@ class Settings:
         opts = list(self.optimizers)
         opts[index] = entry
         return replace(self, optimizers=tuple(opts))
+
+    @property
+    def selected_entry(self) -> tuple[int, OptimizerEntry] | None:
+        """``(row, racer)`` of the selected racer, or None (no racers)."""
+        i = self.selected
+        return (i, self.optimizers[i]) if 0 <= i < len(self.optimizers) else None
 
     def row_names(self) -> tuple[str, ...]:
         """What the panel calls each racer: its optimizer's name, with ``#2``, ``#3`` ... for

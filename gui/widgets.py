@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.validate import parse_float, parse_int
+
 Check = Callable[[float], float]
 
 # What can be part of a number typed into a box; any other printable key is not the box's:
@@ -38,7 +40,9 @@ def fmt_number(x: float, integer: bool = False) -> str:
 class NumberBox(QAbstractSpinBox):
     """A spin box for any float (or whole number) with an arbitrary check.
 
-    Typing is free; the text is judged when editing ends (Return or leaving the box).
+    Typing is free; the text is judged when editing ends (Return or leaving the box), by the
+    command line's rule for typed numbers (``engine.validate.parse_float``: ASCII digits, so a
+    full-width ``１`` or ``1_0`` is refused here as there), then by ``check``.
     The arrows and the wheel step by ``step`` (linear) or by a factor of ``10**(1/10)``
     (``log``), within ``[lo, hi]``. ``check`` returns the accepted value or raises
     ``ValueError`` with the reason, which is shown.
@@ -58,9 +62,11 @@ class NumberBox(QAbstractSpinBox):
         log: bool = False,
         integer: bool = False,
         help: str = "",
+        name: str = "value",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.name = name  # what a refusal calls the value ("invalid alpha: ...")
         self._value = float(value)
         self._check = check
         self._lo, self._hi, self._step, self._log, self._integer = lo, hi, step, log, integer
@@ -179,14 +185,7 @@ class NumberBox(QAbstractSpinBox):
 
     def _accept_text(self, text: str) -> None:
         try:
-            try:
-                x = float(text)
-            except ValueError:
-                raise ValueError(f"{text!r} is not a number") from None
-            if self._integer:
-                if not math.isfinite(x) or not x.is_integer():
-                    raise ValueError(f"{text!r} is not a whole number")
-                x = int(x)
+            x = parse_int(self.name, text) if self._integer else parse_float(self.name, text)
             x = self._check(x)
         except ValueError as exc:
             self.lineEdit().setText(fmt_number(self._value, self._integer))
@@ -264,12 +263,13 @@ class SliderBox(QWidget):
         *,
         log: bool = False,
         help: str = "",
+        name: str = "value",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.slider = ValueSlider(lo, hi, log)
         self.slider.setToolTip(help)
-        self.box = NumberBox(value, check, lo=lo, hi=hi, log=log, step=(hi - lo) / 100, help=help)
+        self.box = NumberBox(value, check, lo=lo, hi=hi, log=log, step=(hi - lo) / 100, help=help, name=name)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)

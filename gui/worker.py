@@ -1,55 +1,33 @@
-"""The engine runs here, in a worker thread; the GUI thread only draws.
+"""The simulation: what the worker thread computes for one request, and its runner.
 
 Flow: a control change -> :meth:`Simulator.request` stamps the new :class:`Settings` with the
-next generation number and emits it -> :meth:`Worker.compute` (worker thread) runs the engine
-and emits a :class:`Frame` -> :meth:`Simulator._deliver` (GUI thread) drops it if a newer
-request exists, else re-emits it as ``frameReady``.
-
-How a burst coalesces (ndv's idea): the generation counter is the one value both threads
-read. A request whose number is no longer the latest when the worker reaches it is dropped
-before any work, and a simulation under way polls the counter (``simulate(cancel=...)``)
-and stops as soon as it is stale. So 200 slider moves in a row end in one or two
-computations and exactly the picture of the last value; nothing queues up behind.
-Data (settings in, frames out) crosses threads only by signals.
+next generation number -> :class:`Simulation` (in the runner's worker thread) runs the engine
+and emits a :class:`Frame` -> ``resultReady`` (GUI thread), for the latest request only. How
+stale requests are dropped or cancelled, and how the thread ends, is ``gui.jobs``'s one
+mechanism, the same as the analyses': 200 slider moves in a row end in one or two
+computations and exactly the picture of the last value.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject
 
 from engine.landscapes import Landscape
 from engine.optimizers import Optimizer
 from engine.simulation import Cancelled, Outcome, Run, simulate
+from gui.jobs import Job, Runner
 from gui.settings import Settings
-from gui.surface import Surface, build_surface
+from gui.surface import SURFACE_SECONDS, Surface, build_surface
 from gui.tracks import Track, curve_ranges, make_track
 
 SWITCH_INTERVAL = 0.0005  # seconds
-
-
-class Generation:
-    """A counter shared by the GUI thread (which bumps it) and the worker (which reads it)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._value = 0
-
-    def next(self) -> int:
-        with self._lock:
-            self._value += 1
-            return self._value
-
-    @property
-    def value(self) -> int:
-        with self._lock:
-            return self._value
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,13 +63,31 @@ class Cache:
     """What the worker keeps between requests: the current landscape with its surface, and
     the rows of the last run. Dragging one optimizer's alpha then recomputes that racer
     alone (the others' rows and drawn items are reused); a new start, step count or
-    landscape recomputes all of them in one stacked call. Memory: one landscape, one run."""
+    landscape recomputes all of them in one stacked call. The last few landscapes keep
+    their surfaces, so that switching back to one (a lecture goes back and forth) builds
+    nothing. Memory: ``SURFACES`` surfaces (a few MB each), one run."""
+
+    SURFACES = 4
 
     def __init__(self) -> None:
         self.key: object = None
         self.landscape: Landscape | None = None
         self.surface: Surface | None = None
         self.rows: dict[tuple, _Row] = {}
+        self.built: OrderedDict[object, tuple[Landscape, Surface]] = OrderedDict()
+
+    def switch(self, settings: Settings) -> None:
+        """Make ``settings``' landscape the current one (built, or taken from the last few)."""
+        key = settings.landscape_key
+        if key in self.built:
+            self.built.move_to_end(key)
+        else:
+            landscape = settings.make_landscape()
+            self.built[key] = (landscape, build_surface(landscape, key, budget=SURFACE_SECONDS))
+            while len(self.built) > self.SURFACES:
+                self.built.popitem(last=False)
+        self.key, self.rows = key, {}
+        self.landscape, self.surface = self.built[key]
 
 
 def compute_frame(generation: int, settings: Settings, cache: Cache | None = None, cancel=None) -> Frame:
@@ -104,9 +100,7 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
     cache = cache if cache is not None else Cache()
     try:
         if cache.key != settings.landscape_key:
-            landscape = settings.make_landscape()
-            cache.surface = build_surface(landscape, settings.landscape_key)
-            cache.key, cache.landscape, cache.rows = settings.landscape_key, landscape, {}
+            cache.switch(settings)
         landscape, surface = cache.landscape, cache.surface
         built = settings.build(landscape)
         batch = settings.batch_size
@@ -171,92 +165,31 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
     return Frame(generation, settings, landscape, surface, run, tracks, None, time.perf_counter() - t0, ranges)
 
 
-class Worker(QObject):
-    """Lives in the worker thread (parentless, moved there); computes frames."""
+class Simulation:
+    """The simulator's compute function and what it keeps between requests (its
+    :class:`Cache`), used by its runner's one worker thread only."""
 
-    finished = Signal(object)  # Frame
+    def __init__(self) -> None:
+        self.cache = Cache()
 
-    def __init__(self, latest: Generation) -> None:
-        super().__init__()  # no parent: moveToThread fails silently on a child
-        self._latest = latest
-        self._cache = Cache()
-        # counters for tests and benchmarks
-        self.computed = 0  # computations started
-        self.completed = 0  # computations finished (frames sent)
-        self.cancelled = 0  # computations stopped because a newer request arrived
-        self.dropped = 0  # stale requests skipped before any work
-
-    @Slot(int, object)
-    def compute(self, generation: int, settings: Settings) -> None:
-        if generation != self._latest.value:
-            self.dropped += 1
-            return
-        self.computed += 1
+    def __call__(self, settings: Settings, job: Job) -> None:
         try:
-            frame = compute_frame(
-                generation, settings, self._cache, cancel=lambda: self._latest.value != generation
-            )
+            frame = compute_frame(job.generation, settings, self.cache, cancel=job.cancelled)
         except Cancelled:
-            self.cancelled += 1
-            return
+            raise
         except Exception as exc:  # a bug must not kill the thread: the window shows it
             traceback.print_exc()
-            frame = Frame(generation, settings, error=f"internal error: {exc}")
-        self.completed += 1
-        self.finished.emit(frame)
+            frame = Frame(job.generation, settings, error=f"internal error: {exc}")
+        job.emit(frame)
 
 
-class Simulator(QObject):
-    """GUI-thread side: owns the thread and the worker, stamps requests, drops stale frames."""
-
-    frameReady = Signal(object)  # Frame, always the latest request's
-    _requested = Signal(int, object)
+class Simulator(Runner):
+    """The simulation's runner (``gui.jobs``): ``request(settings)`` returns the generation,
+    ``resultReady`` delivers the latest request's :class:`Frame`."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
         # The engine holds Python's GIL between its (many, small) numpy calls. By default
         # the GUI thread would then wait up to 5 ms each time it needs the GIL back, and a
         # slider drag or an animation frame would crawl while the worker computes.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-        self._generation = Generation()
-        self._thread = QThread()
-        self._thread.setObjectName("basin-worker")
-        self.worker = Worker(self._generation)
-        self.worker.moveToThread(self._thread)
-        self._requested.connect(self.worker.compute)
-        self.worker.finished.connect(self._deliver)
-        self._thread.finished.connect(self.worker.deleteLater)
-        self._thread.start()
-        self._last: Settings | None = None
-        app = QCoreApplication.instance()
-        if app is not None:  # the window may be dropped without a close: stop at quit anyway
-            app.aboutToQuit.connect(self.shutdown)
-
-    @property
-    def generation(self) -> int:
-        return self._generation.value
-
-    def request(self, settings: Settings) -> int:
-        """Ask for a new frame; returns its generation number."""
-        gen = self._generation.next()
-        self._last = settings
-        self._requested.emit(gen, settings)
-        return gen
-
-    @Slot(object)
-    def _deliver(self, frame: Frame) -> None:
-        if frame.generation != self._generation.value:
-            return  # a newer request is on its way
-        self.frameReady.emit(frame)
-
-    def is_running(self) -> bool:
-        return self._thread.isRunning()
-
-    def shutdown(self) -> None:
-        """Cancel any simulation under way and stop the thread; returns within a second
-        (a simulation polls the cancel flag every few hundred steps)."""
-        if not self._thread.isRunning():
-            return
-        self._generation.next()  # makes the current job stale: it cancels itself
-        self._thread.quit()
-        self._thread.wait()
+        super().__init__("simulation", Simulation(), parent, keep_thread=True)

@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QThread
+from PySide6.QtCore import QSettings, QThread, QThreadPool
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,14 +43,23 @@ def _own_settings(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(autouse=True)
 def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch):
+    """No thread a test started may outlive it: a ``QThread`` still running, or a thread
+    pool (``gui.jobs``) with a job under way or a thread left (``shutdown`` removes them)."""
     started: list[tuple[QThread, str]] = []
-    base_start = QThread.start
+    pools: list[tuple[QThreadPool, str]] = []
+    base_start, base_pool_start = QThread.start, QThreadPool.start
 
     def start(self: QThread, *args: object) -> None:
         started.append((self, "".join(traceback.format_stack(limit=6)[:-1])))
         base_start(self, *args)
 
+    def pool_start(self: QThreadPool, *args: object) -> None:
+        if all(p is not self for p, _ in pools):
+            pools.append((self, "".join(traceback.format_stack(limit=6)[:-1])))
+        base_pool_start(self, *args)
+
     monkeypatch.setattr(QThread, "start", start)
+    monkeypatch.setattr(QThreadPool, "start", pool_start)
     yield
     dangling = []
     for thread, where in started:
@@ -62,7 +71,17 @@ def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch):
             dangling.append(where)
             thread.quit()
             thread.wait(2000)  # do not let it leak into the next test
+    for pool, where in pools:
+        try:
+            busy = pool.activeThreadCount() > 0 or not pool.waitForDone(0)
+        except RuntimeError:  # the pool is gone, and its threads with it
+            continue
+        if busy:
+            dangling.append(f"a job of the pool {pool.objectName()!r}, first started at:\n{where}")
+            pool.clear()
+            pool.waitForDone(2000)
     started.clear()
+    pools.clear()
     if dangling:
         pytest.fail("QThread left running, started at:\n" + "\n".join(dangling))
 

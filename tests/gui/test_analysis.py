@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from engine import make_landscape, make_optimizer, simulate
@@ -60,7 +60,7 @@ def wait_done(an: AnalysisController, qtbot, kind: str, timeout: int = 30000) ->
 
 
 def no_qthread_running(an: AnalysisController) -> bool:
-    return all(r.thread is None for r in an.runners.values())
+    return not an.threads_running()
 
 
 def on_segment_to_white(px: np.ndarray, base: tuple[int, int, int]) -> bool:
@@ -145,7 +145,7 @@ def test_dragging_alpha_ends_with_the_last_basin_picture(window, an, qtbot, sett
     last = window.panel.settings.optimizers[0].params["alpha"]
     wait_done(an, qtbot, "basins")
     assert dict(an.overlay.result.spec.hyper)["alpha"] == last
-    assert an.runners["basins"].threads_started < 40  # a burst coalesces
+    assert an.runners["basins"].jobs_run < 40  # a burst coalesces
 
 
 def test_a_fast_drag_keeps_showing_coarse_basins_in_order(window, an, qtbot, settle):
@@ -273,19 +273,19 @@ def test_cancel_leaves_no_thread_and_no_picture(window, an, qtbot, settle):
     settle(window, 20000)
     an.basins_action.setChecked(True)
     runner = an.runners["basins"]
-    qtbot.waitUntil(lambda: runner.thread is not None and runner.thread.isRunning(), timeout=5000)
+    qtbot.waitUntil(lambda: runner.computing, timeout=5000)
     qtbot.wait(300)
     qtbot.waitUntil(an.statuses["basins"].isVisible, timeout=2000)  # the bar shows a long job
     t0 = time.perf_counter()
     qtbot.mouseClick(an.statuses["basins"].button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: runner.thread is None, timeout=2000)
+    qtbot.waitUntil(lambda: not runner.computing, timeout=2000)
     assert time.perf_counter() - t0 < 1.0
     assert not runner.busy and not an.statuses["basins"].isVisible()
     assert an.overlay.result is None and an.overlay.image.image is None  # no partial picture
     assert not an.overlay.legend.items
     assert threading.active_count() == baseline  # the engine's pool threads are gone too
     qtbot.wait(300)
-    assert runner.thread is None  # and the cancelled settings do not start again by themselves
+    assert not runner.busy and not runner.computing  # the cancelled settings do not start again by themselves
 
 
 def test_cancelling_a_refinement_keeps_the_finished_coarse_map(window, an, qtbot, settle):
@@ -296,7 +296,7 @@ def test_cancelling_a_refinement_keeps_the_finished_coarse_map(window, an, qtbot
     coarse = an.overlay.result
     assert not coarse.plan.final and an.runners["basins"].busy
     an.cancel("basins")
-    qtbot.waitUntil(lambda: an.runners["basins"].thread is None, timeout=2000)
+    qtbot.waitUntil(lambda: not an.runners["basins"].computing, timeout=2000)
     r = an.overlay.result
     assert r.map is coarse.map and r.plan.final and "refinement cancelled" in r.plan.note
 
@@ -309,9 +309,9 @@ def test_a_stale_picture_goes_when_its_replacement_is_cancelled(window, an, qtbo
     set_landscape(window, settle, "two-tanh")
     set_box(window.panel.steps_box, 20000)
     settle(window, 20000)
-    qtbot.waitUntil(lambda: an.runners["basins"].thread is not None, timeout=5000)
+    qtbot.waitUntil(lambda: an.runners["basins"].computing, timeout=5000)
     an.cancel_all()
-    qtbot.waitUntil(lambda: an.runners["basins"].thread is None, timeout=2000)
+    qtbot.waitUntil(lambda: not an.runners["basins"].computing, timeout=2000)
     assert an.overlay.result is None
 
 
@@ -338,7 +338,7 @@ def test_closing_mid_job_stops_every_thread_within_a_second(qtbot):
     set_box(w.panel.steps_box, 20000)
     an.basins_action.setChecked(True)
     an.show_sweep()
-    qtbot.waitUntil(lambda: an.runners["basins"].thread is not None and an.runners["sweep"].thread is not None,
+    qtbot.waitUntil(lambda: an.runners["basins"].computing and an.runners["sweep"].computing,
                     timeout=5000)
     qtbot.wait(200)
     t0 = time.perf_counter()
@@ -474,7 +474,7 @@ def test_an_analysis_export_is_of_the_current_settings_never_a_stale_map(window,
 
 def test_no_analysis_thread_runs_while_idle(window, an):
     assert no_qthread_running(an)
-    assert all(not t.isRunning() for t in window.findChildren(QThread) if t.objectName().startswith("basin-analysis"))
+    assert all(r.pool.activeThreadCount() == 0 for r in an.runners.values())
     assert DIVERGED == -1  # the outcome code the overlay colours near black
 
 
@@ -504,7 +504,7 @@ def test_the_basin_map_is_painted_in_the_backdrop_under_the_iso_lines(window, an
 
 
 def test_a_new_basin_picture_reuses_the_rendered_iso_lines(window, an, qtbot, settle, monkeypatch) -> None:
-    from gui.plots import IsoLines
+    from gui.pg_overrides import IsoLines
 
     set_landscape(window, settle, "himmelblau")
     an.panel.basin_grid.setCurrentIndex(0)
@@ -537,9 +537,9 @@ def test_closing_the_window_starts_no_analysis(window, an, qtbot, settle) -> Non
     an.basins_action.setChecked(True)
     wait_done(an, qtbot, "basins")
     window.contour.plot.vb.setRange(xRange=(-3, 3), yRange=(-3, 3), padding=0.0)  # wants a new map
-    started = an.runners["basins"].threads_started
+    started = an.runners["basins"].jobs_run
     window.close()  # hides the docks, which used to ask for their analyses once more
-    assert an.runners["basins"].threads_started <= started + 1
+    assert an.runners["basins"].jobs_run <= started + 1
     assert not an.threads_running()
 
 

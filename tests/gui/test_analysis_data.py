@@ -3,6 +3,8 @@ the momentum theory drawn on the (alpha, mu) map, curvature arrows and the gradi
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from engine.analysis import DIVERGED, UNCONVERGED, BasinMap, lr_sweep
 from gui.analysis_data import (
     FIRST_PASS_SECONDS,
     SHADE,
-    Plan,
+    Ladder,
     basin_rgba,
     curvature_arrows,
     gradient_arrows,
@@ -34,34 +36,54 @@ class FakeClock:
         return self.t
 
 
+class FakeJob:
+    """A runner's job as the compute functions see it (``gui.analysis_data.Job``), recording
+    when a pass is shielded: ``(size of the last pass begun, entering?)``."""
+
+    def __init__(self) -> None:
+        self.current = 0
+        self.shields: list[tuple[int, bool]] = []
+        self.emitted: list[tuple[object, bool]] = []
+
+    def cancelled(self) -> bool:
+        return False
+
+    def progress(self, fraction: float, text: str) -> None:
+        pass
+
+    def emit(self, result: object, shielded: bool = False) -> None:
+        self.emitted.append((result, shielded))
+
+    @contextmanager
+    def shield(self):
+        self.shields.append((self.current, True))
+        yield
+        self.shields.append((self.current, False))
+
+
 def plan_run(per_row: float, budget: float, first_per_row: float | None = None, fixed: float = 0.0):
     """Run the planner on basin sizes with a fake clock: a pass of n x n rows 'takes'
     ``fixed + per_row * n^2`` seconds."""
     clock = FakeClock()
     sizes = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
-    passes: list[Plan] = []
-    shields: list[tuple[int, bool]] = []
-    current = {"n": 0}
+    job = FakeJob()
 
     def run_pass(n: int) -> int:
-        current["n"] = n
+        job.current = n
         clock.t += fixed + per_row * n * n
         return n
 
-    progressive(
-        sizes, lambda n: n * n, lambda n: (first_per_row or per_row) * n * n, budget, run_pass,
-        lambda _data, plan: passes.append(plan), lambda n: f"{n}x{n}", 64,
-        lambda on: shields.append((current["n"], on)), clock,
-    )
-    return passes, shields
+    ladder = Ladder(sizes, lambda n: n * n, lambda n: f"{n}x{n}", 64, 1, first_per_row or per_row, budget)
+    passes = [plan for _data, plan in progressive(ladder, job, run_pass, clock=clock)]
+    return passes, job.shields
 
 
 def test_cheap_maps_start_coarse_then_refine_to_the_finest():
     passes, shields = plan_run(per_row=5e-6, budget=3.0)
     assert [p.size for p in passes] == [64, 256]  # 64^2 x 5 us = 20 ms fits the first pass
     assert passes[-1].final and not passes[0].final and passes[-1].note == ""
-    assert shields[0] == (0, True)  # the cheap first pass is shielded ...
-    assert (64, False) in shields  # ... and only it
+    assert shields == [(0, True), (64, False)]  # the cheap first pass is shielded, and only it
+    assert passes[0].shielded and not passes[1].shielded
 
 
 def test_expensive_maps_start_at_the_smallest_grid_and_stop_at_the_budget():
@@ -74,7 +96,7 @@ def test_expensive_maps_start_at_the_smallest_grid_and_stop_at_the_budget():
     assert last.final and last.note.endswith("more (budget 3 s)")
     nxt = {8: 12, 12: 16, 16: 24, 24: 32}[last.size]
     assert last.note.startswith(f"{nxt}x{nxt}: ~")
-    assert (0, True) not in shields  # an expensive first pass is never shielded
+    assert shields == [] and not any(p.shielded for p in passes)  # an expensive first pass is never shielded
 
 
 def test_the_first_pass_fits_its_own_budget():

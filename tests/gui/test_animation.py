@@ -29,7 +29,7 @@ def scene(qapp) -> Scene:
     opt = Optimizer.stack([make_optimizer("gd", alpha=0.01), make_optimizer("adam", alpha=0.05),
                            make_optimizer("momentum", alpha=0.01, mu=0.9)])
     run = simulate(land, opt, np.array([[-0.5, 4.8]] * 3), 200)
-    surface, tracks = run_tracks(land, run)
+    surface, tracks = run_tracks(land, run, opt)
     return Scene(surface, land, tracks, run.steps, tol=1e-6)
 
 

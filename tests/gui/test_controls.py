@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtWidgets import QComboBox
 
 from engine.landscapes import Param
+from engine.optimizers import HYPER, OPTIMIZERS
 from gui.controls import ParamEditor
 from gui.main_window import MainWindow
 from gui.widgets import NumberBox
@@ -18,7 +19,9 @@ def type_into(box: NumberBox, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("20", "alpha"), ("0", "alpha"), ("-1", "alpha"), ("abc", "not a number"), ("nan", "alpha"), ("", "not a number")],
+    [("20", "alpha"), ("0", "alpha"), ("-1", "alpha"), ("abc", "not a number"), ("nan", "alpha"), ("", "not a number"),
+     # the command line's rule (engine.validate.parse_float): Python's float() takes these
+     ("０.００２", "not a number"), ("1_0e-3", "not a number"), ("٠.٠٠٢", "not a number")],
 )
 def test_typed_bad_alpha_is_refused_and_the_old_value_kept(
     window: MainWindow, qtbot, text: str, reason: str
@@ -51,8 +54,29 @@ def test_steps_must_be_a_whole_number(window: MainWindow) -> None:
     box = window.panel.steps_box
     type_into(box, "12.5")
     assert box.value() == 1000 and "whole" in box.reason
+    for text in ("２０００", "2_000"):  # int() takes both; the command line refuses them
+        type_into(box, text)
+        assert box.value() == 1000 and "invalid steps" in box.reason
     type_into(box, "0")
     assert box.value() == 1000 and "steps" in box.reason
+    type_into(box, "2e3")  # a whole number written with an exponent is one
+    assert box.value() == 2000
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_hyperparameter_rows_come_from_the_registry(window: MainWindow, name: str) -> None:
+    """Each row's label, tooltip and range are the registry's (HYPER): symbol, help, lo/hi."""
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    editor = window.panel.editor(name)
+    form: QFormLayout = editor.layout()
+    assert list(editor.editors) == [hp.name for hp in OPTIMIZERS[name].hyper]
+    for hp in OPTIMIZERS[name].hyper:
+        w = editor.editors[hp.name]
+        label: QLabel = form.labelForField(w)
+        assert label.text() == f"{HYPER[hp.name].symbol}  {hp.name}" and label.toolTip() == HYPER[hp.name].help
+        box = w.box if hasattr(w, "box") else w
+        assert (box._lo, box._hi, box._log) == (HYPER[hp.name].lo, HYPER[hp.name].hi, HYPER[hp.name].log)
 
 
 def test_each_optimizer_gets_its_own_hyperparameters(window: MainWindow, settle) -> None:

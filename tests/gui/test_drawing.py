@@ -15,7 +15,7 @@ from gui.plots import RANGE_FILL, Line, _still_fits, cache
 def painted(qtbot, monkeypatch):
     """A window whose line items count their paints (the class is patched before the
     window exists: Qt binds an item's paint override when the item is made)."""
-    from gui.plots import Trace
+    from gui.pg_overrides import Trace
     from tests.gui.conftest import open_window
 
     counts: dict[int, int] = {}
@@ -171,7 +171,7 @@ def test_a_partial_repaint_strokes_only_nearby_segments_and_looks_the_same(qtbot
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
-    from gui.plots import Trace
+    from gui.pg_overrides import Trace
 
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
@@ -236,7 +236,7 @@ def test_new_frames_never_relayout_the_window(window: MainWindow, qtbot, settle)
 
 
 def _spiral_widget(qtbot, x: np.ndarray, y: np.ndarray):
-    from gui.plots import Trace
+    from gui.pg_overrides import Trace
 
     widget = pg.PlotWidget()
     qtbot.addWidget(widget)
@@ -291,7 +291,7 @@ def test_lines_stroked_in_device_pixels_look_as_qt_draws_them(qtbot) -> None:
 
 
 def test_a_line_to_a_point_far_off_screen_is_drawn_toward_it(qtbot) -> None:
-    from gui.plots import FAR_PX
+    from gui.pg_overrides import FAR_PX
 
     widget, item = _spiral_widget(qtbot, np.array([0.0, 10.0]), np.array([0.0, 5.0]))
     transform = item.sceneTransform() * widget.viewportTransform()
@@ -308,7 +308,7 @@ def test_a_line_to_a_point_far_off_screen_is_drawn_toward_it(qtbot) -> None:
 
 
 def test_far_segments_are_cut_to_the_square_and_keep_their_direction() -> None:
-    from gui.plots import FAR_PX, clip_far
+    from gui.pg_overrides import FAR_PX, clip_far
 
     scale = (2.0, -3.0, 100.0, 200.0)  # item units to pixels: x * 2 + 100, y * -3 + 200
     xa, ya = np.array([0.0, 0.0, 1e200, 0.0, 1e9]), np.array([0.0, 0.0, 1e200, 0.0, 1e9])

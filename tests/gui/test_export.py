@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QMessageBox
@@ -30,6 +30,7 @@ from gui.chart import TICK_FONT
 from gui.figure import Scene, figure_canvas, run_tracks, save_figure
 from gui.file_menu import window_scene
 from gui.main_window import MainWindow
+from gui.prefs import user_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -360,23 +361,24 @@ def test_a_name_that_is_not_the_format_is_refused(window: MainWindow, tmp_path: 
 def _run():
     land = make_landscape("himmelblau")
     opt = Optimizer.stack([make_optimizer("gd", alpha=0.01), make_optimizer("adam", alpha=0.1)])
-    return land, simulate(land, opt, np.array([[-0.5, 4.8]] * 2), 300)
+    return land, simulate(land, opt, np.array([[-0.5, 4.8]] * 2), 300), opt
 
 
 @needs_rsvg
 def test_save_figure_png_svg_pdf(qapp, tmp_path: Path) -> None:
-    land, run = _run()
-    save_figure(land, run, tmp_path / "a.png", width=1200, tol=1e-6)
+    land, run, opt = _run()
+    save_figure(land, run, tmp_path / "a.png", optimizer=opt, width=1200, tol=1e-6)
     check_png(tmp_path / "a.png", 1200)
-    save_figure(land, run, tmp_path / "a.svg", tol=1e-6)
+    save_figure(land, run, tmp_path / "a.svg", optimizer=opt, tol=1e-6)
     check_svg(tmp_path / "a.svg")
-    save_figure(land, run, tmp_path / "a.pdf")
+    save_figure(land, run, tmp_path / "a.pdf", optimizer=opt)
     assert (tmp_path / "a.pdf").read_bytes()[:5] == b"%PDF-"
-    save_figure(land, run, tmp_path / "b.png", fmt="png", width=640, what="curves", colors=["#000000", "#ff0000"])
+    save_figure(land, run, tmp_path / "b.png", optimizer=opt, fmt="png", width=640, what="curves",
+                colors=["#000000", "#ff0000"])
     check_png(tmp_path / "b.png", 640)
-    save_figure(land, run, tmp_path / "thumb.png", width=300)  # a thumbnail: scaled down
+    save_figure(land, run, tmp_path / "thumb.png", optimizer=opt, width=300)  # a thumbnail: scaled down
     assert QImage(str(tmp_path / "thumb.png")).width() == 300
-    surface, tracks = run_tracks(land, run)
+    surface, tracks = run_tracks(land, run, opt)
     canvas = figure_canvas(Scene(surface, land, tracks, run.steps, tol=1e-6), "both")
     assert_same_picture(QImage(str(tmp_path / "a.png")), {"rsvg": render_rsvg(tmp_path / "a.svg", 1200, tmp_path),
                                                          "qt": render_qt(tmp_path / "a.svg", 1200)},
@@ -384,25 +386,25 @@ def test_save_figure_png_svg_pdf(qapp, tmp_path: Path) -> None:
 
 
 def test_save_figure_refuses_bad_requests(qapp, tmp_path: Path) -> None:
-    land, run = _run()
+    land, run, opt = _run()
     with pytest.raises(ValueError, match="format"):
-        save_figure(land, run, tmp_path / "a.gif")
+        save_figure(land, run, tmp_path / "a.gif", optimizer=opt)
     with pytest.raises(ValueError, match="format"):
-        save_figure(land, run, tmp_path / "a.png", fmt="jpeg")
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, fmt="jpeg")
     with pytest.raises(ValueError, match=r"must end in \.png"):
-        save_figure(land, run, tmp_path / "b.img", fmt="png")
+        save_figure(land, run, tmp_path / "b.img", optimizer=opt, fmt="png")
     with pytest.raises(ValueError, match="width"):
-        save_figure(land, run, tmp_path / "a.png", width=10)
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, width=10)
     with pytest.raises(ValueError, match="width"):
-        save_figure(land, run, tmp_path / "a.png", width=20001)
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, width=20001)
     with pytest.raises(ValueError, match="dpi"):
-        save_figure(land, run, tmp_path / "a.png", dpi=5000)
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, dpi=5000)
     with pytest.raises(ValueError, match="part"):
-        save_figure(land, run, tmp_path / "a.png", what="everything")
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, what="everything")
     with pytest.raises(ValueError, match="colors"):
-        save_figure(land, run, tmp_path / "a.png", colors=["#000000"])
+        save_figure(land, run, tmp_path / "a.png", optimizer=opt, colors=["#000000"])
     with pytest.raises(OSError):
-        save_figure(land, run, tmp_path / "missing" / "a.png")
+        save_figure(land, run, tmp_path / "missing" / "a.png", optimizer=opt)
     assert not list(tmp_path.iterdir())
 
 
@@ -415,10 +417,11 @@ def test_save_figure_headless_without_an_application(tmp_path: Path) -> None:
         "from PySide6.QtWidgets import QApplication\n"
         "assert QApplication.instance() is None\n"
         "land = make_landscape('rosenbrock')\n"
-        "run = simulate(land, make_optimizer('adam', alpha=0.05), np.array([[-1.5, 2.0]]), 200)\n"
-        f"save_figure(land, run, {str(tmp_path / 'h.png')!r}, width=800)\n"
-        f"save_figure(land, run, {str(tmp_path / 'h.svg')!r})\n"
-        f"save_figure(land, run, {str(tmp_path / 'h.pdf')!r})\n"
+        "adam = make_optimizer('adam', alpha=0.05)\n"
+        "run = simulate(land, adam, np.array([[-1.5, 2.0]]), 200)\n"
+        f"save_figure(land, run, {str(tmp_path / 'h.png')!r}, optimizer=adam, width=800)\n"
+        f"save_figure(land, run, {str(tmp_path / 'h.svg')!r}, optimizer=adam)\n"
+        f"save_figure(land, run, {str(tmp_path / 'h.pdf')!r}, optimizer=adam)\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["PYTHONPATH"] = str(ROOT)
@@ -455,8 +458,7 @@ def test_export_dialog_flow_opens_in_the_last_folder(window: MainWindow, tmp_pat
     window.export_action.trigger()
     check_png(tmp_path / "out" / "chosen.png", 700)
     assert last_folder() == str(target.parent)
-    assert not str(Path(QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "Basin", "basin")
-                        .fileName())).startswith(str(Path.home() / ".config"))
+    assert not user_settings().fileName().startswith(str(Path.home() / ".config"))
     target = tmp_path / "out" / "t.csv"
     window.csv_action.trigger()
     assert asked[-1].startswith(str(tmp_path / "out"))  # opened in the last folder

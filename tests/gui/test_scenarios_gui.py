@@ -389,7 +389,7 @@ def test_symmetry_panel_states_the_average_is_worse(window: MainWindow, settle) 
     assert "convex" in lessons.symmetry.because.text()
     assert lessons.symmetry.cells["M"][1].text() == f"{lm:.4g}"
     # the three points are marked on the plot, joined A - M - B
-    dots, line, *labels = window.contour._marks
+    dots, line, *labels = window.contour.mark_items
     want = np.array([rep.minima[0], rep.average, rep.minima[1]])
     np.testing.assert_allclose(np.c_[dots.data["x"], dots.data["y"]], want)
     np.testing.assert_allclose(np.array(line.getData()), want.T)
@@ -397,7 +397,7 @@ def test_symmetry_panel_states_the_average_is_worse(window: MainWindow, settle) 
     # another landscape: the tab and the marks go
     choose(window, settle, "four-basins")
     assert not lessons.tabs.isTabVisible(lessons.symmetry_tab)
-    assert window.contour._marks == []
+    assert window.contour.mark_items == [] and window.contour.marks() == ((), False)
 
 
 def test_cost_panel_for_newton(window: MainWindow, settle) -> None:

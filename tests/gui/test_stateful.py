@@ -31,7 +31,7 @@ def test_random_use_of_the_window_keeps_the_picture_true(qtbot) -> None:
             self.w = open_window(qtbot)
             self.closed = False
             self.internal: list[str] = []
-            self.w.simulator.frameReady.connect(self._on_frame)
+            self.w.simulator.resultReady.connect(self._on_frame)
 
         def _on_frame(self, frame) -> None:
             if frame.error is not None and "internal error" in frame.error:
@@ -152,8 +152,8 @@ def test_random_use_of_the_window_keeps_the_picture_true(qtbot) -> None:
                 np.testing.assert_array_equal(cy, loss)
 
         def check_stopped(self) -> None:
-            assert not self.w.simulator.is_running()
-            assert all(r.thread is None for r in self.w.analysis.runners.values())
+            assert not self.w.simulator.is_running() and not self.w.simulator.computing
+            assert not self.w.analysis.threads_running()
 
         def teardown(self) -> None:
             if not self.closed:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from engine import make_landscape, make_optimizer, simulate
-from gui.surface import build_surface, iso_segments
+from engine import LANDSCAPES, make_landscape, make_optimizer, simulate
+from engine.verdicts import scale
+from gui.surface import GRID, MIN_GRID, build_surface, grid_size, iso_segments
 from gui.tracks import (
     CURVE_BUCKETS,
     MAX_XY_POINTS,
@@ -111,3 +113,30 @@ def test_a_diverged_run_is_cut_to_its_finite_part() -> None:
     assert t.diverged and t.n == run.finite_length(0) == int(run.stop[0])
     assert "diverged" in t.text
     assert np.all(np.isfinite(t.xy)) and np.all(np.isfinite(t.loss_y))
+
+
+@pytest.mark.parametrize("name", [n for n, cls in LANDSCAPES.items() if cls.dim == 2])
+def test_the_lowest_minimum_has_one_owner(name: str) -> None:
+    """The curves (surface.best), the sweep and the verdicts read the engine's number."""
+    land = make_landscape(name)
+    best = land.lowest_minimum
+    losses = [float(land.loss(np.array([cp.point]))[0]) for cp in land.minima]
+    assert best == (min(losses) if losses else None)
+    assert build_surface(land, n=21).best == best
+    assert scale(land).best == best
+
+
+def test_a_budget_thins_the_grid_of_a_costly_landscape_only() -> None:
+    cheap, costly = make_landscape("himmelblau"), make_landscape("logistic-regression")
+    assert grid_size(cheap, budget=10.0) == GRID  # time enough: the full grid
+    n = grid_size(costly, budget=1e-6)  # far too little time: the fewest samples
+    assert n == MIN_GRID and n % 2 == 1
+    s = build_surface(costly, budget=1e-6)
+    assert s.z.shape == (2 * (MIN_GRID - 1) + 1,) * 2  # the view's samples, padded by half a view each side
+    full = build_surface(costly)
+    assert full.z.shape == (2 * (GRID - 1) + 1,) * 2  # figures and the command line keep the full grid
+    # the same landscape either way: the coarse grid's samples are the fine grid's values there
+    xs = np.linspace(*full.extent[0], full.z.shape[1])
+    coarse_xs = np.linspace(*s.extent[0], s.z.shape[1])
+    assert np.isclose(coarse_xs[0], xs[0]) and np.isclose(coarse_xs[-1], xs[-1])
+    assert s.zrange == pytest.approx(full.zrange, rel=0.05)

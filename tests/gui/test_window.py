@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt, QThread
+from PySide6.QtCore import QPointF, Qt
 
 from engine import make_landscape, make_optimizer, simulate
 from gui.main_window import MainWindow
@@ -137,7 +137,7 @@ def test_a_burst_of_slider_moves_coalesces(window: MainWindow, qtbot, settle, mo
     settle(window)
     window.panel.select_optimizer("gd")
     slider = window.panel.editor("gd").editors["alpha"].slider
-    worker = window.simulator.worker
+    runner = window.simulator
     entered, gate = threading.Event(), threading.Event()
     compute = gui.worker.compute_frame
 
@@ -149,7 +149,8 @@ def test_a_burst_of_slider_moves_coalesces(window: MainWindow, qtbot, settle, mo
     monkeypatch.setattr(gui.worker, "compute_frame", held)
 
     def counts() -> tuple[int, int, int, int]:
-        return worker.computed, worker.completed, worker.cancelled, worker.dropped
+        c = runner.counts
+        return runner.jobs_run, c["done"], c["cancelled"], c["dropped"]
 
     before = counts()
     gen0 = window.simulator.generation
@@ -247,11 +248,11 @@ def test_closing_during_animation_stops_the_worker(qtbot) -> None:
         w.panel.set_enabled(name, True)
     w.panel.steps_box.lineEdit().setText("100000")
     w.panel.steps_box.editingFinished.emit()
-    thread: QThread = w.simulator._thread
+    qtbot.waitUntil(lambda: w.simulator.computing, timeout=5000)
     t0 = time.perf_counter()
     w.close()
     assert time.perf_counter() - t0 < 1.0
-    assert not thread.isRunning()
+    assert not w.simulator.computing and w.simulator.pool.waitForDone(0)  # no thread left
     assert not w.playing
 
 
