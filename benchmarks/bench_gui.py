@@ -2,6 +2,8 @@
 
 Prints figures; no pass or fail. Targets (issue 3): <= 16 ms for 4 optimizers x 500 steps,
 <= 33 ms for all 7 x 1000 steps, and 60 frames per second while animating 7 optimizers.
+Switching the landscape (issue 16): from the choice to the new picture drawn, for landscapes
+the window has not shown lately (its surface is sampled anew), analytic and trained on data.
 
 "Finished redraw" means the frame was applied and both views have painted it (a paint
 event filter on their viewports tells when). Two kinds of change are timed: dragging one
@@ -116,6 +118,32 @@ def animation(window: MainWindow, redraw: Redraw, seconds: float = 3.0) -> float
     return fps
 
 
+SWITCH_CYCLE = ("logistic-regression", "himmelblau", "two-tanh", "rosenbrock", "logistic-squared", "six-hump-camel")
+
+
+def switching(window: MainWindow, redraw: Redraw, rounds: int = 3) -> dict[str, tuple[float, float]]:
+    """Median ms from choosing a landscape to its picture drawn, and the worker's part, per
+    landscape. The cycle visits six, so a window that keeps the last four surfaces still
+    samples each anew."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in SWITCH_CYCLE}
+    combo = window.panel.landscape_combo
+    for _ in range(rounds):
+        for name in SWITCH_CYCLE:
+            t0 = time.perf_counter()
+            combo.setCurrentText(name)
+            redraw.wait()
+            while window.frame.settings.landscape != name:  # (never so far: a guard)
+                redraw.wait()
+            times[name].append((time.perf_counter() - t0, window.frame.seconds))
+            idle(100)
+    combo.setCurrentText("rosenbrock")
+    redraw.wait()
+    return {
+        name: (statistics.median(a for a, _ in t) * 1000, statistics.median(b for _, b in t) * 1000)
+        for name, t in times.items()
+    }
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv)
     # a fresh settings folder: the window's defaults, not what a user's last session left
@@ -148,6 +176,10 @@ def main() -> None:
     configure(window, redraw, tuple(OPTIMIZERS), 1000)
     fps = animation(window, redraw)
     print(f"animation, 7 optimizers x 1000 steps: {fps:.1f} frames/s painted (target 60)")
+    configure(window, redraw, ("gd", "momentum", "nesterov", "adam"), 1000)
+    for name, (total, worker) in switching(window, redraw).items():
+        print(f"switch to {name} (4 optimizers x 1000 steps, its surface sampled anew): {total:.0f} ms to the picture "
+              f"(worker {worker:.0f} ms)")
     window.close()
     app.processEvents()
 
