@@ -1041,10 +1041,7 @@ def _launch_options(argv: Sequence[str]) -> dict[str, str | None]:
             f"commands come first ('{PROG} run --help')"
         )
     if args.scenario is not None:
-        sc = _scenario(args.scenario)  # unknown: the scenarios' names, exit 2
-        if sc.is_network:  # (the window shows two-weight scenarios)
-            raise UsageError(f"scenario {sc.name!r} trains a network, which the window does not show yet: "
-                             f"use '{PROG} train --scenario {sc.name}'")
+        _scenario(args.scenario)  # unknown: the scenarios' names, exit 2 (a network lesson opens the network view)
     return {"view": args.view, "scenario": args.scenario}
 
 

@@ -10,6 +10,7 @@ progress bar and a Cancel button in the status bar.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
@@ -349,6 +350,8 @@ class FileActions(QObject):
         """Write the figure as the window shows it (same step, view and overlays); on
         failure say so in one line and carry on. Returns whether the file was written."""
         w = self.window
+        if getattr(w, "model", "two") == "network":
+            return self._export_network_figure(path, width, fmt, dpi)
         try:
             fmt = check_request(path, what, width, fmt, dpi)
             basins = w.analysis.results.get("basins") if w.analysis.basins_action.isChecked() else None
@@ -370,7 +373,7 @@ class FileActions(QObject):
         dlg = ExportDialog(w, "Export figure", FIGURE_PARTS)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             what, fmt, width = dlg.choice()
-            path = ask_save(w, "Export figure", f"basin-{w.panel.settings.landscape}.{fmt}", fmt)
+            path = ask_save(w, "Export figure", f"basin-{self._shown_name()}.{fmt}", fmt)
             if path:
                 self.export_figure(path, what, width, None, dlg.dpi())
         if was_playing:
@@ -572,7 +575,50 @@ class FileActions(QObject):
         self.animator.shutdown()
 
     # -- trajectories -----------------------------------------------------------------------------
+    def _shown_name(self) -> str:
+        """What a file's default name says: the landscape, or the network's shape."""
+        w = self.window
+        if getattr(w, "model", "two") == "network" and w.net.frame is not None:
+            return f"network-{w.net.frame.net.layout.describe()}"
+        return w.panel.settings.landscape
+
+    def _network_training(self):
+        """The network view's race with its losses and accuracies at every step (the view
+        keeps them at a few hundred steps: an export has them all)."""
+        from engine.network.metrics import evaluate
+        from gui.netreports import training_of
+
+        f = self.window.net.frame
+        if f is None:
+            raise ValueError("nothing to export yet")
+        t = training_of(f)
+        return replace(t, metrics=evaluate(f.net, f.run.theta))
+
+    def _export_network_figure(self, path: str | Path, width: int, fmt: str | None, dpi: float | None) -> bool:
+        """The network's figure (gui/network_figure.py: data and boundaries, loss and
+        accuracy curves), as ``train --png`` writes it."""
+        from gui.network_figure import training_canvas
+
+        try:
+            fmt = check_request(path, "both", width, fmt, dpi)
+            data = render(training_canvas(self._network_training()), fmt, Size(width, dpi))
+            write_bytes(path, data)
+        except (OSError, ValueError) as exc:
+            self._error(f"Could not export the figure to {path}:\n{exc}")
+            return False
+        self._done(f"figure written to {path}")
+        return True
+
     def export_csv(self, path: str | Path) -> bool:
+        if getattr(self.window, "model", "two") == "network":
+            try:
+                format_of(path, "csv", ("csv",))
+                Path(path).write_text(self._network_training().csv(), encoding="utf-8")
+            except (OSError, ValueError) as exc:
+                self._error(f"Could not write the training curves to {path}:\n{exc}")
+                return False
+            self._done(f"training curves written to {path}")
+            return True
         f = self.window.frame
         if f is None or f.run is None:
             self._error("Nothing to export yet.")
@@ -590,7 +636,7 @@ class FileActions(QObject):
         return True
 
     def export_csv_dialog(self) -> None:
-        path = ask_save(self.window, "Export trajectories", f"basin-{self.window.panel.settings.landscape}.csv", "csv")
+        path = ask_save(self.window, "Export trajectories", f"basin-{self._shown_name()}.csv", "csv")
         if path:
             self.export_csv(path)
 

@@ -24,6 +24,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QRect, QSize, Qt, QTimer, Sign
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTabBar,
     QTextBrowser,
     QVBoxLayout,
@@ -47,6 +49,7 @@ from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
 from gui.file_menu import FileActions
 from gui.look import Look
+from gui.netmode import NetworkMode
 from gui.plots import ContourView, CurveView
 from gui.prefs import Prefs
 from gui.readouts import ReadoutPane
@@ -61,6 +64,7 @@ FPS = 60
 HOLD_MS = 60  # the longest the contour view waits for the trajectories of a new start
 WIDE_MIN = 1360  # px of screen from which the lesson gets a column of its own right of the plots
 SIDE_WIDTH = 330  # px at zoom 1: a side column (controls; lesson and analysis)
+MODELS = {"two": "Model: two weights", "network": "Model: a deep network"}
 UNDO_MERGE_S = 0.8  # changes of one control closer together than this are one undo step (a drag)
 
 
@@ -259,6 +263,16 @@ def what_changed(old: Settings, new: Settings) -> str:
     return "mini-batches"
 
 
+def _only_current_sized(stack: QStackedWidget) -> None:
+    """A stack's hidden pages take no part in its minimum size (a stack is as large as its
+    largest page otherwise: the network view's panes would widen the two-weight window)."""
+    for j in range(stack.count()):
+        page = stack.widget(j)
+        policy = QSizePolicy.Policy.Preferred if j == stack.currentIndex() else QSizePolicy.Policy.Ignored
+        page.setSizePolicy(policy, policy)
+    stack.adjustSize()
+
+
 class MainWindow(QMainWindow):
     """Basin's window."""
 
@@ -317,7 +331,14 @@ class MainWindow(QMainWindow):
         v.setContentsMargins(4, 4, 4, 4)
         v.addWidget(split, 1)
         v.addWidget(self.status_pane)
-        self.setCentralWidget(central)
+        # two models: the two-weight landscapes (this) and a deep network (gui/netmode.py)
+        self.net = NetworkMode(self.look, self)
+        self.model = "two"
+        self.central_stack = QStackedWidget()
+        self.central_stack.addWidget(central)
+        self.central_stack.addWidget(self.net.widget)
+        _only_current_sized(self.central_stack)
+        self.setCentralWidget(self.central_stack)
 
         # controls, in a column that scrolls (on a small screen it is taller than the window)
         self.panel = ControlPanel(settings)
@@ -326,10 +347,26 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.controls_scroll = scroll
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("model")
+        for key, text in MODELS.items():
+            self.model_combo.addItem(text, key)
+        self.model_combo.setToolTip("two weights: landscapes and small models you can see whole; a deep network: "
+                                    "hundreds of weights, seen through its data, a slice of its loss and its curves")
+        self.model_combo.currentIndexChanged.connect(lambda _i: self.set_model(self.model_combo.currentData()))
+        self.controls_stack = QStackedWidget()
+        self.controls_stack.addWidget(scroll)
+        self.controls_stack.addWidget(self.net.controls)
+        _only_current_sized(self.controls_stack)
+        controls = QWidget()
+        cv = QVBoxLayout(controls)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(self.model_combo)
+        cv.addWidget(self.controls_stack, 1)
         self.controls_dock = QDockWidget("Controls", self)
         self.controls_dock.setObjectName("controls")
         self.controls_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.controls_dock.setWidget(scroll)
+        self.controls_dock.setWidget(controls)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
 
         self.coords = QLabel("")
@@ -353,6 +390,10 @@ class MainWindow(QMainWindow):
         self.contour.startMoved.connect(self.panel.set_start)
         self.contour.hovered.connect(self._on_hover)
         self.simulator.resultReady.connect(self._on_frame)
+        self.net.refused.connect(self.show_refusal)
+        self.net.frameShown.connect(self._on_net_frame)
+        self.net.panel.modeChanged.connect(self.set_mode)
+        self.net.panel.playToggled.connect(self.toggle_play)
         self._settings_shown = self.panel.settings  # what an undo step starts from
         self.fit_to(self._available())
         self._restore_window()
@@ -425,8 +466,10 @@ class MainWindow(QMainWindow):
         """The side columns as wide as they need at this zoom: the plots keep the rest. The
         controls never narrower than their widest row (the column scrolls up and down only)."""
         bar = self.controls_scroll.verticalScrollBar().sizeHint().width()
-        need = self.panel.minimumSizeHint().width() + bar + 2 * self.controls_scroll.frameWidth() + 2
-        self.controls_scroll.setMinimumWidth(need)
+        shown = self.net.panel if getattr(self, "model", "two") == "network" else self.panel
+        need = shown.minimumSizeHint().width() + bar + 2 * self.controls_scroll.frameWidth() + 2
+        for scroll in (self.controls_scroll, self.net.controls):  # (the hidden one's is ignored)
+            scroll.setMinimumWidth(need if scroll.widget() is shown else 0)
         # wider with the zoom, but less than in proportion: the plots are what a hall looks at
         width = max(round(SIDE_WIDTH * self.look.zoom**0.5), need)
         docks = [self.controls_dock] + (self.side_docks()[:1] if self.layout_name == "wide" else [])
@@ -552,6 +595,16 @@ class MainWindow(QMainWindow):
         action(play, "Instant mode (whole trajectory)", lambda: self.set_mode("instant"))
         action(play, "Animate mode", lambda: self.set_mode("animate"))
         view = self.view_menu = self.menuBar().addMenu("&View")
+        group = QActionGroup(self)
+        self.model_actions: dict[str, QAction] = {}
+        for (key, text), keys in zip(MODELS.items(), ("Ctrl+1", "Ctrl+2"), strict=True):
+            a = action(view, text.replace("Model: ", "&Model: "), lambda _c=False, m=key: self.set_model(m), keys,
+                       checkable=True)
+            a.setData(key)
+            a.setChecked(key == "two")
+            group.addAction(a)
+            self.model_actions[key] = a
+        view.addSeparator()
         self.zoom_in_action = action(
             view, "Zoom &in", lambda: self.zoom(1),
             [QKeySequence(QKeySequence.StandardKey.ZoomIn), QKeySequence("Ctrl+="), QKeySequence("Ctrl++")],
@@ -731,6 +784,13 @@ class MainWindow(QMainWindow):
         if scenario is None:
             return
         self.set_mode("instant")
+        if scenario.is_network:
+            self.set_model("network")
+            self.net.apply_scenario(scenario)
+            self.statusBar().setStyleSheet("")
+            self.statusBar().showMessage(f"scenario: {scenario.title}", 6000)
+            return
+        self.set_model("two")
         self._undo_text = f"scenario {scenario.name}"
         self.panel.apply_settings(scenario_settings(scenario))
         self.statusBar().setStyleSheet("")
@@ -804,11 +864,66 @@ class MainWindow(QMainWindow):
     @property
     def last_step(self) -> int:
         """The step at which the last racer stopped: the end of the animation."""
+        if self.model == "network":
+            return self.net.last_step
         if self.frame is None or not self.frame.tracks:
             return 0
         return max(t.stop for t in self.frame.tracks)
 
+    @property
+    def steps(self) -> int:
+        """The step budget of what is shown (the instant mode's step)."""
+        if self.model == "network":
+            return self.net.steps
+        return self.frame.settings.steps if self.frame else 0
+
+    # -- the two models ------------------------------------------------------------------------
+    def set_model(self, model: str) -> None:
+        """Show the two-weight view ("two") or the deep network ("network"); each keeps its
+        settings, and the animation goes on with the one shown."""
+        if model not in MODELS:
+            raise ValueError(f"invalid model {model!r} (choose from {', '.join(MODELS)})")
+        if model == self.model:
+            return
+        self.pause()
+        self.model = model
+        i = list(MODELS).index(model)
+        self.model_combo.blockSignals(True)
+        self.model_combo.setCurrentIndex(i)
+        self.model_combo.blockSignals(False)
+        for a in self.model_actions.values():
+            a.setChecked(a.data() == model)
+        for stack in (self.central_stack, self.controls_stack):
+            stack.setCurrentIndex(i)
+            _only_current_sized(stack)
+        self._size_side_columns()
+        # the two-weight view's curvature readouts say nothing of a network: out of the way
+        if model == "network":
+            self._readouts_were_shown = self.readout_dock.isVisible()
+            self.readout_dock.hide()
+        elif getattr(self, "_readouts_were_shown", False):
+            self.readout_dock.show()
+        if model == "network":
+            self.net.start()
+        self.step = self.steps if self.mode == "instant" else 0
+        self._pos = float(self.step)
+        self._draw(self.step)
+
+    @Slot(int)
+    def _on_net_frame(self, _generation: int) -> None:
+        if self.mode == "instant":
+            self.step = self.net.steps
+        else:
+            self.step = min(self.step, self.last_step)
+        self._pos = float(self.step)
+        self._draw(self.step)
+
     def _draw(self, k: int, status: bool = True) -> None:
+        if self.model == "network":
+            self.net.draw(None if self.mode == "instant" else k, live=self.playing and k < self.last_step)
+            self.panel.step_label.setText(f"{min(k, self.steps)} / {self.steps}")
+            self.stepShown.emit(k)
+            return
         self.contour.reveal(k)
         self.curves.reveal(k)
         self.curves.show_cursor(self.mode == "animate")
@@ -828,9 +943,10 @@ class MainWindow(QMainWindow):
             return
         self.mode = mode
         self.panel.set_mode(mode)
+        self.net.panel.set_mode(mode)
         if mode == "instant":
             self.pause()
-            self.step = self.frame.settings.steps if self.frame else 0
+            self.step = self.steps
         else:
             self.step = 0
         self._pos = float(self.step)
@@ -850,6 +966,7 @@ class MainWindow(QMainWindow):
         self._clock.start()
         self.timer.start()
         self.panel.set_playing(True)
+        self.net.panel.set_playing(True)
 
     def _set_live(self, on: bool) -> None:
         self.contour.set_live(on)
@@ -859,7 +976,8 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self._set_live(False)
         self.panel.set_playing(False)
-        if self.frame is not None:
+        self.net.panel.set_playing(False)
+        if self.frame is not None and self.model == "two":
             self.status_pane.show_step(self.frame.tracks, self.step)
 
     def toggle_play(self) -> None:
@@ -957,5 +1075,6 @@ class MainWindow(QMainWindow):
         self.files.shutdown()  # an animation being written stops, its partial file goes
         self.analysis.shutdown()
         self.landscape3d.shutdown()  # (its OpenGL buffers, while their context lives)
+        self.net.shutdown()
         self.simulator.shutdown()
         super().closeEvent(event)

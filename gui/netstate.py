@@ -40,7 +40,7 @@ PLANES = {
 }
 SLICE = 64  # grid points per side of the loss on the plane
 FIELD = 64  # grid points per side of a decision field
-CURVE_POINTS = 300  # losses and accuracies along a run: at most about this many points
+CURVE_POINTS = 200  # losses and accuracies along a run: at most about this many points
 
 NET_ENABLED = ("gd", "momentum", "adam")
 NET_DEFAULTS: dict[str, dict[str, float]] = {
@@ -203,7 +203,7 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
 
         if cache.plane_key != s.plane_key or cache.plane is None:
             plane = choose_plane(s, net, start, run)
-            (a0, a1), (b0, b1) = extent(plane, run.theta)
+            (a0, a1), (b0, b1) = square_up(extent(plane, run.theta), plane)
             a, b = np.linspace(a0, a1, SLICE), np.linspace(b0, b1, SLICE)
             cache.slice_loss = loss_slice(net, plane.origin, plane.d1, plane.d2, a, b, precision="float32")
             cache.plane, cache.slice_axes, cache.plane_key = plane, (a, b), s.plane_key
@@ -222,17 +222,63 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
 
 def choose_plane(s: NetSettings, net: Network, start: Array, run: Run) -> Plane:
     """The plane of ``s.plane`` for these runs (module docstring); the captured fraction is
-    measured on the runs."""
-    if s.plane == "random":
-        plane = random_plane(net.layout, start, s.plane_seed)
-    elif s.plane == "ends":
-        ends = [run.final.theta[i] for i in range(len(run.names)) if np.all(np.isfinite(run.final.theta[i]))]
-        if len(ends) < 2:
-            raise ValueError("the plane through two racers' ends needs two racers that did not diverge")
-        plane = endpoints_plane(start, ends[0], ends[1])
-    else:
-        plane = pca_plane(run.theta)
+    measured on the runs. Where that plane does not exist (paths that move along one
+    direction only, as from a zero start where only the output bias learns; a random plane at
+    an all-zero start; fewer than two racers' ends) the paths' main direction (if they move)
+    and a random direction orthogonal to it make the plane, and its kind says so."""
+    try:
+        if s.plane == "random":
+            plane = random_plane(net.layout, start, s.plane_seed)
+        elif s.plane == "ends":
+            ends = [run.final.theta[i] for i in range(len(run.names)) if np.all(np.isfinite(run.final.theta[i]))]
+            if len(ends) < 2:
+                raise ValueError("the plane through two racers' ends needs two racers that did not diverge")
+            plane = endpoints_plane(start, ends[0], ends[1])
+        else:
+            plane = pca_plane(run.theta)
+    except ValueError:
+        plane = fallback_plane(start, run.theta, s.plane_seed)
     return Plane(plane.origin, plane.d1, plane.d2, plane.kind, captured(plane, run.theta))
+
+
+def square_up(box: tuple[tuple[float, float], tuple[float, float]], plane: Plane
+              ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A slice's extent no narrower along one direction than half its span along the other
+    (in the directions' own lengths): paths that move along one direction only would
+    otherwise get a slice a hair thin, which shows nothing of the loss around them."""
+    (a0, a1), (b0, b1) = box
+    la, lb = (a1 - a0) * np.linalg.norm(plane.d1), (b1 - b0) * np.linalg.norm(plane.d2)
+    if lb < 0.5 * la:
+        half = 0.25 * la / np.linalg.norm(plane.d2)
+        mid = 0.5 * (b0 + b1)
+        b0, b1 = mid - half, mid + half
+    elif la < 0.5 * lb:
+        half = 0.25 * lb / np.linalg.norm(plane.d1)
+        mid = 0.5 * (a0 + a1)
+        a0, a1 = mid - half, mid + half
+    return (a0, a1), (b0, b1)
+
+
+def fallback_plane(start: Array, trajectories: Array, seed: int = 0) -> Plane:
+    """Through the paths' mean: their main direction and a random direction orthogonal to it,
+    both of length 1 (two random ones when the paths do not move at all); kind ``"pca+random"``."""
+    x = trajectories.reshape(-1, trajectories.shape[-1])
+    x = x[np.all(np.isfinite(x), axis=1)]
+    origin = x.mean(axis=0) if len(x) else np.asarray(start, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    c = x - origin
+    spread = np.linalg.norm(c, axis=1)
+    if len(x) and spread.max() > 0:
+        d1 = c[np.argmax(spread)] / spread.max()
+        kind = "pca+random"
+    else:
+        d1 = rng.standard_normal(origin.shape)
+        d1 /= np.linalg.norm(d1)
+        kind = "random+random"
+    d2 = rng.standard_normal(origin.shape)
+    d2 -= (d2 @ d1) * d1
+    d2 /= np.linalg.norm(d2)
+    return Plane(origin, d1, d2, kind)
 
 
 def _run(rows: list[_Row], steps: int) -> Run:

@@ -19,24 +19,48 @@ data view's probability at ``k`` (recomputed for the shown racer, a few millisec
 
 from __future__ import annotations
 
+import html
+import time
+
 import contourpy
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.network.metrics import probability_field
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import FIELD, NetFrame
+from gui.pg_overrides import Trace
 from gui.plots import FONT_PT, landscape_lut, log_ticks, style_plot
 
 CLASS_COLORS = ("#0072b2", "#e69f00")  # class 0, class 1 (Okabe-Ito, as the racers' palette)
 
 
-def _finite_upto(a: np.ndarray, k: int) -> np.ndarray:
-    return a[: k + 1]
+LIVE_FIELD = 40  # a decision field's cells per side while the animation plays (64 at rest)
+LIVE_EVERY_S = 0.1  # while playing, the data, curves and units are redrawn at most this often
+
+
+def _trace(plot: pg.PlotItem, z: float = 10.0) -> Trace:
+    """A line drawn as segments in device pixels (gui.pg_overrides.Trace: several times faster
+    than pyqtgraph's path for the thick antialiased lines of many points here)."""
+    item = Trace()
+    item.setZValue(z)
+    plot.addItem(item)
+    return item
+
+
+def _put(item: Trace, x: np.ndarray, y: np.ndarray, pen) -> None:
+    """The finite points of ``(x, y)`` into a trace (which takes finite points only)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.all():
+        x, y = x[ok], y[ok]
+    if item.opts["pen"] is not pen:
+        item.setPen(pen)
+    item.set_points(np.ascontiguousarray(x), np.ascontiguousarray(y))
 
 
 def boundary_lines(x1: np.ndarray, x2: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +96,8 @@ class _Pane(pg.PlotWidget):
     def __init__(self, title: str, k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__(background=theme.plot_bg)
         self.k, self.theme = k, theme
+        self.setMinimumSize(200, 200)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
         style_plot(self.plot, k, cached=False, theme=theme)
         self.plot.setTitle(title, color=theme.plot_fg, size=f"{(FONT_PT + 1) * k:.1f}pt")
@@ -123,8 +149,9 @@ class DataView(_Pane):
             self.plot.removeItem(self.boundaries.pop())
         self.shown = min(self.shown, len(f.names) - 1)
 
-    def show_step(self, k: int | None) -> None:
-        """The probabilities at step ``k`` of every run (None: at their ends)."""
+    def show_step(self, k: int | None, live: bool = False) -> None:
+        """The probabilities at step ``k`` of every run (None: at their ends); ``live``
+        (the animation plays): on a coarser grid."""
         f = self.frame
         if f is None:
             return
@@ -134,8 +161,9 @@ class DataView(_Pane):
         else:
             w = np.stack([f.run.theta[i, min(k, int(f.run.stop[i]))] for i in range(len(f.names))])
             ok = np.all(np.isfinite(w), axis=1)
-            p = probability_field(f.net, np.where(ok[:, None], w, np.nan), FIELD,
-                                  ((x1[0], x1[-1]), (x2[0], x2[-1]))).p
+            field = probability_field(f.net, np.where(ok[:, None], w, np.nan), LIVE_FIELD if live else FIELD,
+                                      ((x1[0], x1[-1]), (x2[0], x2[-1])))
+            x1, x2, p = field.x1, field.x2, field.p
         shown = p[self.shown]
         self.image.setImage(field_image(shown, self.theme).transpose(1, 0, 2), autoLevels=False)
         self.image.setRect(pg.QtCore.QRectF(x1[0], x2[0], x1[-1] - x1[0], x2[-1] - x2[0]))
@@ -189,18 +217,17 @@ class SliceView(_Pane):
             self.iso.setData(pts[:, 0], pts[:, 1])
             self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0)
         while len(self.lines) < len(f.names):
-            item = pg.PlotCurveItem()
-            item.setZValue(10)
-            self.plot.addItem(item)
-            self.lines.append(item)
+            self.lines.append(_trace(self.plot))
         while len(self.lines) > len(f.names):
             self.plot.removeItem(self.lines.pop())
+        self.pens = [pg.mkPen(self.theme.racer(c), width=2.5 * self.k) for c in f.colors]
         s0 = f.projected[0, 0]
         self.start.setData([s0[0]], [s0[1]])
         pl = f.plane
-        kind = {"pca": "PCA of the paths", "random": "random, per-unit normalised", "endpoints": "start and two ends"}
-        self.caption.setText(f"plane: {kind.get(pl.kind, pl.kind)}; it captures {pl.captured:.0%} of the paths' "
-                             f"movement")
+        kind = {"pca": "PCA of the paths", "random": "random, per unit", "endpoints": "start and two ends",
+                "pca+random": "the paths move along one direction; the other is random",
+                "random+random": "the paths do not move; both directions random"}
+        self.caption.setText(f"{kind.get(pl.kind, pl.kind)}: holds {pl.captured:.0%} of the paths' movement")
         self.caption.setPos(a[0], b[-1])
 
     def show_step(self, k: int | None) -> None:
@@ -212,12 +239,11 @@ class SliceView(_Pane):
             n = f.run.finite_length(i)
             upto = n if k is None else min(n, k + 1)
             xy = f.projected[i, :upto]
-            color = self.theme.racer(f.colors[i])
-            item.setData(xy[:, 0], xy[:, 1], pen=pg.mkPen(color, width=2.5 * self.k))
+            _put(item, xy[:, 0], xy[:, 1], self.pens[i])
             if upto:
                 heads_x.append(xy[-1, 0])
                 heads_y.append(xy[-1, 1])
-                brushes.append(pg.mkBrush(color))
+                brushes.append(pg.mkBrush(self.theme.racer(f.colors[i])))
         self.heads.setData(heads_x, heads_y, brush=brushes)
 
 
@@ -229,16 +255,18 @@ class NetCurves(pg.GraphicsLayoutWidget):
         self.setBackground(theme.plot_bg)
         self.k, self.theme = k, theme
         self.loss = self.addPlot(row=0, col=0)
-        self.grad = self.addPlot(row=1, col=0)
-        self.acc = self.addPlot(row=2, col=0)
-        for p, title in ((self.loss, "loss (training solid, validation dashed)"), (self.grad, "‖∇L‖"),
-                         (self.acc, "accuracy (training solid, validation dashed)")):
+        self.grad = self.addPlot(row=0, col=1)
+        self.acc = self.addPlot(row=0, col=2)
+        self.setMinimumSize(300, 160)
+        for p, title in ((self.loss, "loss (dashed: validation)"), (self.grad, "gradient norm ‖∇L‖"),
+                         (self.acc, "accuracy (dashed: validation)")):
             style_plot(p, k, cached=False, theme=theme)
             p.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
             p.showGrid(x=False, y=True, alpha=0.25)
         self.grad.setXLink(self.loss)
         self.acc.setXLink(self.loss)
-        self.acc.setLabel("bottom", "step")
+        for p in (self.loss, self.grad, self.acc):
+            p.setLabel("bottom", "step")
         self.acc.setYRange(0.0, 1.0, padding=0.02)
         self.items: list[tuple[pg.PlotCurveItem, ...]] = []
         self.cursor = [p.addLine(x=0, pen=pg.mkPen(theme.guide, width=k, style=Qt.PenStyle.DotLine))
@@ -248,16 +276,15 @@ class NetCurves(pg.GraphicsLayoutWidget):
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
         while len(self.items) < len(f.names):
-            row = tuple(pg.PlotCurveItem() for _ in range(5))
-            for plot, item in zip((self.loss, self.loss, self.grad, self.acc, self.acc), row, strict=True):
-                plot.addItem(item)
-            self.items.append(row)
+            self.items.append(tuple(_trace(plot) for plot in (self.loss, self.loss, self.grad, self.acc, self.acc)))
         while len(self.items) > len(f.names):
             for plot, item in zip((self.loss, self.loss, self.grad, self.acc, self.acc), self.items.pop(), strict=True):
                 plot.removeItem(item)
         last = max(int(f.run.stop.max()), 1)
         for p in (self.loss, self.grad, self.acc):
             p.setXRange(0, last, padding=0.02)
+        self.pens = [(pg.mkPen(self.theme.racer(c), width=2.0 * self.k),
+                      pg.mkPen(self.theme.racer(c), width=2.0 * self.k, style=Qt.PenStyle.DashLine)) for c in f.colors]
         losses = np.concatenate([f.metrics.train_loss.ravel(), f.metrics.val_loss.ravel()])
         self._log_axis(self.loss, losses)
         self._log_axis(self.grad, f.run.grad_norm.ravel())
@@ -280,15 +307,12 @@ class NetCurves(pg.GraphicsLayoutWidget):
             end = n - 1 if k is None else min(n - 1, k)
             sel = shown <= end
             steps = shown[sel]
-            color = self.theme.racer(f.colors[i])
-            solid = pg.mkPen(color, width=2.0 * self.k)
-            dashed = pg.mkPen(color, width=2.0 * self.k, style=Qt.PenStyle.DashLine)
-            tl.setData(steps, _log(f.metrics.train_loss[i][sel]), pen=solid, connect="finite")
-            vl.setData(steps, _log(f.metrics.val_loss[i][sel]), pen=dashed, connect="finite")
-            g = f.run.grad_norm[i, : end + 1]
-            gn.setData(np.arange(g.size), _log(g), pen=solid, connect="finite")
-            ta.setData(steps, f.metrics.train_acc[i][sel], pen=solid, connect="finite")
-            va.setData(steps, f.metrics.val_acc[i][sel], pen=dashed, connect="finite")
+            solid, dashed = self.pens[i]
+            _put(tl, steps, _log(f.metrics.train_loss[i][sel]), solid)
+            _put(vl, steps, _log(f.metrics.val_loss[i][sel]), dashed)
+            _put(gn, steps, _log(f.run.grad_norm[i, steps]), solid)  # (at the same few hundred steps)
+            _put(ta, steps, f.metrics.train_acc[i][sel], solid)
+            _put(va, steps, f.metrics.val_acc[i][sel], dashed)
         for line in self.cursor:
             line.setVisible(k is not None)
             line.setValue(0 if k is None else k)
@@ -352,8 +376,8 @@ class UnitsView(pg.GraphicsLayoutWidget):
 
 
 class NetworkView(QWidget):
-    """The network panes together: data and slice side by side over the curves, the hidden
-    units in a tab beside the curves."""
+    """The network panes together: the data and the slice side by side, under them the
+    training curves, with the hidden units and the slower readouts in tabs beside them."""
 
     racerShown = Signal(int)
 
@@ -371,24 +395,26 @@ class NetworkView(QWidget):
         tabs.addTab(self.curves, "Training curves")
         tabs.addTab(self.units, "Hidden units")
         self.tabs = tabs
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(tabs)
-        split.setStretchFactor(0, 5)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])  # (in proportion, when first shown)
         split.setChildrenCollapsible(False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        font = QFont(self.status.font())
-        self.status.setFont(font)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
         v = QVBoxLayout(self)
         v.setContentsMargins(4, 4, 4, 4)
         v.addWidget(split, 1)
         v.addWidget(self.status)
         self.frame: NetFrame | None = None
+        self._heavy_at = 0.0
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
+        self._heavy_at = 0.0
         for view in (self.data, self.slice, self.curves, self.units):
             view.set_frame(f)
 
@@ -397,12 +423,20 @@ class NetworkView(QWidget):
         self.data.shown = self.units.shown = i
         self.racerShown.emit(i)
 
-    def show_step(self, k: int | None) -> None:
+    def show_step(self, k: int | None, live: bool = False) -> None:
+        """Step ``k`` of every run (None: their ends). ``live`` (the animation plays): the
+        paths on the slice move every frame; the data, the curves and the units, which cost
+        more to redraw, at most every :data:`LIVE_EVERY_S`."""
         f = self.frame
         if f is None:
             return
-        for view in (self.data, self.slice, self.curves, self.units):
-            view.show_step(k)
+        self.slice.show_step(k)
+        now = time.perf_counter()
+        if not live or now - self._heavy_at >= LIVE_EVERY_S:
+            self._heavy_at = now
+            self.data.show_step(k, live)
+            self.curves.show_step(k)
+            self.units.show_step(k)
         lines = []
         for i, name in enumerate(f.names):
             n = f.run.finite_length(i)
@@ -410,6 +444,9 @@ class NetworkView(QWidget):
             j = int(np.searchsorted(f.steps_shown, end, side="right")) - 1
             m = f.metrics
             state = "diverged" if f.run.status[i] in (Status.DIVERGED, Status.FAILED) and (k is None or k >= n) else ""
-            lines.append(f"{name}: step {end}, loss {f.run.loss[i, end]:.4g} (validation {m.val_loss[i, j]:.4g}), "
-                         f"accuracy {m.train_acc[i, j]:.0%} / {m.val_acc[i, j]:.0%}" + (f", {state}" if state else ""))
-        self.status.setText("\n".join(lines))
+            color = self.data.theme.racer(f.colors[i])
+            lines.append(
+                f"<span style='color:{color}'>&#9632;</span> {html.escape(name)}: step {end}, loss "
+                f"{f.run.loss[i, end]:.4g} (validation {m.val_loss[i, j]:.4g}), accuracy {m.train_acc[i, j]:.0%} "
+                f"training, {m.val_acc[i, j]:.0%} validation" + (f", <b>{state}</b>" if state else ""))
+        self.status.setText("<br>".join(lines))

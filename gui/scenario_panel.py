@@ -189,8 +189,6 @@ class LessonPanel(QWidget):
             self.folder = Path(folder)
         try:
             self.scenarios, self.errors = load_scenarios(self.folder)
-            # the network lessons open in the network view (issue 11), not yet in this window
-            self.scenarios = {k: sc for k, sc in self.scenarios.items() if not sc.is_network}
         except Exception as exc:  # the loader reports bad files itself; this is for a bug
             self.scenarios, self.errors = {}, [f"{self.folder}: could not read the scenarios: {exc}"]
         keep = self.current.name if self.current is not None else None

@@ -266,16 +266,13 @@ def test_bad_launch_flags_are_one_line_and_exit_2(argv, message, capsys, monkeyp
     assert err.count("\n") == 1 and message in err
 
 
-def test_a_network_scenario_at_launch_points_to_train(capsys, monkeypatch) -> None:
-    import types
-
+def test_a_network_scenario_at_launch_opens_the_network_view(monkeypatch) -> None:
     import main
 
-    monkeypatch.setattr(main, "_scenario", lambda name: types.SimpleNamespace(name=name, is_network=True))
-    monkeypatch.setattr(main, "_open_window", lambda **kw: pytest.fail("the window must not open"))
-    assert main.main(["--scenario", "spirals-net"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "trains a network" in err and "train --scenario spirals-net" in err
+    opened = {}
+    monkeypatch.setattr(main, "_open_window", lambda **kw: opened.update(kw) or 0)
+    assert main.main(["--scenario", "net-zero-init"]) == 0
+    assert opened == {"view": None, "scenario": "net-zero-init"}  # the lesson picks the network model
 
 
 def test_launch_flags_open_the_window_on_a_view_and_a_scenario(monkeypatch) -> None:

@@ -1,0 +1,195 @@
+"""The window's network mode: a deep network learning, live (issue 11).
+
+:class:`NetworkMode` owns what the window shows when a network is chosen: its controls
+(:class:`~gui.netcontrols.NetControlPanel`), its panes (:class:`~gui.netview.NetworkView` and
+the slower readouts :class:`~gui.netreports.ReportsView`), and two runners (``gui.jobs``): one
+computes a frame for every control change (:func:`~gui.netstate.compute_net_frame`, with a
+cache that reruns only a changed racer), the other the readout of the visible tab when it is
+shown. The window keeps one animation for both modes: it asks the active mode for the last
+step and to draw step ``k``.
+
+Data flows as in the two-weight view: a control change -> a frozen ``NetSettings`` -> the
+runner -> a ``NetFrame`` -> the panes' ``setData``. Nothing stale is shown: a frame or a
+readout of an older request is dropped.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from engine.network.setup import NetworkSetup
+from engine.optimizers import OPTIMIZERS
+from engine.simulation import Cancelled
+from gui.jobs import Job, Runner
+from gui.look import Look
+from gui.netcontrols import NetControlPanel
+from gui.netreports import NetReports, ReportRequest, ReportsView, compute_reports
+from gui.netstate import NET_DEFAULTS, NetCache, NetFrame, NetSettings, compute_net_frame
+from gui.netview import NetworkView
+from gui.settings import OptimizerEntry, color_for
+
+
+class _Frames:
+    """The frame runner's compute function and its cache (used by its one worker thread)."""
+
+    def __init__(self) -> None:
+        self.cache = NetCache()
+
+    def __call__(self, settings: NetSettings, job: Job) -> None:
+        try:
+            frame = compute_net_frame(job.generation, settings, self.cache, cancel=job.cancelled)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a bug must not kill the thread: the window shows it
+            traceback.print_exc()
+            frame = NetFrame(job.generation, settings, error=f"internal error: {exc}")
+        job.emit(frame)
+
+
+def _reports(req: ReportRequest, job: Job) -> None:
+    job.emit(compute_reports(req, cancel=job.cancelled))
+
+
+def scenario_net_settings(scenario) -> NetSettings:
+    """The network view's settings a network lesson asks for: its network, its racers in
+    its order with their hyperparameters and schedules (the optimizers it does not use
+    follow, unticked), steps, tolerance and mini-batches."""
+    entries: list[OptimizerEntry] = []
+    taken: set[str] = set()
+    for name, hyper in scenario.optimizers:
+        color = color_for(name, taken)
+        taken.add(color)
+        entries.append(OptimizerEntry(name, tuple({**OPTIMIZERS[name].defaults, **hyper}.items()), color, True))
+    used = {e.name for e in entries}
+    for name in OPTIMIZERS:
+        if name not in used:
+            color = color_for(name, taken)
+            taken.add(color)
+            base = OptimizerEntry.default(name, enabled=False, color=color)
+            entries.append(replace(base, hyper=tuple({**base.params, **NET_DEFAULTS.get(name, {})}.items())))
+    return NetSettings(
+        setup=scenario.network, racers=tuple(entries), steps=scenario.steps, tol=scenario.tol,
+        batch_size=scenario.batch_size, batch_seed=scenario.seed,
+    )
+
+
+class NetworkMode(QObject):
+    """The network view's controls, panes, runners and readouts (module docstring)."""
+
+    frameShown = Signal(int)  # generation of the frame just drawn
+    refused = Signal(str)
+
+    def __init__(self, look: Look, parent: QObject | None = None, settings: NetSettings | None = None) -> None:
+        super().__init__(parent)
+        k, theme = look.k, look.theme
+        self.panel = NetControlPanel(settings)
+        self.controls = QScrollArea()
+        self.controls.setWidget(self.panel)
+        self.controls.setWidgetResizable(True)
+        self.controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view = NetworkView(k, theme)
+        self.reports = ReportsView(k, theme)
+        self.view.tabs.addTab(self.reports, "Curvature and symmetry")
+        self.widget = QWidget()
+        v = QVBoxLayout(self.widget)
+        v.setContentsMargins(0, 0, 0, 0)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.view)
+        v.addWidget(split)
+        self.runner = Runner("network", _Frames(), self, keep_thread=True)
+        self.report_runner = Runner("network-readouts", _reports, self)
+        self.runner.resultReady.connect(self._on_frame)
+        self.runner.ended.connect(self._on_ended)
+        self.report_runner.resultReady.connect(self._on_reports)
+        self.panel.settingsChanged.connect(self.request)
+        self.panel.refused.connect(self.refused)
+        self.reports.wanted.connect(self._want)
+        self.view.tabs.currentChanged.connect(lambda _i: self.reports.ask())
+        self.frame: NetFrame | None = None
+        self.step: int | None = None  # None: every run's end
+        self.active = False
+        # the readouts wait for a moment's calm: a drag of alpha must not start Lanczos runs
+        self._want_timer = QTimer(self)
+        self._want_timer.setSingleShot(True)
+        self._want_timer.setInterval(250)
+        self._want_timer.timeout.connect(self._ask_reports)
+        self._wanted: tuple[str, ...] = ()
+
+    # -- requests ----------------------------------------------------------------------------
+    @property
+    def settings(self) -> NetSettings:
+        return self.panel.settings
+
+    def start(self) -> None:
+        """The mode became visible: compute the current settings' frame if there is none."""
+        self.active = True
+        if self.frame is None or self.frame.settings != self.settings:
+            self.request(self.settings)
+
+    @Slot(object)
+    def request(self, settings: NetSettings) -> int:
+        return self.runner.request(settings)
+
+    def apply_scenario(self, scenario) -> None:
+        self.panel.apply_settings(scenario_net_settings(scenario))
+
+    def apply_setup(self, setup: NetworkSetup) -> None:
+        self.panel.apply_settings(replace(self.settings, setup=setup))
+
+    @Slot(object)
+    def _on_frame(self, frame: NetFrame) -> None:
+        if frame.error is not None:
+            self.refused.emit(frame.error)
+            return  # keep the last good picture
+        self.frame = frame
+        self.view.set_frame(frame)
+        self.view.show_racer(min(frame.settings.selected, len(frame.names) - 1))
+        self.reports.show_racer(self.view.data.shown)
+        self.reports.set_frame(frame)
+        self.view.show_step(self.step)
+        self.frameShown.emit(frame.generation)
+
+    @Slot(str)
+    def _on_ended(self, status: str) -> None:
+        if status.startswith("error"):
+            self.refused.emit(status.removeprefix("error: "))
+
+    @Slot(tuple)
+    def _want(self, kinds: tuple[str, ...]) -> None:
+        self._wanted = kinds
+        self._want_timer.start()
+
+    def _ask_reports(self) -> None:
+        if self.frame is not None and self._wanted:
+            self.report_runner.request(ReportRequest(self.frame, self._wanted))
+
+    @Slot(object)
+    def _on_reports(self, r: NetReports) -> None:
+        self.reports.show_reports(r)
+
+    # -- the window's animation ----------------------------------------------------------------
+    @property
+    def last_step(self) -> int:
+        f = self.frame
+        return 0 if f is None else int(f.run.stop.max())
+
+    @property
+    def steps(self) -> int:
+        return self.settings.steps
+
+    def draw(self, k: int | None, live: bool = False) -> None:
+        """Show step ``k`` of every run (None: their ends); ``live``: the animation plays."""
+        self.step = k
+        self.view.show_step(k, live)
+
+    # -- the window ----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self._want_timer.stop()
+        self.runner.stop()
+        self.report_runner.stop()
+        self.runner.shutdown()
+        self.report_runner.shutdown()
