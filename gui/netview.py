@@ -107,7 +107,7 @@ class DataView(_Pane):
     """The data, one racer's probability and every racer's decision boundary."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("data and decision boundaries", k, theme)
+        super().__init__("data and boundaries", k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -179,7 +179,7 @@ class SliceView(_Pane):
     """The loss on a plane through weight space, with the runs projected onto it."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("loss on a plane through the weights", k, theme)
+        super().__init__("loss on a plane of weights", k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -224,10 +224,10 @@ class SliceView(_Pane):
         s0 = f.projected[0, 0]
         self.start.setData([s0[0]], [s0[1]])
         pl = f.plane
-        kind = {"pca": "PCA of the paths", "random": "random, per unit", "endpoints": "start and two ends",
+        kind = {"pca": "PCA", "random": "random, per unit", "endpoints": "start and two ends",
                 "pca+random": "the paths move along one direction; the other is random",
                 "random+random": "the paths do not move; both directions random"}
-        self.caption.setText(f"{kind.get(pl.kind, pl.kind)}: holds {pl.captured:.0%} of the paths' movement")
+        self.caption.setText(f"{kind.get(pl.kind, pl.kind)}: {pl.captured:.0%} of the paths' movement")
         self.caption.setPos(a[0], b[-1])
 
     def show_step(self, k: int | None) -> None:
@@ -258,8 +258,7 @@ class NetCurves(pg.GraphicsLayoutWidget):
         self.grad = self.addPlot(row=0, col=1)
         self.acc = self.addPlot(row=0, col=2)
         self.setMinimumSize(300, 160)
-        for p, title in ((self.loss, "loss (dashed: validation)"), (self.grad, "gradient norm ‖∇L‖"),
-                         (self.acc, "accuracy (dashed: validation)")):
+        for p, title in ((self.loss, "loss"), (self.grad, "‖∇L‖"), (self.acc, "accuracy")):
             style_plot(p, k, cached=False, theme=theme)
             p.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
             p.showGrid(x=False, y=True, alpha=0.25)
@@ -392,7 +391,7 @@ class NetworkView(QWidget):
         top.addWidget(self.slice)
         top.setChildrenCollapsible(False)
         tabs = QTabWidget()
-        tabs.addTab(self.curves, "Training curves")
+        tabs.addTab(self.curves, "Training curves (dashed: validation)")
         tabs.addTab(self.units, "Hidden units")
         self.tabs = tabs
         split = QSplitter(Qt.Orientation.Vertical)
