@@ -506,6 +506,7 @@ class MainWindow(QMainWindow):
         self.curves.set_look(look.k, look.theme)
         self.analysis.set_look(look)
         self.landscape3d.set_look(look)
+        self.net.set_look(look)
         self.lessons.set_look(look)
         self.readouts.refresh(force=True)
         if self.frame is not None:

@@ -119,6 +119,11 @@ class NetworkMode(QObject):
         self._want_timer.timeout.connect(self._ask_reports)
         self._wanted: tuple[str, ...] = ()
 
+    def set_look(self, look: Look) -> None:
+        """The panes and readouts at the window's zoom and in its theme."""
+        self.view.set_look(look.k, look.theme)
+        self.reports.set_look(look.k, look.theme)
+
     # -- requests ----------------------------------------------------------------------------
     @property
     def settings(self) -> NetSettings:

@@ -31,7 +31,7 @@ from engine.optimizers import Optimizer
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import NetFrame, racer_optimizer
-from gui.plots import FONT_PT, log_ticks, style_plot
+from gui.plots import FONT_PT, _label, follow_step_ticks, log_ticks, style_plot
 
 KINDS = ("curvature", "symmetry", "alignment", "layers")
 
@@ -93,13 +93,26 @@ def compute_reports(req: ReportRequest, cancel=None) -> NetReports:
 
 
 class _Plot(pg.PlotWidget):
-    def __init__(self, title: str, k: float, theme: Theme) -> None:
+    def __init__(self, title: str, bottom: str, k: float, theme: Theme) -> None:
         super().__init__(background=theme.plot_bg)
-        self.k, self.theme = k, theme
+        self.title, self.bottom = title, bottom
         self.plot = self.getPlotItem()
-        style_plot(self.plot, k, cached=False, theme=theme)
-        self.plot.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
         self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.set_look(k, theme)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        self.k, self.theme = k, theme
+        self.setBackground(theme.plot_bg)
+        style_plot(self.plot, k, cached=False, theme=theme)
+        self.plot.setTitle(self.title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
+        if self.bottom:
+            _label(self.plot, "bottom", self.bottom, k, theme)
+        legend = self.plot.legend
+        if legend is not None:
+            legend.setLabelTextSize(f"{FONT_PT * k:.1f}pt")
+            legend.setLabelTextColor(theme.plot_fg)
+            legend.setBrush(theme.legend_bg)
+            legend.setPen(pg.mkPen(theme.legend_pen, width=k))
 
 
 def _log(v: np.ndarray) -> np.ndarray:
@@ -119,8 +132,8 @@ class ReportsView(QTabWidget):
         self.reports: dict[str, NetReports] = {}
         self.shown = 0
         # curvature
-        self.curv = _Plot("largest curvature λmax (solid) and the stability limit (dashed)", k, theme)
-        self.curv.plot.setLabel("bottom", "step")
+        self.curv = _Plot("largest curvature λmax (solid) and the stability limit (dashed)", "step", k, theme)
+        follow_step_ticks(self.curv.plot, lambda: self.k)
         self.curv_note = QLabel("")
         self.curv_note.setWordWrap(True)
         tab = QWidget()
@@ -129,14 +142,13 @@ class ReportsView(QTabWidget):
         v.addWidget(self.curv_note)
         self.addTab(tab, "Curvature")
         # symmetry
-        self.sym = _Plot("training loss", k, theme)
+        self.sym = _Plot("training loss", "", k, theme)
         self.sym_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
         self.sym.plot.addItem(self.sym_bars)
         self.sym.plot.getAxis("bottom").setTicks([[(0, "trained"), (1, "units permuted"), (2, "average of all")]])
-        self.line = _Plot("loss on the line to a second trained net", k, theme)
-        self.line.plot.setLabel("bottom", "t (0: this net, 1: the other)")
-        self.before = self.line.plot.plot(pen=pg.mkPen(theme.plot_fg, width=2 * k, style=Qt.PenStyle.DashLine))
-        self.after = self.line.plot.plot(pen=pg.mkPen(theme.plot_fg, width=2 * k))
+        self.line = _Plot("loss on the line to a second trained net", "t (0: this net, 1: the other)", k, theme)
+        self.before = self.line.plot.plot()
+        self.after = self.line.plot.plot()
         self.align_button = QPushButton("Train a second net and align it")
         self.align_button.clicked.connect(lambda: self.wanted.emit(("symmetry", "alignment")))
         self.sym_note = QLabel("")
@@ -149,9 +161,10 @@ class ReportsView(QTabWidget):
         v.addWidget(self.align_button)
         self.addTab(tab, "Symmetry")
         # layers
-        self.layer_plot = _Plot("gradient norm per layer (the shown racer)", k, theme)
-        self.layer_plot.plot.setLabel("bottom", "step")
+        self.layer_plot = _Plot("gradient norm per layer (the shown racer)", "step", k, theme)
+        follow_step_ticks(self.layer_plot.plot, lambda: self.k)
         self.layer_plot.plot.addLegend(offset=(10, 10))
+        self.layer_plot.set_look(k, theme)  # (the legend in Basin's fonts and colours)
         self.layer_lines: list[pg.PlotDataItem] = []
         self.layer_note = QLabel("")
         self.layer_note.setWordWrap(True)
@@ -163,6 +176,18 @@ class ReportsView(QTabWidget):
         v.addWidget(self.layer_note)
         self.addTab(tab, "Gradients by layer")
         self.currentChanged.connect(lambda _i: self.ask())
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """The plots at the window's zoom ``k`` and in its theme, redrawn from the readouts
+        already here."""
+        self.k, self.theme = k, theme
+        for view in (self.curv, self.sym, self.line, self.layer_plot):
+            view.set_look(k, theme)
+        r = self.reports.get("curvature")
+        if r is not None and r.sharpness is not None:
+            self._draw_curvature(r)
+        self._draw_symmetry()
+        self._draw_layers()
 
     def kinds(self) -> tuple[str, ...]:
         return (("curvature",), ("symmetry",), ("layers",))[self.currentIndex()]

@@ -26,7 +26,7 @@ import contourpy
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.network.metrics import probability_field
@@ -34,7 +34,7 @@ from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import FIELD, NetFrame
 from gui.pg_overrides import Trace
-from gui.plots import FONT_PT, landscape_lut, log_ticks, style_plot
+from gui.plots import FONT_PT, _label, follow_step_ticks, landscape_lut, log_ticks, style_plot
 
 CLASS_COLORS = ("#0072b2", "#e69f00")  # class 0, class 1 (Okabe-Ito, as the racers' palette)
 
@@ -92,45 +92,71 @@ def field_image(p: np.ndarray, theme: Theme = LIGHT) -> np.ndarray:
     return out
 
 
+def _note_font(k: float) -> QFont:
+    font = QFont()
+    font.setPointSizeF(FONT_PT * k)
+    return font
+
+
 class _Pane(pg.PlotWidget):
-    def __init__(self, title: str, k: float = 1.0, theme: Theme = LIGHT) -> None:
+    def __init__(self, title: str, axes: tuple[str, str], k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__(background=theme.plot_bg)
         self.k, self.theme = k, theme
+        self.title, self.axes = title, axes
         self.setMinimumSize(200, 200)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
-        style_plot(self.plot, k, cached=False, theme=theme)
-        self.plot.setTitle(title, color=theme.plot_fg, size=f"{(FONT_PT + 1) * k:.1f}pt")
+        self._style()
+
+    def _style(self) -> None:
+        """Background, axes, title and axis titles at the zoom ``k``, in the theme's colours."""
+        k, t = self.k, self.theme
+        self.setBackground(t.plot_bg)
+        style_plot(self.plot, k, cached=False, theme=t)
+        self.plot.setTitle(self.title, color=t.plot_fg, size=f"{(FONT_PT + 1) * k:.1f}pt")
+        _label(self.plot, "bottom", self.axes[0], k, t)
+        _label(self.plot, "left", self.axes[1], k, t)
 
 
 class DataView(_Pane):
     """The data, one racer's probability and every racer's decision boundary."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("data and boundaries", k, theme)
+        super().__init__("data and boundaries", ("x₁", "x₂"), k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
         self.boundaries: list[pg.PlotCurveItem] = []
-        self.train_pts = pg.ScatterPlotItem(size=7 * k, pen=pg.mkPen(theme.plot_bg, width=0.6 * k))
+        self.train_pts = pg.ScatterPlotItem(size=7 * k)
         self.val_pts = pg.ScatterPlotItem(size=7 * k, brush=None)
         self.plot.addItem(self.train_pts)
         self.plot.addItem(self.val_pts)
         for it in (self.train_pts, self.val_pts):
             it.setZValue(20)
-        self.plot.setLabel("bottom", "x₁")
-        self.plot.setLabel("left", "x₂")
         self.note = pg.TextItem("", color=theme.plot_fg, anchor=(0, 1))
+        self.note.setFont(_note_font(k))
         self.plot.addItem(self.note, ignoreBounds=True)
         self.frame: NetFrame | None = None
         self.shown = 0  # the racer whose probability is the background
         self._data_key: object = None
 
+    def set_look(self, k: float, theme: Theme) -> None:
+        """Redraw at the zoom ``k`` in ``theme`` (call ``show_step`` after)."""
+        self.k, self.theme = k, theme
+        self._style()
+        for it in (self.train_pts, self.val_pts):
+            it.setSize(7 * k)
+        self.note.setColor(theme.plot_fg)
+        self.note.setFont(_note_font(k))
+        self._data_key = None
+        if self.frame is not None:
+            self.set_frame(self.frame)
+
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
         d = f.net.data
         key = (id(f.net),)
-        if key != self._data_key:
+        if key != self._data_key:  # (None after a new look)
             self._data_key = key
             for item, x, y, hollow in ((self.train_pts, d.x_train, d.y_train, False),
                                        (self.val_pts, d.x_val, d.y_val, True)):
@@ -179,26 +205,45 @@ class SliceView(_Pane):
     """The loss on a plane through weight space, with the runs projected onto it."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("loss on a plane of weights", k, theme)
+        super().__init__("loss on a weight plane", ("direction a", "direction b"), k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
-        self.iso = pg.PlotCurveItem(connect="finite", pen=pg.mkPen(theme.iso, width=1.0 * k))
+        self.iso = pg.PlotCurveItem(connect="finite")
         self.iso.setZValue(-5)
         self.plot.addItem(self.iso)
         self.lines: list[pg.PlotCurveItem] = []
-        self.heads = pg.ScatterPlotItem(size=11 * k, pen=pg.mkPen(theme.head_outline, width=1.5 * k))
+        self.heads = pg.ScatterPlotItem()
         self.heads.setZValue(30)
         self.plot.addItem(self.heads)
-        self.start = pg.ScatterPlotItem(size=16 * k, symbol="+", pen=pg.mkPen(theme.start_pen, width=2.5 * k))
+        self.start = pg.ScatterPlotItem(symbol="+")
         self.start.setZValue(31)
         self.plot.addItem(self.start)
-        self.plot.setLabel("bottom", "a (first direction)")
-        self.plot.setLabel("left", "b (second direction)")
-        self.caption = pg.TextItem("", color=theme.plot_fg, anchor=(0, 0), fill=pg.mkBrush(*theme.legend_bg))
+        self.caption = pg.TextItem("", anchor=(0, 0))
         self.plot.addItem(self.caption, ignoreBounds=True)
         self.frame: NetFrame | None = None
         self._slice: object = None
+        self._items_look()
+
+    def _items_look(self) -> None:
+        k, t = self.k, self.theme
+        self.iso.setPen(pg.mkPen(t.iso, width=1.0 * k))
+        self.heads.setSize(11 * k)
+        self.heads.setPen(pg.mkPen(t.head_outline, width=1.5 * k))
+        self.start.setSize(16 * k)
+        self.start.setPen(pg.mkPen(t.start_pen, width=2.5 * k))
+        self.caption.setColor(t.plot_fg)
+        self.caption.setFont(_note_font(k))
+        self.caption.fill = pg.mkBrush(*t.legend_bg)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """Redraw at the zoom ``k`` in ``theme`` (call ``show_step`` after)."""
+        self.k, self.theme = k, theme
+        self._style()
+        self._items_look()
+        self._slice = None  # the image in the theme's colour map
+        if self.frame is not None:
+            self.set_frame(self.frame)
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
@@ -258,19 +303,34 @@ class NetCurves(pg.GraphicsLayoutWidget):
         self.grad = self.addPlot(row=0, col=1)
         self.acc = self.addPlot(row=0, col=2)
         self.setMinimumSize(300, 160)
-        for p, title in ((self.loss, "loss"), (self.grad, "‖∇L‖"), (self.acc, "accuracy")):
-            style_plot(p, k, cached=False, theme=theme)
-            p.setTitle(title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
+        for p in (self.loss, self.grad, self.acc):
             p.showGrid(x=False, y=True, alpha=0.25)
+            follow_step_ticks(p, lambda: self.k)
         self.grad.setXLink(self.loss)
         self.acc.setXLink(self.loss)
-        for p in (self.loss, self.grad, self.acc):
-            p.setLabel("bottom", "step")
         self.acc.setYRange(0.0, 1.0, padding=0.02)
         self.items: list[tuple[pg.PlotCurveItem, ...]] = []
-        self.cursor = [p.addLine(x=0, pen=pg.mkPen(theme.guide, width=k, style=Qt.PenStyle.DotLine))
-                       for p in (self.loss, self.grad, self.acc)]
+        self.cursor = [p.addLine(x=0) for p in (self.loss, self.grad, self.acc)]
         self.frame: NetFrame | None = None
+        self._style()
+
+    def _style(self) -> None:
+        k, t = self.k, self.theme
+        self.setBackground(t.plot_bg)
+        self.ci.layout.setContentsMargins(2 * k, 2 * k, 14 * k, 2 * k)  # room for the last step's label
+        for p, title in ((self.loss, "loss"), (self.grad, "‖∇L‖"), (self.acc, "accuracy")):
+            style_plot(p, k, cached=False, theme=t)
+            p.setTitle(title, color=t.plot_fg, size=f"{FONT_PT * k:.1f}pt")
+            _label(p, "bottom", "step", k, t)
+        for line in self.cursor:
+            line.setPen(pg.mkPen(t.guide, width=k, style=Qt.PenStyle.DotLine))
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """Redraw at the zoom ``k`` in ``theme`` (call ``show_step`` after)."""
+        self.k, self.theme = k, theme
+        self._style()
+        if self.frame is not None:
+            self.set_frame(self.frame)
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
@@ -322,6 +382,12 @@ def _log(v: np.ndarray) -> np.ndarray:
         return np.where(v > 0, np.log10(v), np.nan)
 
 
+def _units_lut(theme: Theme) -> np.ndarray:
+    """A weight's sign and size: class 0's colour for negative, the background at 0, class 1's
+    for positive."""
+    return pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]]).getLookupTable(0.0, 1.0, 256)
+
+
 class UnitsView(pg.GraphicsLayoutWidget):
     """Each hidden layer's incoming weights (rows: inputs and the bias; columns: units) of the
     shown racer at the shown step, on one symmetric colour scale per layer."""
@@ -335,8 +401,16 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self.images: list[pg.ImageItem] = []
         self.plots: list[pg.PlotItem] = []
         self._layout_key: object = None
-        self.lut = pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]]).getLookupTable(
-            0.0, 1.0, 256)
+        self.lut = _units_lut(theme)
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """Redraw at the zoom ``k`` in ``theme`` (call ``show_step`` after)."""
+        self.k, self.theme = k, theme
+        self.setBackground(theme.plot_bg)
+        self.lut = _units_lut(theme)
+        self._layout_key = None  # the panes again, in the new fonts
+        if self.frame is not None:
+            self.set_frame(self.frame)
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
@@ -350,8 +424,8 @@ class UnitsView(pg.GraphicsLayoutWidget):
                 style_plot(p, self.k, cached=False, theme=self.theme)
                 p.setTitle(f"layer {i + 1}: {f.net.layout.shape(i)[1]} units", color=self.theme.plot_fg,
                            size=f"{FONT_PT * self.k:.1f}pt")
-                p.setLabel("bottom", "unit")
-                p.setLabel("left", "input (last row: bias)")
+                _label(p, "bottom", "unit", self.k, self.theme)
+                _label(p, "left", "input (last row: bias)", self.k, self.theme)
                 img = pg.ImageItem()
                 p.addItem(img)
                 p.invertY(True)
@@ -410,6 +484,15 @@ class NetworkView(QWidget):
         v.addWidget(self.status)
         self.frame: NetFrame | None = None
         self._heavy_at = 0.0
+        self._step: int | None = None  # the step shown (None: the runs' ends)
+        self.k, self.theme = k, theme
+
+    def set_look(self, k: float, theme: Theme) -> None:
+        """Every pane at the window's zoom ``k`` and in its theme, at the step shown."""
+        self.k, self.theme = k, theme
+        for view in (self.data, self.slice, self.curves, self.units):
+            view.set_look(k, theme)
+        self.show_step(self._step)
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
@@ -427,6 +510,7 @@ class NetworkView(QWidget):
         paths on the slice move every frame; the data, the curves and the units, which cost
         more to redraw, at most every :data:`LIVE_EVERY_S`."""
         f = self.frame
+        self._step = k
         if f is None:
             return
         self.slice.show_step(k)

@@ -9,6 +9,7 @@ changes; an animation frame only slices arrays the worker prepared.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -119,6 +120,10 @@ def style_plot(plot: pg.PlotItem, k: float = 1.0, cached: bool = True, theme: Th
         ax.setStyle(tickFont=font, tickTextOffset=int(6 * k), tickLength=int(-6 * k))
         ax.setTextPen(theme.plot_fg)
         ax.setPen(pg.mkPen(theme.axis, width=k))
+        # no SI prefix ever: pyqtgraph 0.14's enableAutoSIPrefix(False) itself rescales an axis
+        # whose title is shown and whose range lies within (0, 1) (x₂ from -0.9 to 0.9 read
+        # "-500 ... 500" after a zoom); with no range enabled, nothing is rescaled
+        ax.setSIPrefixEnableRanges(())
         ax.enableAutoSIPrefix(False)
         cache(ax, cached)
         cache(ax.label, cached)  # the axis title: a child item, which the axis's pixmap leaves out
@@ -756,6 +761,42 @@ def _dashed_item() -> pg.PlotCurveItem:
     return pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
 
 
+def fit_step_ticks(plot: pg.PlotItem, x0: float, x1: float, k: float) -> None:
+    """Step labels on a plot's bottom axis no closer than the widest one allows (pyqtgraph's
+    own spacing ignores the font: at a large zoom, or with three panes side by side in a
+    narrow window, "200" ran into "400"). Call it again when the plot is resized."""
+    axis = plot.getAxis("bottom")
+    key = (k, len(f"{int(x1):d}"))
+    if _LABEL_PX.get("key") != key:  # (a font and its metrics cost ~0.1 ms)
+        font = QFont()
+        font.setPointSizeF(FONT_PT * k)
+        _LABEL_PX.update(key=key, px=QFontMetricsF(font).horizontalAdvance(f"{int(x1):d}0"))
+    fits = max(int(plot.vb.width() // max(_LABEL_PX["px"] * 1.6, 1.0)), 1)
+    raw = max((x1 - x0) / fits, 1e-9)
+    e = 10 ** math.floor(math.log10(raw))
+    major = max(next(m * e for m in (1, 2, 5, 10) if m * e >= raw), 1.0)
+    spacing = [(major, 0), (major / 2 if major >= 2 else major, 0)]
+    if tick_spacing(axis) != spacing:  # (setting it again drops the axis's cached pixmap)
+        axis.setTickSpacing(levels=spacing)
+        # the first and last label may reach half their width past the axis's ends (pyqtgraph
+        # hides them otherwise: "0" and "1000" went missing on a pane 150 pixels wide)
+        axis.setStyle(hideOverlappingLabels=int(_LABEL_PX["px"] / 2) + 2)
+
+
+_LABEL_PX: dict[str, object] = {}  # the last label width measured: (zoom, digits) -> pixels
+
+
+def follow_step_ticks(plot: pg.PlotItem, zoom: Callable[[], float]) -> None:
+    """Keep ``fit_step_ticks`` on ``plot`` as it is resized or its step range changes;
+    ``zoom`` gives the window's current zoom factor."""
+
+    def refit(*_args: object) -> None:
+        fit_step_ticks(plot, *plot.vb.viewRange()[0], zoom())
+
+    plot.vb.sigResized.connect(refit)
+    plot.vb.sigXRangeChanged.connect(refit)
+
+
 class CurveView(pg.GraphicsLayoutWidget):
     """Training curves, one colour per optimizer: the loss on top (log of the gap to the
     lowest known minimum), the gradient norm below (log) with the tolerance as a dashed
@@ -933,27 +974,8 @@ class CurveView(pg.GraphicsLayoutWidget):
             self._step_ticks()
 
     def _step_ticks(self, *_args: object) -> None:
-        """Step labels no closer than the widest one allows (pyqtgraph's own spacing ignores
-        the font: at a large zoom on a narrow pane "200" ran into "400")."""
-        axis = self.grad_plot.getAxis("bottom")
-        if not self._ranges:
-            return
-        x0, x1 = self._ranges[0]
-        key = (self.k, len(f"{int(x1):d}"))
-        if getattr(self, "_label_px", (None, 0.0))[0] != key:  # (a font and its metrics cost ~0.1 ms)
-            font = QFont()
-            font.setPointSizeF(FONT_PT * self.k)
-            self._label_px = (key, QFontMetricsF(font).horizontalAdvance(f"{int(x1):d}0"))
-        label = self._label_px[1]
-        fits = max(int(self.grad_plot.vb.width() // max(label * 1.6, 1.0)), 1)
-        raw = max((x1 - x0) / fits, 1e-9)
-        e = 10 ** math.floor(math.log10(raw))
-        major = next(m * e for m in (1, 2, 5, 10) if m * e >= raw)
-        if major < 1:
-            major = 1.0
-        spacing = [(major, 0), (major / 2 if major >= 2 else major, 0)]
-        if tick_spacing(axis) != spacing:  # (setting it again drops the axis's cached pixmap)
-            axis.setTickSpacing(levels=spacing)
+        if self._ranges:
+            fit_step_ticks(self.grad_plot, *self._ranges[0], self.k)
 
     def _hold(self, tracks: tuple[Track, ...], xr, lr, gr) -> None:
         """A dashed line held flat across each pane for every run that stopped at step 0,

@@ -144,3 +144,48 @@ def test_the_network_view_fits_the_screen(qtbot, width: int, height: int, zoom: 
         assert w.net.panel.width() <= w.net.controls.viewport().width()
     finally:
         w.close()
+
+
+def test_zoom_and_theme_reach_the_network_panes(netwin: MainWindow, qtbot) -> None:
+    """Ctrl++ and View > Theme restyle the network's plots as they do the two-weight ones:
+    the tick font, the line widths, the background, the slice's colour map."""
+    w = netwin
+    view = w.net.view
+    font_before = view.slice.plot.getAxis("bottom").style["tickFont"].pointSizeF()
+    pen_before = view.slice.pens[0].widthF()
+    image_before = view.slice.image.image.copy()
+    w.zoom(+1)
+    w.zoom(+1)
+    k = w.look.k
+    assert k > 1.0
+    assert view.slice.plot.getAxis("bottom").style["tickFont"].pointSizeF() == pytest.approx(font_before * k)
+    assert view.slice.pens[0].widthF() == pytest.approx(pen_before * k)
+    assert view.curves.pens[0][0].widthF() == pytest.approx(2.0 * k)
+    assert w.net.reports.curv.k == k
+    w.set_theme("dark")
+    dark = w.look.theme
+    assert view.data.backgroundBrush().color().name() == pg_color(dark.plot_bg)
+    assert view.curves.backgroundBrush().color().name() == pg_color(dark.plot_bg)
+    assert w.net.reports.sym.backgroundBrush().color().name() == pg_color(dark.plot_bg)
+    assert view.slice.image.image.shape == image_before.shape  # the same slice, redrawn in the dark map
+    assert view.status.text()  # the readout line survived the restyle
+    w.set_theme("light")
+    w.zoom(0)
+    assert view.slice.plot.getAxis("bottom").style["tickFont"].pointSizeF() == pytest.approx(font_before)
+
+
+def pg_color(c) -> str:
+    import pyqtgraph as pg
+
+    return pg.mkColor(c).name()
+
+
+def test_a_zoom_keeps_the_axes_in_their_units(netwin: MainWindow) -> None:
+    """The data's axes read in the data's units after a zoom (pyqtgraph rescaled an axis
+    spanning less than 1 to milli-units: "-500 ... 500" for x₂ in (-0.9, 0.9))."""
+    w = netwin
+    w.zoom(+1)
+    for plot in (w.net.view.data.plot, w.net.view.slice.plot, w.contour.plot):
+        for side in ("left", "bottom"):
+            assert plot.getAxis(side).autoSIPrefixScale == 1.0
+    w.zoom(0)
