@@ -114,8 +114,7 @@ def parse(text: object) -> sympy.Expr:
     try:
         tree = ast.parse(src.replace("^", "**"), mode="eval")
     except SyntaxError as e:
-        where = f" at character {e.offset}" if e.offset else ""
-        raise FormulaError(f"formula: not a formula{where} ({_usage()})") from None
+        raise FormulaError(f"formula: {_syntax(src, e)} ({_usage()})") from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError("formula: nested too deeply") from None
     nodes = sum(1 for _ in ast.walk(tree))
@@ -128,6 +127,26 @@ def parse(text: object) -> sympy.Expr:
     if not isinstance(expr, sympy.Expr) or expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise FormulaError("formula: not a finite function of x and y (a division by zero?)")
     return expr
+
+
+def _syntax(src: str, e: SyntaxError) -> str:
+    """What is wrong, and where in the text as typed: Python reads ``^`` as ``**``, one
+    character longer, so its offsets past a ``^`` are shifted back. A bracket's problem is
+    named; any other is "not a formula"."""
+    where = ""
+    if e.offset and e.lineno in (None, 1):
+        k, shift = e.offset - 1, 0  # 0-based, in the translated text
+        for i, ch in enumerate(src):
+            if i + shift >= k:
+                break
+            shift += ch == "^"
+        where = f" at character {min(k - shift, len(src) - 1) + 1}"
+    msg = (e.msg or "").lower()
+    if "never closed" in msg:
+        return f"a bracket is never closed{where}"
+    if "unmatched" in msg or "does not match" in msg:
+        return f"unmatched bracket{where}"
+    return f"not a formula{where}"
 
 
 def _build(node: ast.AST) -> sympy.Expr:

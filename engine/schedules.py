@@ -72,11 +72,12 @@ class Schedule:
         return np.ones_like(t)
 
     def spec(self) -> str:
-        """The text that :func:`parse_schedule` reads back to this schedule."""
+        """The text that :func:`parse_schedule` reads back to this schedule (exactly: a
+        gamma that six digits do not hold is written with all of its digits)."""
         if self.kind == "step":
-            return f"step:{self.step_size}:{self.gamma:g}"
+            return f"step:{self.step_size}:{_exact(self.gamma)}"
         if self.kind == "exp":
-            return f"exp:{self.gamma:g}"
+            return f"exp:{_exact(self.gamma)}"
         if self.kind == "warmup":
             return f"warmup:{self.warmup}"
         return self.kind
@@ -118,6 +119,12 @@ def parse_schedule(text: object) -> Schedule:
     except ValueError as e:
         raise ValueError(f"invalid schedule {text!r}: {e}") from None
     return Schedule(kind)
+
+
+def _exact(x: float) -> str:
+    """``x`` short (``0.5``, ``1e-05``) when that is exact, else its shortest exact form."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
 
 
 def _number(text: str) -> float:

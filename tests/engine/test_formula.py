@@ -4,6 +4,7 @@ points, and the float path equal to the numpy path."""
 from __future__ import annotations
 
 import builtins
+import re
 import time
 
 import numpy as np
@@ -181,3 +182,15 @@ def test_limits_are_what_the_docstring_says():
     with pytest.raises(FormulaError):
         compile_formula("x^65")
     compile_formula("x+" * 40 + "y")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("(x^2+y-11)^2 + (x+y^2-7", "a bracket is never closed at character 16"),
+    ("x^2 +* 2", "not a formula at character 6"),
+    ("x^2^3)", "unmatched bracket at character 6"),
+    ("(x^2]", "unmatched bracket at character 5"),
+])
+def test_a_syntax_error_points_at_the_character_as_typed(text, message):
+    """Python reads ^ as **, one character longer: the position said is in the text typed."""
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        parse(text)

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.landscapes import make_landscape
 from engine.optimizers import Optimizer, make_optimizer
@@ -108,3 +110,12 @@ def test_specs_read_back():
     for spec in ("constant", "step:10:0.5", "exp:0.99", "cosine", "warmup:5"):
         s = parse_schedule(spec)
         assert parse_schedule(s.spec()) == s and isinstance(s, Schedule) and s.describe()
+
+
+@given(st.floats(min_value=1e-9, max_value=10.0, allow_nan=False), st.integers(1, 10**6))
+def test_a_spec_reads_back_to_the_same_schedule_bit_for_bit(gamma, size):
+    """A session or a saved scenario stores the spec: a gamma six digits do not hold
+    (0.123456789) must come back exactly, or the reopened run differs from the one saved."""
+    for s in (Schedule("step", step_size=size, gamma=gamma), Schedule("exp", gamma=gamma)):
+        assert parse_schedule(s.spec()) == s
+    assert Schedule("exp", gamma=0.5).spec() == "exp:0.5"  # short where short is exact
