@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.schedules import CONSTANT
 from gui.analysis_data import (
     BasinResult,
     BasinSpec,
@@ -441,6 +442,7 @@ class AnalysisController(QObject):
             return BasinSpec(
                 s.landscape, s.params, e.name, e.hyper, s.steps, s.tol, self.basin_box(), budget,
                 int(self.panel.basin_grid.currentData()), getattr(s, "batch_size", None) is not None,
+                getattr(e, "schedule", CONSTANT),
             )
         start = self._start(s)
         if start is None:

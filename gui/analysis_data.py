@@ -48,6 +48,7 @@ from engine.analysis import (
 )
 from engine.landscapes import Landscape, make_landscape
 from engine.optimizers import make_optimizer
+from engine.schedules import CONSTANT, Schedule
 from engine.simulation import Status
 from gui.settings import short_label
 
@@ -342,6 +343,7 @@ class BasinSpec:
     budget: float = 3.0
     max_grid: int = 256
     minibatch: bool = False  # the racers use mini-batches; maps always use the full batch
+    schedule: Schedule = CONSTANT  # the racer's alpha schedule: every start follows it
 
 
 @dataclass(frozen=True, eq=False)
@@ -410,12 +412,13 @@ def compute_basins(spec: BasinSpec, job: Job, memo: Memo) -> None:
     """Coarse to fine basin maps of ``spec`` within its time budget; ``job.emit`` gets each
     finished pass (a :class:`BasinResult`)."""
     land = memo.landscape(spec.landscape, spec.params)
-    opt = make_optimizer(spec.optimizer, **dict(spec.hyper))
+    opt = make_optimizer(spec.optimizer, schedule=None if spec.schedule.constant else spec.schedule,
+                         **dict(spec.hyper))
     if land.dim != 2:
         raise ValueError(f"a basin map needs a two-parameter landscape ({land.name} has {land.dim})")
     box: Box = spec.box or (land.view[0], land.view[1])
     key = ("basins", spec.landscape, spec.params, spec.optimizer, spec.steps, spec.tol)
-    label = short_label(spec.optimizer, dict(spec.hyper))
+    label = short_label(spec.optimizer, dict(spec.hyper), spec.schedule)
 
     def rows(n: int) -> int:
         nx, ny = grid_shape(n, box)

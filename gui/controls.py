@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 from engine.inits import Init
 from engine.landscapes import LANDSCAPES, Param, make_landscape
 from engine.optimizers import HYPER, OPTIMIZERS, make_optimizer
+from engine.schedules import KINDS as SCHEDULE_KINDS
+from engine.schedules import Schedule
 from engine.simulation import MAX_STEPS
 from engine.validate import Range, check_int, check_positive
 from gui.look import current as look_now
@@ -48,6 +50,9 @@ MAX_RACERS = len(PALETTE)  # one colour each
 # The hyperparameters a lecture drags (a slider beside the box); the others are typed. Their
 # names, symbols, help texts and ranges come from the optimizer registry (HYPER).
 SLIDERS = ("alpha", "mu", "beta1", "rho")
+# what a refused schedule number is called (as the engine's checks call it)
+SCHEDULE_NAMES = {"step_size": "schedule step size", "gamma": "schedule gamma", "warmup": "warm-up steps"}
+SCHEDULE_USES = {"step": ("step_size", "gamma"), "exp": ("gamma",), "warmup": ("warmup",)}  # the numbers each takes
 
 
 def hyper_check(opt_name: str, key: str, current: dict[str, float]):
@@ -99,6 +104,97 @@ class OptimizerEditor(QWidget):
             label.setToolTip(help_text)
             form.addRow(label, w)
             self.editors[key] = w
+        if "alpha" in entry.params:
+            self._schedule_rows(form)
+
+    # -- alpha's schedule ------------------------------------------------------------------
+    def _schedule_rows(self, form: QFormLayout) -> None:
+        """A schedule for alpha (engine.schedules): the kind, and the numbers it takes (S
+        and G for step, G for exp, W for warmup), each checked by the engine's own rule;
+        the words under them say what the schedule does."""
+        sc = self.entry.schedule
+        self.schedule_combo = QComboBox()
+        self.schedule_combo.setObjectName(f"{self.entry.name}.schedule")
+        self.schedule_combo.addItems(list(SCHEDULE_KINDS))
+        self.schedule_combo.setToolTip(
+            "alpha's schedule, as torch.optim.lr_scheduler: constant; step (alpha × G every S steps); "
+            "exp (alpha × G every step); cosine (down to 0 over the run); warmup (from alpha/W up to alpha "
+            "over W steps)")
+        self.schedule_combo.setCurrentText(sc.kind)
+        self.schedule_combo.currentTextChanged.connect(self._on_schedule)
+        label = QLabel("α schedule")
+        label.setToolTip(self.schedule_combo.toolTip())
+        form.addRow(label, self.schedule_combo)
+        defaults = {"step_size": sc.step_size if sc.kind == "step" else 100,
+                    "gamma": sc.gamma if sc.kind in ("step", "exp") else 0.5,
+                    "warmup": sc.warmup if sc.kind == "warmup" else 50}
+        self.schedule_boxes: dict[str, NumberBox] = {}
+        for key, text, integer, tip in (
+            ("step_size", "S  every", True, "S: alpha changes every S steps"),
+            ("gamma", "γ  factor", False, "G: the factor alpha is multiplied by (below 1: it decays)"),
+            ("warmup", "W  steps", True, "W: the warm-up's length in steps; it starts at alpha/W"),
+        ):
+            box = NumberBox(defaults[key], partial(self._check_schedule, key), lo=1e-6 if not integer else 1,
+                            hi=1e9, step=1 if integer else 0.05, integer=integer, log=False, help=tip,
+                            name=SCHEDULE_NAMES[key])
+            box.setObjectName(f"{self.entry.name}.schedule.{key}")
+            box.valueChanged.connect(self._on_schedule)
+            box.refused.connect(self.refused)
+            row = QLabel(text)
+            row.setToolTip(tip)
+            form.addRow(row, box)
+            self.schedule_boxes[key] = box
+        self.schedule_hint = QLabel()
+        self.schedule_hint.setObjectName("hint")
+        self.schedule_hint.setWordWrap(True)
+        form.addRow(self.schedule_hint)
+        self._form = form
+        self._sync_schedule_rows()
+
+    def _schedule_from(self, kind: str, **override: float) -> Schedule:
+        v = {k: b.value() for k, b in self.schedule_boxes.items()}
+        v.update(override)
+        if kind == "step":
+            return Schedule("step", step_size=int(v["step_size"]), gamma=float(v["gamma"]))
+        if kind == "exp":
+            return Schedule("exp", gamma=float(v["gamma"]))
+        if kind == "warmup":
+            return Schedule("warmup", warmup=int(v["warmup"]))
+        return Schedule(kind)
+
+    def _check_schedule(self, key: str, value: float) -> float:
+        kind = self.schedule_combo.currentText()
+        self._schedule_from(kind if kind != "constant" else "step", **{key: value})  # raises with the reason
+        return value
+
+    def _sync_schedule_rows(self) -> None:
+        kind = self.schedule_combo.currentText()
+        used = SCHEDULE_USES.get(kind, ())
+        for key, box in self.schedule_boxes.items():
+            self._form.setRowVisible(box, key in used)
+        sc = self.entry.schedule
+        self.schedule_hint.setText("" if sc.constant else f"{sc.describe()}: α(t) is drawn over the training curves")
+        self.schedule_hint.setVisible(not sc.constant)
+
+    def _on_schedule(self, *_args: object) -> None:
+        try:
+            schedule = self._schedule_from(self.schedule_combo.currentText())
+        except ValueError as exc:  # (each box checks its own value first)
+            self.refused.emit(str(exc))
+            return
+        if schedule != self.entry.schedule:
+            self.entry = replace(self.entry, schedule=schedule)
+            self.changed.emit(self.entry)
+        self._sync_schedule_rows()
+
+    def set_schedule(self, schedule: Schedule) -> None:
+        """Show ``schedule`` and make it the racer's (as a person choosing it would)."""
+        for key in SCHEDULE_USES.get(schedule.kind, ()):
+            self.schedule_boxes[key].setValue(getattr(schedule, key))
+        self.schedule_combo.blockSignals(True)
+        self.schedule_combo.setCurrentText(schedule.kind)
+        self.schedule_combo.blockSignals(False)
+        self._on_schedule()
 
     def _check_for(self, key: str):
         def check(value: float) -> float:
@@ -117,6 +213,7 @@ class ParamEditor(QWidget):
 
     changed = Signal(object)  # tuple of (name, value) pairs
     refused = Signal(str)
+    dialogRequested = Signal()  # the "…" beside a formula: open Landscape > Custom formula
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,10 +230,24 @@ class ParamEditor(QWidget):
         self.values = dict(values)
         for p in params:
             value = values.get(p.name, p.default)
+            row_widget: QWidget | None = None
             if p.text:  # a formula: judged by the landscape when editing ends
                 w = QLineEdit(str(value))
                 w.setPlaceholderText(p.help)
                 w.editingFinished.connect(partial(self._on_text, p.name, w))
+                # the dialog (Landscape > Custom formula): judged as typed, examples, a preview
+                more = QPushButton("…")
+                more.setObjectName(f"param.{p.name}.dialog")
+                more.setToolTip("edit in a dialog: checked as you type, with examples and a preview")
+                more.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                more.setFixedWidth(more.fontMetrics().horizontalAdvance(" … ") + 12)
+                more.clicked.connect(self.dialogRequested)
+                row_widget = QWidget()
+                h = QHBoxLayout(row_widget)
+                h.setContentsMargins(0, 0, 0, 0)
+                h.setSpacing(2)
+                h.addWidget(w, 1)
+                h.addWidget(more)
             elif p.choices:
                 w = QComboBox()
                 w.addItems(list(p.choices))
@@ -153,7 +264,7 @@ class ParamEditor(QWidget):
                 w.refused.connect(self.refused)
             w.setObjectName(f"param.{p.name}")
             w.setToolTip(p.help)
-            self.form.addRow(QLabel(p.name), w)
+            self.form.addRow(QLabel(p.name), row_widget or w)
             self.widgets[p.name] = w
 
     @staticmethod
@@ -285,25 +396,39 @@ class ControlPanel(QWidget):
         self.params.build(cls.params, dict(self._settings.params), self._settings.landscape)
 
     def _on_landscape(self, name: str) -> None:
-        if name not in LANDSCAPES:
-            return
-        params = default_params(name)
+        if name in LANDSCAPES:
+            self.set_landscape(name, default_params(name))
+
+    def set_landscape(self, name: str, params: tuple[tuple[str, float | str], ...]) -> bool:
+        """Show landscape ``name`` with ``params`` (Landscape > Custom formula applies its
+        formula here); a start of the previous landscape stays where it lies in the new one's
+        view box, else the landscape's own start is taken. Refused with the engine's reason
+        (and nothing changes) if the landscape cannot be built."""
         try:
             land = make_landscape(name, **dict(params))
         except ValueError as exc:
             self.refused.emit(str(exc))
-            return
+            return False
+        params = tuple((p.name, land.values[p.name]) for p in LANDSCAPES[name].params)
         init = self._settings.init
         if init.kind == "point":
-            init = Init("point", tuple(float(c) for c in land.default_start))  # the landscape's own
+            inside = len(init.point) == land.dim and all(
+                lo <= c <= hi for c, (lo, hi) in zip(init.point, land.view, strict=False))
+            if not (inside and name == self._settings.landscape):
+                init = Init("point", tuple(float(c) for c in land.default_start))  # the landscape's own
         n = getattr(land, "n_train", None)
         batch = self._settings.batch_size
         batch = None if n is None or batch is None else min(batch, n)  # analytic: no mini-batches
         self._settings = replace(self._settings, landscape=name, params=params, init=init, batch_size=batch)
+        if self.landscape_combo.currentText() != name:
+            self.landscape_combo.blockSignals(True)
+            self.landscape_combo.setCurrentText(name)
+            self.landscape_combo.blockSignals(False)
         self._sync_landscape_widgets()
         self._sync_init_widgets()
         self._sync_batch_widgets()
         self.settingsChanged.emit(self._settings)
+        return True
 
     def _on_params(self, params: tuple) -> None:
         self._emit(replace(self._settings, params=params))
@@ -392,6 +517,10 @@ class ControlPanel(QWidget):
         self.opt_list = QListWidget()
         self.opt_list.setObjectName("optimizers")
         self.opt_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # a long row (a schedule after the hyperparameters) ends in "…" (its tooltip has all of
+        # it): a sideways scroll bar would take a row's height and hide the last racer
+        self.opt_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.opt_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         # the selected racer's editor; the others are hidden, so the box is as tall as the
         # editor shown (a QStackedWidget would always be as tall as adam's four rows)
         self.opt_editors_box = QWidget()
@@ -438,7 +567,6 @@ class ControlPanel(QWidget):
             item = QListWidgetItem(QIcon(swatch(theme.racer(e.color), px)), "")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if e.enabled else Qt.CheckState.Unchecked)
-            item.setToolTip(OPTIMIZERS[e.name].description if e.name in OPTIMIZERS else e.name)
             self.opt_list.addItem(item)
             ed = OptimizerEditor(e)
             ed.changed.connect(partial(self._on_entry, i))
@@ -477,13 +605,16 @@ class ControlPanel(QWidget):
             QTimer.singleShot(0, self._fit_list)  # once the list has its new font too
 
     def _label_rows(self) -> None:
-        """Each row reads ``name [#k]  α=... μ=...``: which copy, and what it races with."""
+        """Each row reads ``name [#k]  α=... μ=... · schedule``: which copy, and what it races
+        with; the tooltip says it whole, with what the optimizer does."""
         self.opt_list.blockSignals(True)
         for i, (row, e) in enumerate(zip(self._settings.row_names(), self._settings.optimizers, strict=True)):
             text = row + e.label()[len(e.name):]
             item = self.opt_list.item(i)
             if item is not None and item.text() != text:
                 item.setText(text)
+                what = OPTIMIZERS[e.name].description if e.name in OPTIMIZERS else e.name
+                item.setToolTip(f"{text}\n{what}" + ("" if e.schedule.constant else f"\n{e.schedule.describe()}"))
         self.opt_list.blockSignals(False)
 
     def _show_editor(self, index: int) -> None:

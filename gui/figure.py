@@ -674,7 +674,7 @@ def run_tracks(landscape: Landscape, run: Run, optimizer: Optimizer, colors: Seq
     elif len(colors) != n:
         raise ValueError(f"colors has {len(colors)} entries, the run has {n} rows")
     surface = surface if surface is not None else build_surface(landscape)
-    labels = [short_label(m.definition.name, m.values) for m in members]
+    labels = [short_label(m.definition.name, m.values, m.schedule) for m in members]
     tracks = make_tracks(landscape, surface, run, labels, list(colors))
     return surface, tracks
 

@@ -240,8 +240,8 @@ def write_run_outputs(problem, run, outputs: Outputs, args: argparse.Namespace) 
         from gui.session import AnalysisState, save_session, session_of
 
         entries = tuple(
-            OptimizerEntry(n, tuple({**OPTIMIZERS[n].defaults, **h}.items()), c, True)
-            for (n, h), c in zip(problem.entries, colors, strict=True)
+            OptimizerEntry(n, tuple({**OPTIMIZERS[n].defaults, **h}.items()), c, True, opt.schedules[0])
+            for (n, h), c, opt in zip(problem.entries, colors, problem.optimizers, strict=True)
         )
         settings = Settings(
             problem.landscape.name, tuple(problem.landscape.values.items()), entries, problem.init, problem.steps,

@@ -32,8 +32,9 @@ from engine.landscapes import Landscape
 from gui.analysis_data import lut_bytes
 from gui.look import LIGHT, Theme
 from gui.pg_overrides import IsoLines, Trace, fixed_legend, tick_spacing
+from gui.settings import SCHEDULE_MARK
 from gui.surface import Surface
-from gui.tracks import Track, curve_ranges, loss_on_log_axis
+from gui.tracks import CURVE_BUCKETS, Track, curve_ranges, loss_on_log_axis, thin_curves
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
 
@@ -617,12 +618,13 @@ class ContourView(pg.PlotWidget):
             self.set_start_marker(*tracks[0].xy[0])
 
     def _legend_text(self, t: Track, tracks: tuple[Track, ...]) -> str:
-        """The racer's label; in the window only its optimizer's name (the race table under
-        the plots has the rest), unless another racer runs the same optimizer."""
+        """The racer's label; in the window only its optimizer's name and its schedule (the
+        race table under the plots has the rest), unless another racer runs the same
+        optimizer."""
         name = t.label.split(" ")[0]
         if not self._interactive or sum(u.label.split(" ")[0] == name for u in tracks) > 1:
             return t.label
-        return name
+        return f"{name}{SCHEDULE_MARK}{t.schedule}" if t.schedule else name
 
     def reveal(self, k: int) -> None:
         """Draw every trajectory up to step ``k``, with a marker at its head."""
@@ -742,6 +744,24 @@ class ContourView(pg.PlotWidget):
 RANGE_FILL = 0.5
 
 
+def alpha_staircase(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points of alpha(t) drawn as steps: step ``t`` uses ``alpha[t]`` from point ``t``
+    to point ``t + 1`` of the training curves. A long run keeps the steps the training curves
+    keep (:func:`gui.tracks.thin_curves`: each bucket's lowest and highest) and every step
+    where alpha changes if there are few (a step decay is drawn exactly); a smooth schedule
+    (exp, cosine) then holds each kept value to the next, within a bucket's change."""
+    a = np.where(np.isfinite(alpha), alpha, np.nan)
+    n = a.size
+    idx = thin_curves(a)
+    idx = np.arange(n) if idx is None else idx
+    changes = np.nonzero(np.diff(a) != 0)[0] + 1
+    if changes.size <= 2 * CURVE_BUCKETS:
+        idx = np.union1d(idx, changes)
+    edges = np.append(idx, n).astype(np.float64)
+    x = np.repeat(edges, 2)[1:-1]  # i0 i1 i1 i2 i2 ... n
+    return x, np.repeat(a[idx], 2)
+
+
 def _still_fits(shown: tuple[float, float], data: tuple[float, float]) -> bool:
     """Whether a y range ``shown`` can stay for data spanning ``data``: it holds them, and
     they fill at least ``RANGE_FILL`` of it."""
@@ -811,23 +831,32 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.theme = theme
         self.ci.layout.setSpacing(4)
         self.ci.setContentsMargins(2, 2, 12, 2)  # room for the last step's label
-        self.loss_plot: pg.PlotItem = self.addPlot(row=0, col=0)
-        self.grad_plot: pg.PlotItem = self.addPlot(row=1, col=0)
-        for p in (self.loss_plot, self.grad_plot):
+        # alpha(t) of the racers on a schedule: a short pane on top (the cause above its
+        # effects), shown only while a racer's alpha follows a schedule
+        self.alpha_plot: pg.PlotItem = self.addPlot(row=0, col=0)
+        self.loss_plot: pg.PlotItem = self.addPlot(row=1, col=0)
+        self.grad_plot: pg.PlotItem = self.addPlot(row=2, col=0)
+        for p in (self.alpha_plot, self.loss_plot, self.grad_plot):
             p.showGrid(x=False, y=True, alpha=0.3)
             p.vb.disableAutoRange()
             p.vb.setMouseEnabled(x=True, y=False)
         self.grad_plot.setXLink(self.loss_plot)
-        self.loss_plot.getAxis("bottom").setStyle(showValues=False)
+        self.alpha_plot.setXLink(self.loss_plot)
+        for p in (self.alpha_plot, self.loss_plot):
+            p.getAxis("bottom").setStyle(showValues=False)
+        self.alpha_curves: list[pg.PlotCurveItem] = []
+        self._alpha_range: tuple[float, float] | None = None
+        self._show_alpha(False)
         self.cached = cached  # False for exported figures: lines, not pixmaps
         self.loss_curves: list[Line] = []
         self.grad_curves: list[Line] = []
         # dashed: one polyline each (a segmented line would restart the dash on every step)
         self.validation_curves: list[Line] = []
         self._loss_label = ""
-        self.cursors = [pg.InfiniteLine(angle=90, movable=False) for _ in range(2)]
+        self.cursors = [pg.InfiniteLine(angle=90, movable=False) for _ in range(3)]
         self.loss_plot.addItem(self.cursors[0])
         self.grad_plot.addItem(self.cursors[1])
+        self.alpha_plot.addItem(self.cursors[2])
         self.tol_line = pg.InfiniteLine(
             angle=0, movable=False, label="tol", labelOpts={"position": 0.03, "anchors": [(0, 1), (0, 1)]},
         )
@@ -859,9 +888,14 @@ class CurveView(pg.GraphicsLayoutWidget):
         """Everything that depends on the zoom ``k`` and the theme."""
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
-        for p in (self.loss_plot, self.grad_plot):
+        for p in (self.alpha_plot, self.loss_plot, self.grad_plot):
             style_plot(p, k, self.cached, t)
         _label(self.grad_plot, "bottom", "step", k, t)
+        _label(self.alpha_plot, "left", "α(t)", k, t)
+        self.alpha_plot.getAxis("left").setToolTip(
+            "the alpha each step uses, for the racers whose alpha follows a schedule")
+        for c in self.alpha_curves:
+            c.setPen(pg.mkPen(t.racer(c.canonical), width=2.5 * k))
         # short axis titles: a long one runs into the other pane's on a narrow column
         _label(self.grad_plot, "left", "‖∇L‖", k, t)
         self.grad_plot.getAxis("left").setToolTip("the gradient norm ‖∇L‖ (log axis)")
@@ -888,7 +922,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         for text, style in (("training", Qt.PenStyle.SolidLine), ("validation", Qt.PenStyle.DashLine)):
             sample = pg.PlotDataItem(pen=pg.mkPen(t.plot_fg, width=2.5 * k, style=style))
             self.split_legend.addItem(sample, text)
-        self.ci.layout.addItem(self.split_legend, 2, 0)
+        self.ci.layout.addItem(self.split_legend, 3, 0)
         self.ci.layout.setAlignment(self.split_legend, Qt.AlignmentFlag.AlignHCenter)
         self.split_legend.setVisible(visible)
         self.split_legend.setMaximumHeight(1e6 if visible else 0)  # a hidden item keeps its room
@@ -970,8 +1004,54 @@ class CurveView(pg.GraphicsLayoutWidget):
             # whose items then ask for a second paint
             plot.vb.updateMatrix()
         self._hold(tracks, xr, lr, gr)
+        self._set_alphas(tracks, xr)
         if moved[self.grad_plot]:
             self._step_ticks()
+
+    # -- alpha(t) ----------------------------------------------------------------------------
+    def _show_alpha(self, on: bool) -> None:
+        """The alpha pane takes a fifth of the height when shown, none when hidden (a hidden
+        item of a layout keeps its room otherwise)."""
+        self.alpha_plot.setVisible(on)
+        self.alpha_plot.setMaximumHeight(1e6 if on else 0)
+        self.alpha_plot.setMinimumHeight(0)
+        layout = self.ci.layout
+        layout.setRowStretchFactor(0, 1 if on else 0)
+        layout.setRowStretchFactor(1, 2)
+        layout.setRowStretchFactor(2, 2)
+
+    def _set_alphas(self, tracks: tuple[Track, ...], xr: tuple[float, float]) -> None:
+        """Each scheduled racer's alpha as a staircase: step ``t`` (from point t to point
+        t+1 of its curves) uses ``alpha[t]``. The whole schedule of the steps it took is
+        drawn at once (it is known before the run: the animation's cursor says where it is),
+        on a linear axis from 0: a cosine decay or a warm-up keeps the shape it is known by
+        (a log axis gave the last tenth of a cosine most of the pane)."""
+        scheduled = [t for t in tracks if t.alpha is not None and t.alpha.size]
+        self._show_alpha(bool(scheduled))
+        while len(self.alpha_curves) < len(scheduled):
+            c = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
+            c.canonical = ""
+            self.alpha_plot.addItem(c)
+            self.alpha_curves.append(c)
+        for c in self.alpha_curves[len(scheduled):]:
+            c.setVisible(False)
+        if not scheduled:
+            return
+        top = 0.0
+        for c, t in zip(self.alpha_curves, scheduled, strict=False):
+            x, yy = alpha_staircase(t.alpha)
+            c.setData(x, yy, connect="finite")
+            if c.canonical != t.color:
+                c.setPen(pg.mkPen(self.theme.racer(t.color), width=2.5 * self.k))
+                c.canonical = t.color
+            c.setVisible(True)
+            if np.isfinite(yy).any():
+                top = max(top, float(np.nanmax(yy)))
+        yr = (0.0, 1.08 * top if top > 0 else 1.0)
+        if (xr, yr) != self._alpha_range:
+            self._alpha_range = (xr, yr)
+            self.alpha_plot.vb.setRange(yRange=yr, padding=0.0)
+            self.alpha_plot.vb.updateMatrix()
 
     def _step_ticks(self, *_args: object) -> None:
         if self._ranges:

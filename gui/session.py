@@ -16,7 +16,8 @@ Layout (version 1)::
     {
       "format": "basin-session", "version": 1,
       "landscape": "himmelblau", "params": {},
-      "racers": [{"optimizer": "gd", "hyper": {"alpha": 0.01}, "color": "#1f77b4", "enabled": true}],
+      "racers": [{"optimizer": "gd", "hyper": {"alpha": 0.01}, "color": "#1f77b4", "enabled": true,
+                  "schedule": "step:100:0.5"}],                  # optional: alpha's schedule
       "init": {"kind": "point", "point": [-0.5, 4.8]},      # or zeros, or random with sigma and seed
       "steps": 300, "tol": 1e-06, "batch_size": null, "batch_seed": 0,
       "view": {"x": [-6, 6], "y": [-6, 6]},                  # the contour view's extent
@@ -38,6 +39,7 @@ from pathlib import Path
 from engine.inits import Init
 from engine.landscapes import LANDSCAPES, make_landscape
 from engine.optimizers import OPTIMIZERS, make_optimizer
+from engine.schedules import SPEC_HELP, parse_schedule
 from engine.simulation import MAX_STEPS
 from gui.settings import PALETTE, OptimizerEntry, Settings
 
@@ -112,7 +114,7 @@ class Session:
                        for k, v in s.params},
             "racers": [
                 {"optimizer": e.name, "hyper": {k: float(v) for k, v in e.hyper}, "color": e.color,
-                 "enabled": bool(e.enabled)}
+                 "enabled": bool(e.enabled), **({} if e.schedule.constant else {"schedule": e.schedule.spec()})}
                 for e in s.optimizers
             ],
             "init": init,
@@ -147,10 +149,12 @@ class Session:
         from engine.scenarios import Scenario
 
         s = self.settings
+        schedules = tuple(None if e.schedule.constant else e.schedule for e in s.optimizers if e.enabled)
         return Scenario(
             name=name, title=name, idea="session", summary=f"the session {name}", landscape=s.landscape,
             params=dict(s.params), optimizers=tuple((n, h) for n, h, _c in self.racers()), init=s.init,
             steps=s.steps, explanation="", try_this=(), tol=s.tol, batch_size=s.batch_size, seed=s.batch_seed,
+            schedules=schedules if any(sc is not None for sc in schedules) else (),
         )
 
 
@@ -381,7 +385,7 @@ def _session(data: object) -> Session:
     entries = []
     for i, r in enumerate(racers):
         where = f"racers[{i}]"
-        rf = _Fields(r, where, ("optimizer", "hyper", "color", "enabled"))
+        rf = _Fields(r, where, ("optimizer", "hyper", "color", "enabled", "schedule"))
         oname = rf.get("optimizer", required=True)
         if not isinstance(oname, str) or oname not in OPTIMIZERS:
             raise SessionError(f"{where}.optimizer: unknown optimizer {_short(oname)} (choose from "
@@ -399,7 +403,12 @@ def _session(data: object) -> Session:
         color = rf.get("color", PALETTE[i % len(PALETTE)])
         if not isinstance(color, str) or not _COLOR.match(color):
             raise SessionError(f"{where}.color: {_short(color)} is not a colour like \"#1f77b4\"")
-        entries.append(OptimizerEntry(oname, tuple(hyper.items()), color.lower(), rf.boolean("enabled", True)))
+        spec = rf.get("schedule", "constant")
+        if not isinstance(spec, str) or len(spec) > 64:
+            raise SessionError(f"{where}.schedule: must be text such as \"cosine\" ({SPEC_HELP}), not {_short(spec)}")
+        schedule = _engine(f"{where}.schedule", parse_schedule, spec)
+        entries.append(OptimizerEntry(oname, tuple(hyper.items()), color.lower(), rf.boolean("enabled", True),
+                                      schedule))
     if not any(e.enabled for e in entries):
         raise SessionError("racers: none is enabled (at least one must race)")
 

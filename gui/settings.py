@@ -16,6 +16,7 @@ from engine.inits import Init
 from engine.landscapes import LANDSCAPES, Landscape, make_landscape
 from engine.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from engine.scenarios import Scenario
+from engine.schedules import CONSTANT, Schedule, parse_schedule
 
 # One colour per optimizer, the same in the window and in every exported figure, then spare
 # colours for copies of a racer. The first seven are the Okabe-Ito set with Paul Tol's purple
@@ -71,12 +72,14 @@ def color_for(name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
 
 @dataclass(frozen=True)
 class OptimizerEntry:
-    """One racer: an optimizer by name, its own hyperparameters, its colour."""
+    """One racer: an optimizer by name, its own hyperparameters, its colour, and the
+    schedule of its alpha (engine.schedules: ``alpha_t = alpha * factor(t)``)."""
 
     name: str
     hyper: tuple[tuple[str, float], ...]
     color: str
     enabled: bool = True
+    schedule: Schedule = CONSTANT
 
     @classmethod
     def default(cls, name: str, *, enabled: bool = True, color: str | None = None) -> OptimizerEntry:
@@ -91,22 +94,41 @@ class OptimizerEntry:
     def with_hyper(self, key: str, value: float) -> OptimizerEntry:
         return replace(self, hyper=tuple((k, value if k == key else v) for k, v in self.hyper))
 
+    def with_schedule(self, schedule: Schedule | str) -> OptimizerEntry:
+        return replace(self, schedule=parse_schedule(schedule))
+
     def make(self) -> Optimizer:
-        """The engine optimizer; raises ``ValueError`` with the engine's message."""
-        return make_optimizer(self.name, **self.params)
+        """The engine optimizer (its alpha on the racer's schedule); raises ``ValueError``
+        with the engine's message."""
+        return make_optimizer(self.name, schedule=None if self.schedule.constant else self.schedule, **self.params)
+
+    def alphas(self, steps: int) -> np.ndarray | None:
+        """The alpha each step ``t = 0 .. steps - 1`` uses, or None for a constant alpha:
+        the same table the engine reads (``Schedule.factors``)."""
+        if self.schedule.constant or "alpha" not in self.params:
+            return None
+        return self.params["alpha"] * self.schedule.factors(steps)
 
     def label(self) -> str:
-        """Short legend text: the name and the hyperparameters a lecture varies."""
-        return short_label(self.name, self.params)
+        """Short legend text: the name, the hyperparameters a lecture varies, the schedule."""
+        return short_label(self.name, self.params, self.schedule)
 
 
-def short_label(name: str, hyper: dict[str, float]) -> str:
+SCHEDULE_MARK = " · "  # between a racer's hyperparameters and its schedule in a label
+
+
+def short_label(name: str, hyper: dict[str, float], schedule: Schedule | None = None) -> str:
+    """``gd α=0.01``, ``momentum α=0.01 μ=0.9``, with `` · cosine`` (the schedule's spec,
+    as ``--schedule`` takes it) when alpha follows a schedule."""
     parts = [name]
     if "alpha" in hyper:
         parts.append(f"α={hyper['alpha']:.3g}")
     if "mu" in hyper:
         parts.append(f"μ={hyper['mu']:.3g}")
-    return " ".join(parts)
+    text = " ".join(parts)
+    if schedule is not None and not schedule.constant:
+        text += SCHEDULE_MARK + schedule.spec()
+    return text
 
 
 @dataclass(frozen=True)
@@ -197,16 +219,17 @@ class Settings:
 
 def scenario_settings(scenario: Scenario) -> Settings:
     """The settings a scenario asks for: its landscape and parameters, its racers in its order
-    with their hyperparameters (each ticked; the optimizers it does not use follow, unticked,
+    with their hyperparameters and schedules (each ticked; the optimizers it does not use follow, unticked,
     so a tick adds them to the race), its init, steps, tolerance, batch size and seed (the
     mini-batch shuffles', as on the command line)."""
     entries: list[OptimizerEntry] = []
     taken: set[str] = set()
-    for name, hyper in scenario.optimizers:
+    schedules = scenario.schedules or (None,) * len(scenario.optimizers)
+    for (name, hyper), schedule in zip(scenario.optimizers, schedules, strict=True):
         merged = {**OPTIMIZERS[name].defaults, **hyper}  # as the engine fills them in
         color = color_for(name, taken)
         taken.add(color)
-        entries.append(OptimizerEntry(name, tuple(merged.items()), color, True))
+        entries.append(OptimizerEntry(name, tuple(merged.items()), color, True, schedule or CONSTANT))
     used = {e.name for e in entries}
     for name in OPTIMIZERS:
         if name not in used:
@@ -238,7 +261,8 @@ def settings_to_dict(s: Settings) -> dict:
         "landscape": s.landscape,
         "params": [[k, v] for k, v in s.params],
         "racers": [
-            {"name": e.name, "hyper": [[k, float(v)] for k, v in e.hyper], "color": e.color, "enabled": e.enabled}
+            {"name": e.name, "hyper": [[k, float(v)] for k, v in e.hyper], "color": e.color, "enabled": e.enabled,
+             "schedule": e.schedule.spec()}
             for e in s.optimizers
         ],
         "init": {"kind": s.init.kind, "point": list(s.init.point) if s.init.point is not None else None,
@@ -275,10 +299,13 @@ def settings_from_dict(d: dict) -> Settings:
         hyper = {**OPTIMIZERS[opt].defaults, **{str(k): float(v) for k, v in r.get("hyper", [])}}
         hyper = {k: v for k, v in hyper.items() if k in OPTIMIZERS[opt].defaults}
         make_optimizer(opt, **hyper)  # raises with the reason
+        schedule = parse_schedule(r.get("schedule", "constant"))  # raises with the reason
         color = r.get("color")
         if not (isinstance(color, str) and color.lower() in PALETTE):
             color = color_for(opt, {e.color for e in entries})
-        entries.append(OptimizerEntry(opt, tuple(hyper.items()), color.lower(), bool(r.get("enabled", True))))
+        entries.append(
+            OptimizerEntry(opt, tuple(hyper.items()), color.lower(), bool(r.get("enabled", True)), schedule)
+        )
     for opt in OPTIMIZERS:
         if all(e.name != opt for e in entries):
             entries.append(OptimizerEntry.default(opt, enabled=False, color=color_for(opt, {e.color for e in entries})))

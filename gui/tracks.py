@@ -182,6 +182,8 @@ class Track:
     loss_axis: str = "gap"  # loss_y is log10(loss - best) "gap", log10(loss) "log", or "linear"
     validation: np.ndarray | None = None  # validation loss at each point (models on data)
     validation_y: np.ndarray | None = None  # the same as drawn, on the loss curve's axis
+    alpha: np.ndarray | None = None  # the alpha of each step 0 .. stop-1, where it follows a schedule
+    schedule: str = ""  # that schedule's spec (engine.schedules), "" for a constant alpha
 
     @property
     def n(self) -> int:
@@ -231,8 +233,10 @@ def loss_on_log_axis(surface: Surface) -> bool:
     return surface.best is not None
 
 
-def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: str, color: str) -> Track:
-    """The drawable form of row ``i`` of ``run``."""
+def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: str, color: str,
+               alpha: np.ndarray | None = None, schedule: str = "") -> Track:
+    """The drawable form of row ``i`` of ``run``; ``alpha``: the alpha of every step of the
+    run when it follows ``schedule`` (kept for the steps the row took)."""
     log_loss = loss_on_log_axis(surface)
     n = max(run.finite_length(i), 1)
     xy = np.ascontiguousarray(run.theta[i, :n, :2])
@@ -283,6 +287,8 @@ def make_track(landscape: Landscape, surface: Surface, run: Run, i: int, label: 
         loss_axis=axis,
         validation=validation,
         validation_y=None if validation_y is None else np.ascontiguousarray(validation_y),
+        alpha=None if alpha is None else np.ascontiguousarray(alpha[: max(int(run.stop[i]), 1)], dtype=np.float64),
+        schedule=schedule if alpha is not None else "",
     )
 
 

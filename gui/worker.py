@@ -112,7 +112,7 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
         seen: dict[tuple, int] = {}
         keys = []
         for e in built.entries:
-            k = (*common, e.name, e.hyper)
+            k = (*common, e.name, e.hyper, e.schedule)
             seen[k] = seen.get(k, 0) + 1
             keys.append((*k, seen[k]))
         missing = [i for i, k in enumerate(keys) if k not in cache.rows]
@@ -158,7 +158,8 @@ def compute_frame(generation: int, settings: Settings, cache: Cache | None = Non
     for i, (row, entry) in enumerate(zip(rows, built.entries, strict=True)):
         label, color = entry.label(), entry.color
         if row.track is None or (row.track.label, row.track.color) != (label, color):
-            row.track = make_track(landscape, surface, run, i, label, color)
+            alpha = entry.alphas(settings.steps)
+            row.track = make_track(landscape, surface, run, i, label, color, alpha, entry.schedule.spec())
         tracks.append(row.track)
     tracks = tuple(tracks)
     ranges = curve_ranges(tracks, settings.steps)
