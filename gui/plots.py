@@ -744,6 +744,18 @@ class ContourView(pg.PlotWidget):
 RANGE_FILL = 0.5
 
 
+def linear_ticks(lo: float, hi: float, max_labels: int = 4) -> list[list[tuple[float, str]]]:
+    """Labelled ticks at 1, 2 or 5 times a power of ten on a linear axis, at most
+    ``max_labels`` of them from ``lo`` to ``hi`` (the alpha pane's: short, read at a glance)."""
+    span = max(hi - lo, 1e-300)
+    raw = span / max_labels
+    e = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * e for m in (1, 2, 5, 10) if m * e >= raw)
+    first = math.ceil(lo / step)
+    values = [i * step for i in range(first, math.floor(hi / step) + 1)]
+    return [[(v, f"{v:.3g}") for v in values], []]
+
+
 def alpha_staircase(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The points of alpha(t) drawn as steps: step ``t`` uses ``alpha[t]`` from point ``t``
     to point ``t + 1`` of the training curves. A long run keeps the steps the training curves
@@ -846,6 +858,8 @@ class CurveView(pg.GraphicsLayoutWidget):
             p.getAxis("bottom").setStyle(showValues=False)
         self.alpha_curves: list[pg.PlotCurveItem] = []
         self._alpha_range: tuple[float, float] | None = None
+        self._tick_texts: dict[pg.PlotItem, list[str] | None] = {}  # each pane's left labels (None: linear loss)
+        self._axis_text_width = 0
         self._show_alpha(False)
         self.cached = cached  # False for exported figures: lines, not pixmaps
         self.loss_curves: list[Line] = []
@@ -890,6 +904,8 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.setBackground(t.plot_bg)
         for p in (self.alpha_plot, self.loss_plot, self.grad_plot):
             style_plot(p, k, self.cached, t)
+        self._axis_text_width = 0  # labels in the new font
+        self._align_axes()
         _label(self.grad_plot, "bottom", "step", k, t)
         _label(self.alpha_plot, "left", "α(t)", k, t)
         self.alpha_plot.getAxis("left").setToolTip(
@@ -947,6 +963,8 @@ class CurveView(pg.GraphicsLayoutWidget):
         self._loss_log = log
         if not log:
             self.loss_plot.getAxis("left").setTicks(None)  # pyqtgraph's own, linear
+            self._tick_texts[self.loss_plot] = None
+            self._align_axes()
         if text is None:
             text = "loss − f*" if log else "loss"
         tip = {"loss − f*": "the loss minus f*, the lowest minimum's loss (log axis)"}.get(text, text)
@@ -999,7 +1017,7 @@ class CurveView(pg.GraphicsLayoutWidget):
                 continue  # the axes stay put, and their cached pixmaps with them
             plot.vb.setRange(xRange=xr, yRange=yr, padding=0.05)
             if log:
-                plot.getAxis("left").setTicks(log_ticks(*plot.vb.viewRange()[1]))
+                self._set_ticks(plot, log_ticks(*plot.vb.viewRange()[1]))
             # now, not at the next paint: pyqtgraph defers the new transform to the paint,
             # whose items then ask for a second paint
             plot.vb.updateMatrix()
@@ -1036,6 +1054,9 @@ class CurveView(pg.GraphicsLayoutWidget):
         for c in self.alpha_curves[len(scheduled):]:
             c.setVisible(False)
         if not scheduled:
+            if self._tick_texts.pop(self.alpha_plot, None) is not None:
+                self._alpha_range = None
+                self._align_axes()  # its labels no longer widen the others
             return
         top = 0.0
         for c, t in zip(self.alpha_curves, scheduled, strict=False):
@@ -1051,7 +1072,29 @@ class CurveView(pg.GraphicsLayoutWidget):
         if (xr, yr) != self._alpha_range:
             self._alpha_range = (xr, yr)
             self.alpha_plot.vb.setRange(yRange=yr, padding=0.0)
+            self._set_ticks(self.alpha_plot, linear_ticks(*yr))
             self.alpha_plot.vb.updateMatrix()
+
+    # -- one left edge for the three panes ------------------------------------------------------
+    def _set_ticks(self, plot: pg.PlotItem, ticks: list[list[tuple[float, str]]]) -> None:
+        plot.getAxis("left").setTicks(ticks)
+        self._tick_texts[plot] = [text for level in ticks for _v, text in level]
+        self._align_axes()
+
+    def _align_axes(self) -> None:
+        """The panes' left axes as wide as the widest one's labels, so that a step is at the
+        same x in every pane (the loss bends under the step where alpha drops). The labels are
+        known (Basin sets them), except a linear loss axis's, given room for ``-00.000``."""
+        font = QFont()
+        font.setPointSizeF(FONT_PT * self.k)
+        fm = QFontMetricsF(font)
+        texts = [t for plot in (self.alpha_plot, self.loss_plot, self.grad_plot)
+                 for t in (self._tick_texts.get(plot) or (["-00.000"] if plot in self._tick_texts else []))]
+        width = math.ceil(max((fm.horizontalAdvance(t) for t in texts), default=0.0)) + 2
+        if width != self._axis_text_width:
+            self._axis_text_width = width
+            for plot in (self.alpha_plot, self.loss_plot, self.grad_plot):
+                plot.getAxis("left").setStyle(tickTextWidth=width, autoExpandTextSpace=False)
 
     def _step_ticks(self, *_args: object) -> None:
         if self._ranges:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 
 import main
 from engine.optimizers import Optimizer
@@ -232,3 +233,20 @@ def test_the_command_line_runs_a_scheduled_session_as_the_window_shows_it(window
     capsys.readouterr()
     kept = [e.schedule for e in parse_session(again.read_text()).settings.enabled]
     assert kept == [e.schedule for e in SCHEDULED.enabled]
+
+
+def test_a_step_is_at_the_same_x_in_every_pane(window: MainWindow, settle) -> None:
+    """The alpha pane's labels (0.0008) are wider than the loss pane's (10⁻²): the three left
+    axes share one width, so the loss bends right under the step where alpha drops."""
+    curves = window.curves
+    choose_schedule(window, "gd", "step", step_size="300", gamma="0.5")
+    settle(window)
+
+    def x_of_step(plot, k: float) -> float:
+        return plot.vb.mapViewToScene(QPointF(k, 0.0)).x()
+
+    for k in (0.0, 300.0, 700.0):
+        xs = {round(x_of_step(p, k), 3) for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
+        assert len(xs) == 1, xs
+    widths = {p.getAxis("left").width() for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
+    assert len(widths) == 1
