@@ -47,6 +47,7 @@ from gui import collector
 from gui import look as looks
 from gui.analysis import install as install_analysis
 from gui.controls import ControlPanel
+from gui.experiments import install as install_experiments
 from gui.file_menu import FileActions
 from gui.look import Look
 from gui.netmode import NetworkMode
@@ -257,6 +258,7 @@ def what_changed(old: Settings, new: Settings) -> str:
         for i, (a, b) in enumerate(zip(old.optimizers, new.optimizers, strict=True)):
             if a != b:
                 keys = [k for (k, v), (_k, w) in zip(a.hyper, b.hyper, strict=False) if v != w]
+                keys += ["schedule"] if a.schedule != b.schedule else []
                 return f"racer {i}: {', '.join(keys) or ('tick' if a.enabled != b.enabled else 'racer')}"
     if (old.steps, old.tol) != (new.steps, new.tol):
         return "steps and tolerance"
@@ -373,6 +375,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.coords)
         self._make_menus()
         self._build_lessons()
+        self.experiments = install_experiments(self)  # Landscape menu; scenario folders and saving
         self.analysis = install_analysis(self)  # basins, (alpha, mu) map, sweep, curvature
         self.analysis.set_look(self.look)
         self.landscape3d = Landscape3D(self)  # the 3D surface beside or in place of the contour view
@@ -661,6 +664,8 @@ class MainWindow(QMainWindow):
             (self.landscape3d.actions["3d"], "the 3D surface in place of the contour plot, and back"),
             (self.landscape3d.actions["both"], "the contour plot and the 3D surface side by side"),
             (self.lessons.next_action, "next scenario"), (self.lessons.previous_action, "previous scenario"),
+            (self.experiments.custom_action, "a landscape from a formula of your own"),
+            (self.experiments.save_action, "save what the window shows as a scenario of your own"),
             (self.export_action, "export the figure"), (self.guide_action, "this guide"),
         ]
         rows += [(a, a.text().replace("&", "")) for a in self.analysis.menu.actions() if a.shortcuts()]
@@ -681,7 +686,8 @@ class MainWindow(QMainWindow):
             "<li><b>Training curves</b> (middle right): the loss (its gap to the lowest minimum) and the gradient "
             "norm per step, both on log axes, with the tolerance that counts as converged.</li>"
             "<li><b>Race table</b> (under the plots): each racer's loss, gradient norm and how it ended.</li>"
-            "<li><b>Controls</b>: the landscape, the racers (tick to race, select one to drag its α and μ), the "
+            "<li><b>Controls</b>: the landscape, the racers (tick to race, select one to drag its α and μ and "
+            "give its α a schedule, drawn as α(t) over the training curves), the "
             "start, the steps, instant or animated.</li>"
             "<li><b>Lesson</b>: the scenario's explanation and what to try, with the theory, symmetry and cost "
             "tabs where they apply. Choose a scenario there or in the Scenarios menu.</li>"

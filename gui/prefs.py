@@ -1,8 +1,9 @@
 """What the window remembers between launches (QSettings, one INI file in the user's
 configuration folder, ``~/.config/Basin/basin.ini`` on Linux): geometry and docks, zoom, theme,
-the layout, the last scenario, the controls (landscape, racers and their hyperparameters,
-start, steps) and the landscape view (contour, 3D or both, and the 3D camera); ``gui.file_menu``
-keeps the last folder and the recent sessions there too. :func:`user_settings` is the one place
+the layout, the last scenario and the scenario folder chosen in the window, the controls
+(landscape, racers with their hyperparameters and schedules, start, steps) and the landscape
+view (contour, 3D or both, and the 3D camera); ``gui.file_menu`` keeps the last folder and the
+recent sessions there too. :func:`user_settings` is the one place
 that names the file, and the application's names (``gui.app``) are the same.
 
 Everything read back is checked: a value of the wrong type, out of range or naming a
@@ -17,6 +18,7 @@ write the user's own settings.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -111,6 +113,18 @@ class Prefs:
     @scenario.setter
     def scenario(self, name: str | None) -> None:
         self.store.setValue("lesson/scenario", name or "")
+
+    @property
+    def scenario_folder(self) -> Path | None:
+        """The folder chosen with Scenarios > Open scenario folder (read after Basin's and the
+        user's), or None. A folder that has gone since is still returned: the scenario
+        panel lists it as not found, which says what happened."""
+        name = self._get("lesson/folder")
+        return Path(name) if isinstance(name, str) and name.strip() and "\0" not in name else None
+
+    @scenario_folder.setter
+    def scenario_folder(self, folder: Path | str | None) -> None:
+        self.store.setValue("lesson/folder", str(folder) if folder is not None else "")
 
     @property
     def landscape_view(self) -> str:

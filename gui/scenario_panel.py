@@ -2,9 +2,12 @@
 scenario's explanation with what to try, and the panels that put numbers beside the picture
 (theory, symmetry, Newton's cost), each shown when it applies.
 
-Scenarios are the files of ``assets/scenarios`` (``engine.scenarios.load_scenarios``). A file
-that cannot be used is listed, with its name and field, in a small note under the picker;
-the others load as usual.
+Scenarios are read from Basin's own folder (``assets/scenarios``), the user's scenario folder
+(``engine.scenarios.user_scenario_dir``, where Scenarios > Save as scenario writes) and a
+folder chosen in the window (Scenarios > Open scenario folder), in that order
+(``engine.scenarios.load_scenarios``). A file that cannot be used is listed, with its name and
+field, in a small note under the picker (its whole path in the details); the others load as
+usual.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.landscapes import LANDSCAPES
-from engine.scenarios import IDEAS, SCENARIO_DIR, Scenario, load_scenarios
+from engine.scenarios import IDEAS, SCENARIO_DIR, Scenario, load_scenarios, scenario_folders
 from gui.theory_panel import CostPanel, SymmetryPanel, TheoryPanel, theory_numbers
 from gui.worker import Frame
 
@@ -48,6 +51,14 @@ def short_error(line: str) -> str:
     """A loader error without the folder: ``broken.toml: field 'idea': unknown idea ...``."""
     head, sep, rest = line.partition(": ")
     return f"{Path(head).name}{sep}{rest}" if sep else line
+
+
+def same_folder(a: Path, b: Path) -> bool:
+    """Whether two folder names are one folder (False when either cannot be resolved)."""
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def paragraphs(text: str) -> list[str]:
@@ -119,10 +130,14 @@ class LessonPanel(QWidget):
     applyHyper = Signal(object, str)  # from the theory panel: values, preferred optimizer
     marksChanged = Signal(object, bool)  # [(x, y, label)] to mark on the contour plot, joined?
 
-    def __init__(self, folder: Path | str = SCENARIO_DIR, parent: QWidget | None = None) -> None:
+    def __init__(self, folder: Path | str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lesson")
-        self.folder = Path(folder)
+        # one folder given (tests): only it; else Basin's, the user's and the chosen one
+        self.only: Path | None = None if folder is None else Path(folder)
+        self.chosen: Path | None = None  # Scenarios > Open scenario folder
+        self._menu_files: tuple[QAction, ...] = ()
+        self._menu_owned: list[QAction | QMenu] = []  # what fill_menu made (deleted when it fills again)
         self.scenarios: dict[str, Scenario] = {}
         self.errors: list[str] = []
         self.current: Scenario | None = None
@@ -182,15 +197,32 @@ class LessonPanel(QWidget):
         self.load()
 
     # -- scenarios -------------------------------------------------------------------------
+    def folders(self) -> list[Path]:
+        """The folders read, in order (a folder listed twice is read once)."""
+        if self.only is not None:
+            return [self.only]
+        out: list[Path] = []
+        for f in scenario_folders([self.chosen] if self.chosen is not None else []):
+            if not any(same_folder(f, g) for g in out):
+                out.append(f)
+        return out
+
+    def set_chosen(self, folder: Path | str | None) -> None:
+        """Read ``folder`` too, after Basin's and the user's (None: no chosen folder)."""
+        self.chosen = None if folder is None else Path(folder)
+        self.reload()
+
     def load(self, folder: Path | str | None = None) -> None:
         """(Re)read the scenario files; the picker keeps the current scenario if it is still
         there. Broken files are listed in the note under the picker."""
         if folder is not None:
-            self.folder = Path(folder)
+            self.only = Path(folder)
+        folders = self.folders()
         try:
-            self.scenarios, self.errors = load_scenarios(self.folder)
+            self.scenarios, self.errors = load_scenarios(*folders)
         except Exception as exc:  # the loader reports bad files itself; this is for a bug
-            self.scenarios, self.errors = {}, [f"{self.folder}: could not read the scenarios: {exc}"]
+            where = ", ".join(str(f) for f in folders)
+            self.scenarios, self.errors = {}, [f"{where}: could not read the scenarios: {exc}"]
         keep = self.current.name if self.current is not None else None
         self.picker.blockSignals(True)
         self.picker.clear()
@@ -210,7 +242,10 @@ class LessonPanel(QWidget):
             head.setForeground(QColor(self._heading_color()))  # readable, though it cannot be chosen
             for sc in group:
                 self.picker.addItem("    " + sc.title, sc.name)
-                self.picker.setItemData(self.picker.count() - 1, sc.summary, Qt.ItemDataRole.ToolTipRole)
+                tip = sc.summary
+                if sc.path is not None and not same_folder(sc.path.parent, SCENARIO_DIR):
+                    tip += f"\n{sc.path}"  # a course's or your own: where it is
+                self.picker.setItemData(self.picker.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         view = self.picker.view()
         view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
         index = self.picker.findData(keep) if keep in self.scenarios else 0
@@ -262,12 +297,14 @@ class LessonPanel(QWidget):
         self.error_note.setToolTip("\n".join(short_error(e) for e in self.errors))
         self.error_note.show()
 
+    def errors_text(self) -> str:
+        """The details: each unreadable file with its whole path and field, and the folders read."""
+        folders = "\n".join(f"  {f}" for f in self.folders())
+        return ("These scenario files could not be used; the others are available.\n\n"
+                + "\n\n".join(self.errors) + f"\n\nFolders read, in this order:\n{folders}")
+
     def show_errors(self, _link: str = "") -> None:
-        QMessageBox.information(
-            self, "Scenario files",
-            "These scenario files could not be used; the others are available.\n\n"
-            + "\n\n".join(short_error(e) for e in self.errors),
-        )
+        QMessageBox.information(self, "Scenario files", self.errors_text())
 
     def names(self) -> list[str]:
         """The scenarios in the picker's order."""
@@ -308,7 +345,14 @@ class LessonPanel(QWidget):
         """Fill ``menu`` with next / previous, every scenario under its idea, reload, and the
         ``extra`` actions (the window's show-panel toggle); refilled after a reload."""
         self._menu, self._menu_extra = menu, extra
-        menu.clear()
+        # not menu.clear(): it deletes every action the menu holds, the window's toggles and
+        # the Save and Open actions too (a second fill then met deleted objects)
+        for a in menu.actions():
+            menu.removeAction(a)
+        for item in self._menu_owned:
+            item.deleteLater()
+        owned: list[QAction | QMenu] = []
+        self._menu_owned = owned
 
         def add(target: QMenu, text: str, slot, shortcut: str | None = None) -> QAction:
             a = QAction(text, menu)
@@ -317,23 +361,39 @@ class LessonPanel(QWidget):
                 a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             a.triggered.connect(slot)
             target.addAction(a)
+            owned.append(a)
             return a
 
         self.next_action = add(menu, "Next scenario", lambda: self.step(1), "Ctrl+PgDown")
         self.previous_action = add(menu, "Previous scenario", lambda: self.step(-1), "Ctrl+PgUp")
-        menu.addSeparator()
+        owned.append(menu.addSeparator())
         for idea, text in IDEAS.items():
             group = [sc for sc in self.scenarios.values() if sc.idea == idea]
             if group:
                 sub = menu.addMenu(idea_heading(text))
+                owned.append(sub)
                 for sc in group:
                     add(sub, sc.title, lambda _c=False, n=sc.name: self.choose(n))
-        menu.addSeparator()
-        add(menu, "Reload scenario files", self.reload)
+        owned.append(menu.addSeparator())
+        for a in self._menu_files:
+            menu.addAction(a)
+        self.reload_action = add(menu, "Reload scenario files", self.reload)
+        self.reload_action.setToolTip("read again: " + ", ".join(str(f) for f in self.folders()))
         if self.errors:
             add(menu, "Why some scenario files did not load…", self.show_errors)
         for a in extra:
             menu.addAction(a)
+
+    @property
+    def menu(self) -> QMenu | None:
+        """The Scenarios menu, once :meth:`fill_menu` filled it."""
+        return self._menu
+
+    def set_file_actions(self, *actions: QAction) -> None:
+        """Actions listed above "Reload scenario files" (open a folder, save as scenario)."""
+        self._menu_files = actions
+        if self._menu is not None:
+            self.fill_menu(self._menu, *self._menu_extra)
 
     def reload(self) -> None:
         self.load()
