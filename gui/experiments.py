@@ -221,6 +221,13 @@ class Experiments(QObject):
         self.window.statusBar().showMessage(f"scenario saved to {path}", 8000)
 
 
+    def shutdown(self) -> None:
+        """The window closes: the dialogs close with it (the formula's checker stops)."""
+        for dlg in (self.formula_dialog, self.scenario_dialog):
+            if dlg is not None:
+                dlg.reject()
+
+
 def install(window: QMainWindow) -> Experiments:
     return Experiments(window)
 

@@ -1080,6 +1080,7 @@ class MainWindow(QMainWindow):
         self.remember()
         self.timer.stop()
         self.files.shutdown()  # an animation being written stops, its partial file goes
+        self.experiments.shutdown()  # an open formula dialog stops its checker
         self.analysis.shutdown()
         self.landscape3d.shutdown()  # (its OpenGL buffers, while their context lives)
         self.net.shutdown()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 import main
 from engine.landscapes import LANDSCAPES, make_landscape
-from gui.dialogs import EXAMPLES, FormulaDialog
+from gui.dialogs import DEBOUNCE_MS, EXAMPLES, FormulaDialog
 from gui.main_window import MainWindow
 from gui.scene3d import relief_from_surface
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -196,3 +196,15 @@ def test_a_custom_landscape_works_in_every_view(window: MainWindow, qtbot, settl
     assert main.main(["run", "--session", str(tmp_path / "s.json"), "--csv", str(tmp_path / "cli.csv")]) == 0
     capsys.readouterr()
     assert (tmp_path / "cli.csv").read_text() == (tmp_path / "window.csv").read_text()
+
+
+def test_closing_the_window_mid_check_exits_cleanly(qtbot) -> None:
+    from tests.gui.conftest import open_window
+
+    w = open_window(qtbot)
+    dlg = w.experiments.open_formula()
+    dlg.text.setText("(" * 30 + "x" + "+1)^2" * 30)  # half a second of sympy
+    qtbot.wait(DEBOUNCE_MS + 20)  # its check under way
+    runner = dlg.runner
+    w.close()  # the thread check after the test fails if the checker is left running
+    assert not runner.is_running() and w.experiments.formula_dialog is None
