@@ -443,7 +443,15 @@ class ScenarioDialog(QDialog):
 
     # -- fields ---------------------------------------------------------------------------------
     def _what_text(self) -> str:
+        from gui.scenario_writer import is_network
+
         s = self.settings
+        racers = "; ".join(e.label() for e in s.enabled) or "none ticked"
+        if is_network(s):
+            f = s.setup.fields()
+            net = (f"a deep network on {f['data']} ({f['points']} points), hidden {f['hidden']}, {f['activation']}, "
+                   f"{f['loss']} loss, start {f['init']}")
+            return f"Saves: {net}; racers {racers}; {s.steps} steps."
         land = s.landscape
         params = dict(s.params)
         if land == "custom":
@@ -451,7 +459,6 @@ class ScenarioDialog(QDialog):
         elif params:
             land += " (" + ", ".join(f"{k} = {v:g}" if not isinstance(v, str) else f"{k} = {v}"
                                      for k, v in params.items()) + ")"
-        racers = "; ".join(e.label() for e in s.enabled) or "none ticked"
         return f"Saves: {land}; racers {racers}; start {s.init.describe()}; {s.steps} steps."
 
     def _on_title(self, text: str) -> None:

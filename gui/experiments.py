@@ -77,7 +77,8 @@ class Experiments(QObject):
         menu.clear()
         for a in self.landscape_group.actions():
             self.landscape_group.removeAction(a)
-        current = self.panel.settings.landscape
+        two = getattr(self.window, "model", "two") == "two"
+        current = self.panel.settings.landscape if two else None  # (the network view shows no landscape)
         for name, cls in LANDSCAPES.items():
             if name == CUSTOM:
                 continue
@@ -94,7 +95,13 @@ class Experiments(QObject):
         self.custom_action.setChecked(current == CUSTOM)
         menu.addAction(self.custom_action)
 
+    def _two_weights(self) -> None:
+        """A landscape is the two-weight view's: show it (the network view may be shown)."""
+        if getattr(self.window, "model", "two") != "two":
+            self.window.set_model("two")
+
     def choose_landscape(self, name: str) -> None:
+        self._two_weights()
         if name != self.panel.settings.landscape:
             self.panel.set_landscape(name, default_params(name))
 
@@ -132,6 +139,7 @@ class Experiments(QObject):
     def apply_formula(self, params: tuple) -> None:
         """The dialog's checked formula and view become the window's landscape."""
         self._last_custom = tuple(params)
+        self._two_weights()
         if self.panel.set_landscape(CUSTOM, tuple(params)):
             self.window.statusBar().setStyleSheet("")
             self.window.statusBar().showMessage(f"landscape: L = {dict(params)['formula']}", 6000)
@@ -195,7 +203,8 @@ class Experiments(QObject):
             self.scenario_dialog.raise_()
             return self.scenario_dialog
         current = self.lessons.current
-        dlg = ScenarioDialog(self.panel.settings, self.save_folders(), self.taken,
+        shown = self.window.net.settings if getattr(self.window, "model", "two") == "network" else self.panel.settings
+        dlg = ScenarioDialog(shown, self.save_folders(), self.taken,
                              idea=current.idea if current is not None else None, parent=self.window)
         dlg.saved.connect(self._on_saved)
         dlg.folderChosen.connect(self.set_folder)

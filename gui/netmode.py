@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from engine.network.setup import NetworkSetup
 from engine.optimizers import OPTIMIZERS
+from engine.schedules import CONSTANT
 from engine.simulation import Cancelled
 from gui.jobs import Job, Runner
 from gui.look import Look
@@ -60,10 +61,12 @@ def scenario_net_settings(scenario) -> NetSettings:
     follow, unticked), steps, tolerance and mini-batches."""
     entries: list[OptimizerEntry] = []
     taken: set[str] = set()
-    for name, hyper in scenario.optimizers:
+    schedules = scenario.schedules or (None,) * len(scenario.optimizers)
+    for (name, hyper), schedule in zip(scenario.optimizers, schedules, strict=True):
         color = color_for(name, taken)
         taken.add(color)
-        entries.append(OptimizerEntry(name, tuple({**OPTIMIZERS[name].defaults, **hyper}.items()), color, True))
+        entries.append(OptimizerEntry(name, tuple({**OPTIMIZERS[name].defaults, **hyper}.items()), color, True,
+                                      schedule or CONSTANT))
     used = {e.name for e in entries}
     for name in OPTIMIZERS:
         if name not in used:

@@ -27,7 +27,7 @@ from engine.network.metrics import Field, Metrics, evaluate, probability_field
 from engine.network.mlp import Network
 from engine.network.setup import NetworkSetup
 from engine.network.slices import Plane, captured, endpoints_plane, extent, loss_slice, pca_plane, project, random_plane
-from engine.optimizers import Optimizer, make_optimizer
+from engine.optimizers import Optimizer
 from engine.simulation import Outcome, Run, simulate
 from gui.settings import OptimizerEntry
 
@@ -153,7 +153,8 @@ def shown_steps(steps: int) -> Array:
 
 
 def racer_optimizer(e: OptimizerEntry) -> Optimizer:
-    return make_optimizer(e.name, **e.params)
+    """The racer's optimizer, its alpha on the racer's schedule (``OptimizerEntry.make``)."""
+    return e.make()
 
 
 def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = None, cancel=None) -> NetFrame:
@@ -175,7 +176,7 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
         seen: dict[tuple, int] = {}
         keys = []
         for e in entries:
-            k = (*common, e.name, e.hyper)
+            k = (*common, e.name, e.hyper, e.schedule)
             seen[k] = seen.get(k, 0) + 1
             keys.append((*k, seen[k]))
         missing = [i for i, k in enumerate(keys) if k not in cache.rows]

@@ -1,7 +1,8 @@
 """The window's state as a scenario file (Scenarios > Save as scenario): no Qt.
 
 The file is written in the layout of Basin's own scenarios (``engine.scenarios``): the texts
-first, then ``[params]`` and one ``[[optimizers]]`` table per ticked racer with its
+first, then ``[params]`` (a two-weight landscape's) or ``[network]`` (the network view's setup:
+data, net and start), and one ``[[optimizers]]`` table per ticked racer with its
 hyperparameters and schedule. Every value is written by ``tomli_w`` (the person's text is
 data: quotes, backslashes and line breaks are escaped by the TOML writer, never pasted), and
 the text is read back and checked by the scenario loader before it is written, so that what
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import tomli_w
 
-from engine.scenarios import IDEAS, Scenario, parse_scenario
+from engine.scenarios import IDEAS, NETWORK, Scenario, parse_scenario
 from gui.settings import Settings
 
 MAX_NAME = 60  # characters of a scenario's file name (its name in lists and on the command line)
@@ -67,40 +68,55 @@ def check_text(text: ScenarioText) -> None:
         raise ValueError("things to try: give at least one (one per line)")
 
 
+def is_network(s) -> bool:
+    """Settings of the network view (``gui.netstate.NetSettings``: a setup, no landscape)."""
+    return hasattr(s, "setup") and not hasattr(s, "landscape")
+
+
 def scenario_seed(s: Settings) -> int:
-    """The scenario's one seed: the random start's if the start is random, else the mini-batches'."""
+    """The scenario's one seed: the random start's if the start is random, else the mini-batches'
+    (a network's start has a seed of its own, in its [network] table)."""
+    if is_network(s):
+        return int(s.batch_seed)
     return int(s.init.seed) if s.init.kind == "random" else int(s.batch_seed)
 
 
 def scenario_notes(s: Settings) -> list[str]:
     """What of ``s`` a scenario cannot keep (shown before saving)."""
     notes = []
-    if s.init.kind == "random" and s.batch_size is not None and s.batch_seed != s.init.seed:
+    if is_network(s):
+        notes.append("the view's plane and the racer shown behind the data are not part of a scenario")
+    elif s.init.kind == "random" and s.batch_size is not None and s.batch_seed != s.init.seed:
         notes.append(f"a scenario has one seed: the mini-batches will use the start's seed {s.init.seed} "
                      f"(not {s.batch_seed})")
-    unticked = [e.name for e in s.optimizers if not e.enabled]
-    if unticked and len(unticked) < len(s.optimizers):
+    racers = s.racers if is_network(s) else s.optimizers
+    unticked = [e.name for e in racers if not e.enabled]
+    if unticked and len(unticked) < len(racers):
         notes.append("only the ticked racers are saved")
     return notes
 
 
 def scenario_data(s: Settings, text: ScenarioText) -> dict:
-    """The scenario's fields (``engine.scenarios``' layout) for settings ``s`` and ``text``."""
+    """The scenario's fields (``engine.scenarios``' layout) for settings ``s`` (the two-weight
+    view's, or the network view's) and ``text``."""
+    net = is_network(s)
     data: dict = {
         "title": text.title.strip(),
         "idea": text.idea,
         "summary": text.summary.strip(),
-        "landscape": s.landscape,
+        "landscape": NETWORK if net else s.landscape,
         "steps": int(s.steps),
     }
-    if s.init.kind == "point":
+    if net:
+        pass  # the start is the [network] table's
+    elif s.init.kind == "point":
         data["init"] = [float(c) for c in s.init.point]
     else:
         data["init"] = s.init.kind
         if s.init.kind == "random":
             data["sigma"] = float(s.init.sigma)
     seed = scenario_seed(s)
-    if seed or s.init.kind == "random":
+    if seed or (not net and s.init.kind == "random"):
         data["seed"] = seed
     if s.tol != 1e-6:
         data["tol"] = float(s.tol)
@@ -108,9 +124,11 @@ def scenario_data(s: Settings, text: ScenarioText) -> dict:
         data["batch_size"] = int(s.batch_size)
     data["explanation"] = text.explanation.strip() + "\n"
     data["try"] = [t.strip() for t in text.tries if t.strip()]
-    values = getattr(s.make_landscape(), "values", {})  # every parameter, said (defaults too)
+    values = {} if net else getattr(s.make_landscape(), "values", {})  # every parameter, said (defaults too)
     if values:
         data["params"] = {k: (v if isinstance(v, str | int) else float(v)) for k, v in values.items()}
+    if net:
+        data["network"] = s.setup.fields()
     racers = []
     for e in s.enabled:
         racer: dict = {"name": e.name, **{k: float(v) for k, v in e.hyper}}
@@ -125,10 +143,11 @@ def scenario_toml(data: dict) -> str:
     """The TOML text of ``data``, laid out as Basin's own scenario files."""
     out = []
     for key, value in data.items():
-        if key not in ("params", "optimizers"):
+        if key not in ("params", "network", "optimizers"):
             out.append(tomli_w.dumps({key: value}, multiline_strings=True))
-    if data.get("params"):
-        out.append("\n[params]\n" + tomli_w.dumps(data["params"]))
+    for table in ("params", "network"):
+        if data.get(table):
+            out.append(f"\n[{table}]\n" + tomli_w.dumps(data[table]))
     for racer in data["optimizers"]:
         out.append("\n[[optimizers]]\n" + tomli_w.dumps(racer))
     return "".join(out)

@@ -211,3 +211,36 @@ def test_the_file_is_data_and_one_seed_is_said() -> None:
         "a scenario has one seed: the mini-batches will use the start's seed 7 (not 3)")
     assert sc.seed == 7 and scenario_settings(sc).init == s.init and sc.batch_size == 16
     assert slug("  Rosenbrock, slowly!  ") == "rosenbrock-slowly" and slug("!!!") == "my-scenario"
+
+
+def test_the_network_view_is_saved_as_a_network_scenario(window: MainWindow, qtbot) -> None:
+    """In network mode the window's state is the network: its setup, racers (schedules too),
+    steps, tolerance and mini-batches are what the scenario keeps, and applying it gives them back."""
+    net = window.net
+    window.set_model("network")
+    qtbot.waitUntil(lambda: net.frame is not None and not net.runner.busy, timeout=10000)
+    net.panel.racer_list.setCurrentRow(0)
+    net.panel.editor.schedule_combo.setCurrentText("cosine")
+    qtbot.waitUntil(lambda: net.settings.enabled[0].schedule == parse_schedule("cosine"), timeout=5000)
+    shown = net.settings
+    dlg = save_dialog(window, "My network", idea="symmetry")
+    assert "a deep network on moons" in dlg.what.text()
+    path = dlg.save()
+    assert path is not None
+    sc = load_scenario(path)
+    assert sc.is_network and sc.network == shown.setup and sc.steps == shown.steps
+    assert [n for n, _h in sc.optimizers] == [e.name for e in shown.enabled]
+    assert sc.schedules[0] == parse_schedule("cosine")
+    assert "[network]" in path.read_text(encoding="utf-8")
+    window.set_model("two")
+    window.lessons.choose(None)
+    assert window.lessons.choose(sc.name)
+    qtbot.waitUntil(lambda: window.model == "network" and net.settings.setup == shown.setup, timeout=5000)
+    got = net.settings
+    assert got.enabled == shown.enabled and (got.steps, got.tol, got.batch_size) == (shown.steps, shown.tol,
+                                                                                      shown.batch_size)
+    # the Landscape menu is the two-weight view's: choosing one shows that view
+    window.experiments.landscape_menu.aboutToShow.emit()
+    assert not any(a.isChecked() for a in window.experiments.landscape_group.actions())
+    window.experiments.choose_landscape("himmelblau")
+    assert window.model == "two" and window.panel.settings.landscape == "himmelblau"

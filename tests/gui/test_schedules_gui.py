@@ -250,3 +250,22 @@ def test_a_step_is_at_the_same_x_in_every_pane(window: MainWindow, settle) -> No
         assert len(xs) == 1, xs
     widths = {p.getAxis("left").width() for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
     assert len(widths) == 1
+
+
+def test_a_network_racers_schedule_is_run_and_named(window: MainWindow, qtbot) -> None:
+    """The network view's racers have the same schedule control: it must change their run."""
+    net = window.net
+
+    def settled() -> bool:
+        return net.frame is not None and not net.runner.busy and net.frame.generation == net.runner.generation
+
+    window.set_model("network")
+    qtbot.waitUntil(settled, timeout=10000)
+    before = net.frame
+    net.panel.racer_list.setCurrentRow(0)
+    net.panel.editor.schedule_combo.setCurrentText("cosine")
+    qtbot.waitUntil(lambda: settled() and net.frame is not before, timeout=10000)
+    after = net.frame
+    assert after.names[0] == "gd α=0.3 · cosine" and after.settings.enabled[0].schedule == parse_schedule("cosine")
+    assert not np.array_equal(after.run.theta[0], before.run.theta[0], equal_nan=True)
+    assert np.array_equal(after.run.theta[1:], before.run.theta[1:], equal_nan=True)  # the others kept
