@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         self.contour.hovered.connect(self._on_hover)
         self.simulator.resultReady.connect(self._on_frame)
         self.net.refused.connect(self.show_refusal)
+        self.net.surface3d.written.connect(lambda p: self.statusBar().showMessage(f"3D view written to {p}", 8000))
         self.net.frameShown.connect(self._on_net_frame)
         self.net.panel.modeChanged.connect(self.set_mode)
         self.net.panel.playToggled.connect(self.toggle_play)

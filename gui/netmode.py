@@ -31,6 +31,7 @@ from gui.netcontrols import NetControlPanel
 from gui.netreports import NetReports, ReportRequest, ReportsView, compute_reports
 from gui.netstate import NET_DEFAULTS, NetCache, NetFrame, NetSettings, compute_net_frame
 from gui.netview import NetworkView
+from gui.netview3d import NetSurface3D
 from gui.settings import OptimizerEntry, color_for
 
 
@@ -97,6 +98,10 @@ class NetworkMode(QObject):
         self.view = NetworkView(k, theme)
         self.reports = ReportsView(k, theme)
         self.view.tabs.addTab(self.reports, "Curvature and symmetry")
+        self.surface3d = NetSurface3D(look, self)  # the slice as a surface (View > Landscape view)
+        self.view.top.addWidget(self.surface3d.view)
+        self.view.top.setStretchFactor(2, 1)
+        self.surface3d.refused.connect(self.refused)
         self.widget = QWidget()
         v = QVBoxLayout(self.widget)
         v.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +131,17 @@ class NetworkMode(QObject):
         """The panes and readouts at the window's zoom and in its theme."""
         self.view.set_look(look.k, look.theme)
         self.reports.set_look(look.k, look.theme)
+        self.surface3d.set_look(look)
+
+    def set_landscape_view(self, mode: str) -> None:
+        """The slice as contours, as a 3D surface in their place, or both side by side (the
+        window's View > Landscape view, F3 and Shift+F3)."""
+        self.view.slice.setVisible(mode != "3d")
+        self.surface3d.view.setVisible(mode != "contour")
+        top = self.view.top
+        shares = {"contour": (1, 1, 0), "3d": (1, 0, 1), "both": (1, 1, 1)}[mode]
+        total = max(top.width(), 300)
+        top.setSizes([round(total * s / sum(shares)) for s in shares])
 
     # -- requests ----------------------------------------------------------------------------
     @property
@@ -159,6 +175,7 @@ class NetworkMode(QObject):
         self.reports.show_racer(self.view.data.shown)
         self.reports.set_frame(frame)
         self.view.show_step(self.step)
+        self.surface3d.set_frame(frame, self.step)
         self.frameShown.emit(frame.generation)
 
     @Slot(str)
@@ -193,10 +210,12 @@ class NetworkMode(QObject):
         """Show step ``k`` of every run (None: their ends); ``live``: the animation plays."""
         self.step = k
         self.view.show_step(k, live)
+        self.surface3d.show_step(k)
 
     # -- the window ----------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._want_timer.stop()
+        self.surface3d.shutdown()
         self.runner.stop()
         self.report_runner.stop()
         self.runner.shutdown()

@@ -103,7 +103,7 @@ class _Pane(pg.PlotWidget):
         super().__init__(background=theme.plot_bg)
         self.k, self.theme = k, theme
         self.title, self.axes = title, axes
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(160, 200)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
         self._style()
@@ -463,6 +463,7 @@ class NetworkView(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.data)
         top.addWidget(self.slice)
+        self.top = top  # (the 3D view of the slice joins it: gui/netview3d.py)
         top.setChildrenCollapsible(False)
         tabs = QTabWidget()
         tabs.addTab(self.curves, "Training curves (dashed: validation)")

@@ -86,6 +86,7 @@ class Relief:
     title: str
     log_default: bool
     log_colors: bool = True  # the colour value is the log scale (else the loss itself)
+    lift: float = LIFT  # how far above the surface lines and markers stand, as a fraction of HEIGHT
 
     @property
     def extent(self) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -165,6 +166,7 @@ def _resample(z: np.ndarray, fy: np.ndarray, fx: np.ndarray) -> np.ndarray:
 def relief_from_grid(
     xs: np.ndarray, ys: np.ndarray, loss: np.ndarray, *, title: str, axis_labels: tuple[str, str] = ("a", "b"),
     critical: tuple[tuple[float, float, str], ...] = (), key: object = None, levels: int = 12,
+    lift: float = LIFT,
 ) -> Relief:
     """A relief of any loss grid ``(len(ys), len(xs))`` over increasing ``xs`` and ``ys``
     (a network's loss on a plane, ``engine.network.slices.loss_slice``, with the plane's
@@ -190,6 +192,7 @@ def relief_from_grid(
     return Relief(
         key=key, xs=xs, ys=ys, loss=filled, color=color, crange=(lo, hi), floor=floor, delta=delta, iso=iso,
         critical=tuple(critical), axis_labels=axis_labels, title=title, log_default=wants_log(filled, floor, delta),
+        lift=lift,
     )
 
 
@@ -308,13 +311,13 @@ class Geometry:
         return self.data_xy(float(q[0]), float(q[1]))
 
     def points(self, xy: np.ndarray, loss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Scene points ``(n, 3)`` of trajectory points at their loss, lifted by ``LIFT``,
+        """Scene points ``(n, 3)`` of trajectory points at their loss, lifted by the relief's ``lift``,
         and the mask of those inside the rectangle."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         out = np.empty((xy.shape[0], 3), dtype=np.float32)
         sx, sy = self.scene_xy(xy[:, 0], xy[:, 1])
         out[:, 0], out[:, 1] = sx, sy
-        out[:, 2] = self.scene_z(self.height(loss)) + LIFT * HEIGHT
+        out[:, 2] = self.scene_z(self.height(loss)) + self.relief.lift * HEIGHT
         return out, self.inside(xy[:, 0], xy[:, 1])
 
     def segments(self, xy: np.ndarray, loss: np.ndarray) -> np.ndarray:
@@ -371,7 +374,7 @@ class Geometry:
         sx, sy = self.scene_xy(lines[:, 0], lines[:, 1])
         out = np.empty((lines.shape[0], 3), dtype=np.float32)
         out[:, 0], out[:, 1] = sx, sy
-        out[:, 2] = np.nan_to_num(self.surface_z(sx, sy), nan=0.0) + 0.5 * LIFT * HEIGHT
+        out[:, 2] = np.nan_to_num(self.surface_z(sx, sy), nan=0.0) + 0.5 * self.relief.lift * HEIGHT
         return out
 
     def critical_points(self) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -381,7 +384,7 @@ class Geometry:
             return np.empty((0, 3)), ()
         xy = np.array([(x, y) for x, y, _k in crit], dtype=np.float64)
         sx, sy = self.scene_xy(xy[:, 0], xy[:, 1])
-        z = np.nan_to_num(self.surface_z(sx, sy), nan=0.0) + LIFT * HEIGHT
+        z = np.nan_to_num(self.surface_z(sx, sy), nan=0.0) + self.relief.lift * HEIGHT
         return np.column_stack([sx, sy, z]), tuple(k for _x, _y, k in crit)
 
     def frame(self) -> np.ndarray:

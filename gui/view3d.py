@@ -276,6 +276,9 @@ class Scene3D:
     lines: list = field(default_factory=list)
     heads: list = field(default_factory=list)  # per path: scene point or None, and whether crossed
     view: object = None
+    # trajectories smoothed at rest; without multisampling Mesa fades the ends of a smoothed
+    # wide line's every segment, so a path of many short ones (a network's) reads as dots
+    smooth_paths: bool = True
 
     def attach(self, view) -> None:
         """Make the items and put them in ``view`` (a GLViewMixin)."""
@@ -353,7 +356,7 @@ class Scene3D:
             import pyqtgraph.opengl as gl
 
             while len(self.lines) < len(self.paths):
-                line = gl.GLLinePlotItem(mode="lines", antialias=True, glOptions="opaque")
+                line = gl.GLLinePlotItem(mode="lines", antialias=self.smooth_paths, glOptions="opaque")
                 self.view.addItem(line)
                 self.lines.append(line)
             while len(self.lines) > len(self.paths):
@@ -375,9 +378,11 @@ class Scene3D:
         without smoothing: Mesa's software renderer smooths the iso-lines' ten thousand
         segments in a third of a frame. They are smoothed again once everything rests
         (``GLWindow.draft``)."""
-        for item in (*self.items.values(), *self.lines):
+        for item in self.items.values():
             if hasattr(item, "antialias"):
                 item.antialias = not on
+        for item in self.lines:
+            item.antialias = not on and self.smooth_paths
 
     def set_look(self, k: float, theme: Theme) -> None:
         rebuild = theme != self.theme
@@ -1101,7 +1106,7 @@ class Landscape3D(QObject):
             self.actions[mode] = a
         sub.addSeparator()
         reset = sub.addAction("Reset the 3D &camera")
-        reset.triggered.connect(self.view.reset_camera)
+        reset.triggered.connect(lambda: self._shown_view().reset_camera())
         export = sub.addAction("Save the 3D view as &PNG…")
         export.triggered.connect(self.export_dialog)
         self.export_action = export
@@ -1124,6 +1129,9 @@ class Landscape3D(QObject):
         QTimer.singleShot(0, lambda: split.setSizes(sizes) if self.mode == mode else None)  # once laid out
         for m, a in self.actions.items():
             a.setChecked(m == mode)
+        net = getattr(self.window, "net", None)
+        if net is not None:
+            net.set_landscape_view(mode)  # the network's slice follows the same choice
         if remember:
             self.window.prefs.landscape_view = mode
         if mode != "contour" and self.view.problem is not None:
@@ -1160,9 +1168,18 @@ class Landscape3D(QObject):
         self.window.statusBar().showMessage(f"3D view written to {path}", 8000)
         return True
 
+    def _shown_view(self) -> View3D:
+        """The 3D view of the model shown: the landscape's, or the network slice's."""
+        if getattr(self.window, "model", "two") == "network":
+            return self.window.net.surface3d.view
+        return self.view
+
     def export_dialog(self) -> None:
         from gui.file_menu import ask_save
 
+        if getattr(self.window, "model", "two") == "network":
+            self.window.net.surface3d.export_dialog()
+            return
         if not self.view.available:
             self.window.show_refusal(f"3D view unavailable: {self.view.problem or 'show it first (F3)'}")
             return

@@ -196,3 +196,41 @@ def test_the_camera_comes_back_at_the_next_launch(qtbot) -> None:
         assert cam["azimuth"] == pytest.approx(123.0) and cam["elevation"] == pytest.approx(55.0)
     finally:
         w2.close()
+
+
+def test_the_network_slice_as_a_surface_with_its_paths_on_it(w3d, qtbot, tmp_path: Path) -> None:
+    """In the network view the same choice shows the slice as a surface: its mesh is the
+    refined slice, each racer's path is drawn on it (solid, not a dotted trail), and the
+    view exports what it shows."""
+    from PIL import Image
+
+    from gui.netview3d import slice_paths, slice_relief
+
+    w = w3d
+    w.model_combo.setCurrentIndex(1)
+    net = w.net
+    qtbot.waitUntil(lambda: net.frame is not None and not net.runner.busy
+                    and net.frame.generation == net.runner.generation, timeout=20000)
+    view = net.surface3d.view
+    qtbot.waitUntil(lambda: view.available and view.gl.frames_drawn > 0, timeout=10000)
+    assert not net.view.slice.isVisible()
+    r = slice_relief(net.frame)
+    mesh = view.scene.items["mesh"].opts["meshdata"]
+    np.testing.assert_allclose(mesh.vertexes(), Geometry(r, view.scene.log).vertices(), rtol=1e-6)
+    g = Geometry(r, view.scene.log)
+    for got, p in zip(lines_of(view), slice_paths(net.frame), strict=True):
+        want, _head = track_segments(g, p, p.stop)
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+        assert len(got) >= 2
+    assert not any(line.antialias for line in view.scene.lines)  # solid: see Scene3D.smooth_paths
+    path = tmp_path / "net3d.png"
+    view.export_png(path, 800)
+    with Image.open(path) as im:
+        px = np.asarray(im.convert("RGB"), dtype=int)
+    # the racers' colours are on the picture (their paths and heads)
+    from gui.look import LIGHT
+
+    for c in net.frame.colors:
+        rgb = np.array([int(LIGHT.racer(c)[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(px - rgb).sum(axis=2) < 40).sum() > 20, c
+    w.model_combo.setCurrentIndex(0)
