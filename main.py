@@ -976,7 +976,7 @@ def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:
 def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from engine import verdict
+    from engine import Optimizer, verdict
     from engine.network.training import train
 
     problem = NetworkProblem(args)
@@ -987,6 +987,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             tol=problem.tol, bound=problem.bound, cancel=_INTERRUPT.cancelled, progress=progress,
         )
     r, m = t.run, t.metrics
+    stacked = Optimizer.stack(problem.optimizers)  # (its labels: hyperparameters and schedule)
     lines = [problem.describe(), f"  {t.net.layout.describe()} network, {t.net.dim} weights, "
              f"{t.net.n_train} training and {len(t.net.data.y_val)} validation examples"]
     for i, name in enumerate(t.names):
@@ -995,7 +996,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if k >= 0 and np.isfinite(m.val_loss[i, k]):
             end += (f"; validation loss {m.val_loss[i, k]:.4g}; accuracy {m.train_acc[i, k]:.1%} training, "
                     f"{m.val_acc[i, k]:.1%} validation")
-        lines.append(f"  {name}: {end}")
+        lines.append(f"  {name}{stacked.label(i)[len(stacked.names[i]):]}: {end}")
     if problem.reports:
         from engine.network.reports import compute
         from engine.optimizers import Optimizer

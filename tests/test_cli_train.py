@@ -31,8 +31,9 @@ def test_train_reports_each_racer_and_writes_csv_npz_and_figures(tmp_path, capsy
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("network moons, 120 points") and "2-6-1 network, 25 weights" in lines[1]
-    assert lines[2].startswith("  gd: ") and "validation loss" in lines[2] and "accuracy" in lines[2]
-    assert lines[3].startswith("  adam: ")
+    # each racer named with its hyperparameters, as run names them
+    assert lines[2].startswith("  gd(alpha=0.05): ") and "validation loss" in lines[2] and "accuracy" in lines[2]
+    assert lines[3].startswith("  adam(alpha=0.05, beta1=0.9, beta2=0.999, eps=1e-08): ")
     # the CSV is the engine's race, number for number
     setup = NetworkSetup.from_fields({"data": "moons", "points": 120, "hidden": [6]})
     t = train(setup, [make_optimizer("gd", alpha=0.05), make_optimizer("adam", alpha=0.05)], 40)

@@ -19,7 +19,7 @@ def test_a_scenario_prints_its_reports_after_the_racers(capsys) -> None:
     code, out, err = _run(capsys, ["train", "--scenario", "net-zero-init"])
     assert code == 0, err
     lines = out.splitlines()
-    racers = [i for i, line in enumerate(lines) if line.startswith(("  gd: ", "  adam: "))]
+    racers = [i for i, line in enumerate(lines) if line.startswith(("  gd(", "  adam("))]
     same = lines.index(next(line for line in lines if line.startswith("identical units:")))
     grads = lines.index(next(line for line in lines if line.startswith("layer gradients:")))
     assert len(racers) == 2 and max(racers) < same < grads  # the scenario's order
@@ -39,7 +39,7 @@ def test_reports_without_a_scenario(capsys) -> None:
     code, out, err = _run(capsys, ["train", "--data", "moons", "--points", "80", "--hidden", "4", "--steps", "30",
                                    "--optimizer", "gd", "--alpha", "0.5", "--report", "sharpness"])
     assert code == 0, err
-    assert "sharpness: " in out and "  gd(alpha=0.5)" not in out and "  gd: limit 4;" in out
+    assert "sharpness: " in out and "  gd(alpha=0.5): " in out and "  gd: limit 4;" in out
 
 
 @pytest.mark.parametrize(

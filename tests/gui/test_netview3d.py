@@ -4,6 +4,8 @@ drawing itself is checked in a real OpenGL window in tests/gui/gl/test_window3d.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -69,7 +71,7 @@ def test_thinning_keeps_the_ends_and_every_change_of_cell(xy, cell):
     assert keep[0] == 0 and keep[-1] == xy.shape[0] - 1 and np.all(np.diff(keep) > 0)
     cells = np.floor(xy / cell)
     # between two kept points, every point dropped lies in the cell of the earlier one
-    for lo, hi in zip(keep[:-1], keep[1:], strict=True):
+    for lo, hi in itertools.pairwise(keep):
         assert np.all(cells[lo + 1 : hi] == cells[lo])
 
 
