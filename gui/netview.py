@@ -9,7 +9,8 @@ Panes (each a pyqtgraph view whose items are built once; a frame only calls ``se
   with each racer's path projected onto it, the start and the heads; the plane's kind and
   how much of the paths' movement it captures are written on it;
 * :class:`NetCurves`: training loss (solid) and validation loss (dashed), gradient norm and
-  accuracy along the runs;
+  accuracy along the runs, and alpha(t) of the racers on a schedule (a fourth pane, shown only
+  then);
 * :class:`UnitsView`: each hidden layer's incoming weights as an image (a column per unit), so
   that identical units (a zero start) show as identical columns.
 
@@ -34,7 +35,16 @@ from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import FIELD, NetFrame
 from gui.pg_overrides import Trace
-from gui.plots import FONT_PT, _label, follow_step_ticks, landscape_lut, log_ticks, style_plot
+from gui.plots import (
+    FONT_PT,
+    _label,
+    alpha_staircase,
+    follow_step_ticks,
+    landscape_lut,
+    linear_ticks,
+    log_ticks,
+    style_plot,
+)
 
 CLASS_COLORS = ("#0072b2", "#e69f00")  # class 0, class 1 (Okabe-Ito, as the racers' palette)
 
@@ -293,7 +303,8 @@ class SliceView(_Pane):
 
 
 class NetCurves(pg.GraphicsLayoutWidget):
-    """Training and validation loss, gradient norm, accuracy along the runs."""
+    """Training and validation loss, gradient norm, accuracy along the runs; alpha(t) of the
+    racers whose alpha follows a schedule, in a fourth pane shown only while one does."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__()
@@ -309,8 +320,15 @@ class NetCurves(pg.GraphicsLayoutWidget):
         self.grad.setXLink(self.loss)
         self.acc.setXLink(self.loss)
         self.acc.setYRange(0.0, 1.0, padding=0.02)
+        # alpha(t): in the layout only while a racer is on a schedule (a hidden item keeps its room)
+        self.alpha = pg.PlotItem()
+        self.alpha.showGrid(x=False, y=True, alpha=0.25)
+        follow_step_ticks(self.alpha, lambda: self.k)
+        self.alpha.setXLink(self.loss)
+        self.alpha.setVisible(False)
+        self.alpha_curves: list[pg.PlotCurveItem] = []
         self.items: list[tuple[pg.PlotCurveItem, ...]] = []
-        self.cursor = [p.addLine(x=0) for p in (self.loss, self.grad, self.acc)]
+        self.cursor = [p.addLine(x=0) for p in (self.loss, self.grad, self.acc, self.alpha)]
         self.frame: NetFrame | None = None
         self._style()
 
@@ -318,7 +336,7 @@ class NetCurves(pg.GraphicsLayoutWidget):
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
         self.ci.layout.setContentsMargins(2 * k, 2 * k, 14 * k, 2 * k)  # room for the last step's label
-        for p, title in ((self.loss, "loss"), (self.grad, "‖∇L‖"), (self.acc, "accuracy")):
+        for p, title in ((self.loss, "loss"), (self.grad, "‖∇L‖"), (self.acc, "accuracy"), (self.alpha, "α(t)")):
             style_plot(p, k, cached=False, theme=t)
             p.setTitle(title, color=t.plot_fg, size=f"{FONT_PT * k:.1f}pt")
             _label(p, "bottom", "step", k, t)
@@ -347,6 +365,43 @@ class NetCurves(pg.GraphicsLayoutWidget):
         losses = np.concatenate([f.metrics.train_loss.ravel(), f.metrics.val_loss.ravel()])
         self._log_axis(self.loss, losses)
         self._log_axis(self.grad, f.run.grad_norm.ravel())
+        self._set_alphas(f)
+
+    def _set_alphas(self, f: NetFrame) -> None:
+        """Each scheduled racer's alpha as a staircase (step ``t`` uses ``alpha[t]`` from point
+        t to t + 1, the same table the engine reads: ``OptimizerEntry.alphas``), over the steps
+        it took, on a linear axis from 0; the pane leaves the layout when no racer has one."""
+        entries = f.settings.enabled
+        scheduled = []
+        for i, e in enumerate(entries[: len(f.names)]):
+            a = e.alphas(f.settings.steps)
+            if a is not None:
+                scheduled.append((a[: max(int(f.run.stop[i]), 1)], f.colors[i]))
+        on = bool(scheduled)
+        if on != self.alpha.isVisible():
+            if on:
+                self.addItem(self.alpha, row=0, col=3)
+            else:
+                self.removeItem(self.alpha)
+            self.alpha.setVisible(on)
+        while len(self.alpha_curves) < len(scheduled):
+            c = pg.PlotCurveItem(antialias=True, skipFiniteCheck=True)
+            self.alpha.addItem(c)
+            self.alpha_curves.append(c)
+        for c in self.alpha_curves[len(scheduled):]:
+            c.setVisible(False)
+        top = 0.0
+        for c, (a, color) in zip(self.alpha_curves, scheduled, strict=False):
+            x, y = alpha_staircase(a)
+            c.setData(x, y, connect="finite")
+            c.setPen(pg.mkPen(self.theme.racer(color), width=2.0 * self.k))
+            c.setVisible(True)
+            if np.isfinite(y).any():
+                top = max(top, float(np.nanmax(y)))
+        if on:
+            hi = 1.08 * top if top > 0 else 1.0
+            self.alpha.setYRange(0.0, hi, padding=0.0)
+            self.alpha.getAxis("left").setTicks(linear_ticks(0.0, hi))
 
     def _log_axis(self, plot: pg.PlotItem, values: np.ndarray) -> None:
         v = values[np.isfinite(values) & (values > 0)]

@@ -806,7 +806,12 @@ def fit_step_ticks(plot: pg.PlotItem, x0: float, x1: float, k: float) -> None:
     fits = max(int(plot.vb.width() // max(_LABEL_PX["px"] * 1.6, 1.0)), 1)
     raw = max((x1 - x0) / fits, 1e-9)
     e = 10 ** math.floor(math.log10(raw))
-    major = max(next(m * e for m in (1, 2, 5, 10) if m * e >= raw), 1.0)
+    major = next(m * e for m in (1, 2, 5, 10) if m * e >= raw)
+    span = x1 - max(x0, 0.0)
+    if major > span > 0:  # room for one gap only: the widest that still labels a step past 0
+        f = 10 ** math.floor(math.log10(span))  # ("0" and "5000" on 0..2000 left the pane with "0" alone)
+        major = next(m * f for m in (5, 2, 1) if m * f <= span)
+    major = max(major, 1.0)
     spacing = [(major, 0), (major / 2 if major >= 2 else major, 0)]
     if tick_spacing(axis) != spacing:  # (setting it again drops the axis's cached pixmap)
         axis.setTickSpacing(levels=spacing)

@@ -132,3 +132,49 @@ def test_the_readouts_compute_what_their_tab_shows(qtbot, small):
     assert len(x) == 25
     view.show_reports(compute_reports(ReportRequest(compute_net_frame(8, small), ("symmetry",))))  # another frame's
     assert "adam" in view.sym_note.text()  # ignored: not this frame's
+
+
+def test_alpha_t_is_drawn_for_the_racers_on_a_schedule_only(qtbot, small):
+    from gui.netview import NetCurves
+
+    curves = NetCurves()
+    qtbot.addWidget(curves)
+    curves.set_frame(compute_net_frame(1, small))
+    assert not curves.alpha.isVisible() and curves.alpha not in curves.ci.items  # no schedule: no pane
+    racers = list(small.racers)
+    i = next(i for i, e in enumerate(racers) if e.name == "adam")
+    racers[i] = racers[i].with_schedule("step:20:0.5")  # adam (alpha 0.01), the third racer shown
+    f = compute_net_frame(2, replace(small, racers=tuple(racers)))
+    curves.set_frame(f)
+    assert curves.alpha.isVisible() and curves.alpha in curves.ci.items
+    shown = [c for c in curves.alpha_curves if c.isVisible()]
+    assert len(shown) == 1
+    x, y = shown[0].getData()
+    # the staircase: step t uses 0.01 * 0.5 ** (t // 20), from point t to t + 1, over the 80 steps
+    assert x[0] == 0 and x[-1] == 80
+    start, end, value = x[0::2], x[1::2], y[0::2]  # each flat piece: from step start to end, alpha value
+    assert np.array_equal(y[1::2], value) and np.all(end > start)
+    assert np.allclose(value, 0.01 * 0.5 ** np.floor(start / 20)) and np.allclose(value[-1], 0.01 * 0.5**3)
+    assert shown[0].opts["pen"].color().name() == curves.theme.racer(f.colors[2]).lower()
+    curves.set_frame(compute_net_frame(3, small))  # the schedule taken away: the pane leaves
+    assert not curves.alpha.isVisible() and curves.alpha not in curves.ci.items
+
+
+@pytest.mark.parametrize("last", [62, 300, 2000, 5000])
+def test_a_narrow_curve_pane_labels_a_step_past_0(qtbot, last):
+    """Room for one label gap only: the gap is still within the steps shown (a pane 150
+    pixels wide over 2000 steps was labelled "0" alone, its next label at 5000)."""
+    import pyqtgraph as pg
+
+    from gui.plots import fit_step_ticks, tick_spacing
+
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    plot = w.addPlot()
+    w.resize(190, 150)
+    w.show()
+    qtbot.waitExposed(w)
+    plot.setXRange(0, last, padding=0.02)
+    fit_step_ticks(plot, *plot.vb.viewRange()[0], 1.0)
+    major = tick_spacing(plot.getAxis("bottom"))[0][0]
+    assert 1 <= major <= last
