@@ -42,12 +42,13 @@ from gui.chart import (
     densify,
     draw_legend,
     legend_size,
+    linear_ticks,
     log_axis_ticks,
     marker,
     place_legend,
 )
 from gui.outputs import FIGURE_FORMATS, MAX_WIDTH, MIN_WIDTH, check_dpi, check_width, format_of
-from gui.plots import ISO_COLOR, KIND_STYLE, LANDSCAPE_LUT
+from gui.plots import ISO_COLOR, KIND_STYLE, LANDSCAPE_LUT, alpha_staircase
 from gui.settings import color_for, short_label
 from gui.surface import Surface, build_surface
 from gui.tracks import Track, curve_ranges, make_tracks
@@ -520,10 +521,16 @@ def loss_title(tracks: Sequence[Track]) -> str:
     return {"gap": "loss − f*  (f* lowest minimum)", "log": "loss (log axis)", "linear": "loss"}[axis]
 
 
+def scheduled(tracks: Sequence[Track]) -> list[Track]:
+    """The racers whose alpha follows a schedule (their α(t) is drawn above the curves)."""
+    return [t for t in tracks if t.alpha is not None and t.alpha.size]
+
+
 def _curve_plots(x: float, y: float, w: float, h: float, scene: Scene, head: bool, reserve: float
-                 ) -> tuple[Plot, Plot]:
+                 ) -> tuple[Plot, Plot, Plot | None]:
     """The loss and gradient plots of a curves panel, ``reserve`` units kept free on the
-    right (for a legend beside them)."""
+    right (for a legend beside them), and above them, while a racer is on a schedule, a
+    short α(t) plot (linear from 0, as the window's pane)."""
     tracks, steps = scene.tracks, scene.steps
     xr, lr, gr = curve_ranges(tracks, steps)
     tol = scene.tol
@@ -539,17 +546,30 @@ def _curve_plots(x: float, y: float, w: float, h: float, scene: Scene, head: boo
     grad_x = Axis(xlo, xhi, "step")
     loss_y = Axis(llo, lhi, loss_title(tracks), ticks=log_axis_ticks(llo, lhi) if log_loss else None, grid=True)
     grad_y = Axis(glo, ghi, "gradient norm ‖∇L‖", ticks=log_axis_ticks(glo, ghi), grid=True)
-    m1 = Plot.margins(loss_x, loss_y, "x" if head else "", 300, w)
+    alphas = [alpha_staircase(t.alpha)[1] for t in scheduled(tracks)]
+    alpha_x = alpha_y = None
+    if alphas:
+        top_alpha = max((float(np.nanmax(a)) for a in alphas if np.isfinite(a).any()), default=0.0)
+        ahi = 1.08 * top_alpha if top_alpha > 0 else 1.0
+        alpha_x = Axis(xlo, xhi, "", labels=False)
+        alpha_y = Axis(0.0, ahi, "α(t)", ticks=linear_ticks(0.0, ahi, 60.0), grid=True)
+    first_x, first_y = (alpha_x, alpha_y) if alphas else (loss_x, loss_y)
+    m1 = Plot.margins(first_x, first_y, "x" if head else "", 300, w)
     m2 = Plot.margins(grad_x, grad_y, "", 200, w)
-    left = max(m1[0], m2[0])
+    left = max(m1[0], m2[0], Plot.margins(loss_x, loss_y, "", 300, w)[0])
     right = max(m1[2], m2[2], PAD + 8) + reserve
     top, bottom, gap = m1[1], m2[3], 14.0
     avail = h - top - bottom - gap
-    lh = 0.56 * avail
     pw = w - left - right
+    alpha = None
+    if alphas:
+        ah = 0.16 * avail
+        alpha = Plot(x + left, y + top, pw, ah, alpha_x, alpha_y)
+        top, avail = top + ah + gap, avail - ah - gap
+    lh = 0.56 * avail
     loss = Plot(x + left, y + top, pw, lh, loss_x, loss_y)
     grad = Plot(x + left, y + top + lh + gap, pw, avail - lh, grad_x, grad_y)
-    return loss, grad
+    return loss, grad, alpha
 
 
 def _curve_points(loss: Plot, tracks: Sequence[Track], steps: int) -> list[tuple[np.ndarray, float]]:
@@ -583,19 +603,21 @@ def draw_curves(c: Canvas, x: float, y: float, w: float, h: float, scene: Scene,
     spot = None
     if legend and rows:  # beside the plots: it never hides a curve
         lw = legend_size(rows)[0]
-        loss, grad = _curve_plots(x, y, w, h, scene, head, lw + 12)
+        loss, grad, alpha = _curve_plots(x, y, w, h, scene, head, lw + 12)
         spot = (loss.x + loss.w + 12, loss.y)
     else:
-        loss, grad = _curve_plots(x, y, w, h, scene, head, 0.0)
+        loss, grad, alpha = _curve_plots(x, y, w, h, scene, head, 0.0)
         if rows:
             lx, ly, _cost = place_legend(loss, legend_size(rows), _curve_points(loss, tracks, steps))
             spot = (lx, ly)
 
     c.layer = UNDER
-    loss.draw_axes(c)
-    grad.draw_axes(c)
+    first = alpha if alpha is not None else loss
+    for p in (alpha, loss, grad):
+        if p is not None:
+            p.draw_axes(c)
     if title:
-        c.text(loss.x + loss.w / 2, loss.y - 10, title, TITLE_FONT, TEXT, align="center", valign="bottom")
+        c.text(first.x + first.w / 2, first.y - 10, title, TITLE_FONT, TEXT, align="center", valign="bottom")
     tol = scene.tol
     if tol is not None and tol > 0:
         ty = math.log10(tol)
@@ -608,6 +630,10 @@ def draw_curves(c: Canvas, x: float, y: float, w: float, h: float, scene: Scene,
 
     c.layer = MOVING
     k = scene.k
+    if alpha is not None:  # the whole schedule of the steps each racer took: known before the run
+        for t in scheduled(tracks):
+            ax, ay = alpha_staircase(t.alpha)
+            alpha.line(c, ax, ay, t.color, CURVE_WIDTH)
     for t in tracks:
         if t.validation_y is not None:
             sx, _ly, _gy = t.curves_upto(k)
@@ -618,10 +644,11 @@ def draw_curves(c: Canvas, x: float, y: float, w: float, h: float, scene: Scene,
             loss.line(c, sx, ly, t.color, CURVE_WIDTH)
             grad.line(c, sx, gy, t.color, CURVE_WIDTH)
     if scene.step is not None and scene.step < steps:
-        for p in (loss, grad):
-            p.vline(c, k, "#505050", 1.5, dash=(1.5, 3.0))
+        for p in (alpha, loss, grad):
+            if p is not None:
+                p.vline(c, k, "#505050", 1.5, dash=(1.5, 3.0))
     if scene.counter:
-        c.text(loss.x + loss.w, loss.y - 10, f"step {min(k, steps)} / {steps}", LABEL_FONT, TEXT, align="right",
+        c.text(first.x + first.w, first.y - 10, f"step {min(k, steps)} / {steps}", LABEL_FONT, TEXT, align="right",
                valign="bottom")
 
     c.layer = OVER
@@ -675,7 +702,11 @@ def run_tracks(landscape: Landscape, run: Run, optimizer: Optimizer, colors: Seq
         raise ValueError(f"colors has {len(colors)} entries, the run has {n} rows")
     surface = surface if surface is not None else build_surface(landscape)
     labels = [short_label(m.definition.name, m.values, m.schedule) for m in members]
-    tracks = make_tracks(landscape, surface, run, labels, list(colors))
+    steps = run.theta.shape[1] - 1
+    alphas = [None if m.schedule.constant or "alpha" not in m.values else m.values["alpha"] * m.schedule.factors(steps)
+              for m in members]  # (as OptimizerEntry.alphas: the table the engine reads)
+    schedules = ["" if a is None else m.schedule.spec() for a, m in zip(alphas, members, strict=True)]
+    tracks = make_tracks(landscape, surface, run, labels, list(colors), alphas, schedules)
     return surface, tracks
 
 

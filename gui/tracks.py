@@ -6,6 +6,7 @@ figure builds the same ones, so the window and ``save_figure`` draw identical da
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -298,9 +299,16 @@ def make_tracks(
     run: Run,
     labels: list[str] | tuple[str, ...],
     colors: list[str] | tuple[str, ...],
+    alphas: Sequence[np.ndarray | None] | None = None,
+    schedules: Sequence[str] | None = None,
 ) -> tuple[Track, ...]:
+    """Every row's track; ``alphas`` and ``schedules``: each row's alpha per step and the
+    schedule's spec where its alpha follows one (None and "" where constant)."""
+    n = run.theta.shape[0]
+    alphas = alphas if alphas is not None else [None] * n
+    schedules = schedules if schedules is not None else [""] * n
     return tuple(
-        make_track(landscape, surface, run, i, labels[i], colors[i]) for i in range(run.theta.shape[0])
+        make_track(landscape, surface, run, i, labels[i], colors[i], alphas[i], schedules[i]) for i in range(n)
     )
 
 

@@ -484,3 +484,28 @@ def test_an_svg_reader_takes_every_path_whole(window: MainWindow, tmp_path: Path
     finally:
         qInstallMessageHandler(previous)
     assert not [m for m in said if "path" in m.lower()], said
+
+
+def test_the_figure_draws_alpha_t_of_the_racers_on_a_schedule(qapp) -> None:
+    """What the window's curves pane shows, the figure shows: alpha(t) as a staircase above the
+    loss, for the racers on a schedule only (gd at 0.002 halved every 100 steps, adam constant)."""
+    from gui.canvas import Text
+
+    land = make_landscape("himmelblau")
+    opt = Optimizer.stack([make_optimizer("gd", alpha=0.002, schedule="step:100:0.5"),
+                           make_optimizer("adam", alpha=0.1)])
+    run = simulate(land, opt, np.array([[-0.5, 4.8]] * 2), 300)
+    surface, tracks = run_tracks(land, run, opt)
+    assert tracks[0].schedule == "step:100:0.5" and tracks[1].alpha is None
+    canvas = figure_canvas(Scene(surface, land, tracks, run.steps, tol=1e-6), "both")
+    assert any(isinstance(s, Text) and s.text == "α(t)" for s in canvas.shapes)
+    gd = [s for s in canvas.shapes if isinstance(s, PathShape) and s.stroke is not None
+          and s.stroke.color == tracks[0].color]
+    # the staircase: three flat pieces at 0.002, 0.001, 0.0005 (three heights in figure units)
+    stairs = [p for s in gd for p in s.parts if len(np.unique(np.round(p[:, 1], 6))) == 3]
+    assert len(stairs) == 1
+    ys = np.unique(np.round(stairs[0][:, 1], 6))
+    gaps = np.diff(ys)
+    assert gaps[0] == pytest.approx(2 * gaps[1], rel=1e-6)  # 0.002, 0.001, 0.0005 from the top: a linear axis
+    none = figure_canvas(Scene(surface, land, tracks[1:], run.steps, tol=1e-6), "both")
+    assert not any(isinstance(s, Text) and s.text == "α(t)" for s in none.shapes)

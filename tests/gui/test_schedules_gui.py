@@ -235,12 +235,13 @@ def test_the_command_line_runs_a_scheduled_session_as_the_window_shows_it(window
     assert kept == [e.schedule for e in SCHEDULED.enabled]
 
 
-def test_a_step_is_at_the_same_x_in_every_pane(window: MainWindow, settle) -> None:
+def test_a_step_is_at_the_same_x_in_every_pane(window: MainWindow, settle, qtbot) -> None:
     """The alpha pane's labels (0.0008) are wider than the loss pane's (10⁻²): the three left
     axes share one width, so the loss bends right under the step where alpha drops."""
     curves = window.curves
     choose_schedule(window, "gd", "step", step_size="300", gamma="0.5")
     settle(window)
+    qtbot.waitUntil(lambda: curves.alpha_plot.height() > 0)  # (the pane's room comes with the next layout pass)
 
     def x_of_step(plot, k: float) -> float:
         return plot.vb.mapViewToScene(QPointF(k, 0.0)).x()
