@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from cmap import Colormap
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -847,7 +847,6 @@ class CurveView(pg.GraphicsLayoutWidget):
         self.k = k
         self.theme = theme
         self.ci.layout.setSpacing(4)
-        self.ci.setContentsMargins(2, 2, 12, 2)  # room for the last step's label
         # alpha(t) of the racers on a schedule: a short pane on top (the cause above its
         # effects), shown only while a racer's alpha follows a schedule
         self.alpha_plot: pg.PlotItem = self.addPlot(row=0, col=0)
@@ -892,6 +891,7 @@ class CurveView(pg.GraphicsLayoutWidget):
             item.setVisible(False)
             plot.addItem(item, ignoreBounds=True)
         self.split_legend: pg.LegendItem | None = None
+        self._key_wide = 0.0  # the key's width in two columns
         self.tracks: tuple[Track, ...] = ()
         self._drawn: list[tuple[Track | None, int]] = []
         self._live = False
@@ -907,6 +907,7 @@ class CurveView(pg.GraphicsLayoutWidget):
         """Everything that depends on the zoom ``k`` and the theme."""
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
+        self.ci.setContentsMargins(2, 2, 12 * k, 2)  # room for the last step's label, at this zoom
         for p in (self.alpha_plot, self.loss_plot, self.grad_plot):
             style_plot(p, k, self.cached, t)
         self._axis_text_width = 0  # labels in the new font
@@ -945,14 +946,51 @@ class CurveView(pg.GraphicsLayoutWidget):
             self.split_legend.addItem(sample, text)
         self.ci.layout.addItem(self.split_legend, 3, 0)
         self.ci.layout.setAlignment(self.split_legend, Qt.AlignmentFlag.AlignHCenter)
-        self.split_legend.setVisible(visible)
-        self.split_legend.setMaximumHeight(1e6 if visible else 0)  # a hidden item keeps its room
+        self._show_split_legend(visible)
         for items, width, style in (
             (self.loss_curves, 2.5, Qt.PenStyle.SolidLine), (self.grad_curves, 2.5, Qt.PenStyle.SolidLine),
             (self.validation_curves, 2.0, Qt.PenStyle.DashLine),
         ):
             for c in items:
                 c.setPen(pg.mkPen(t.racer(c.canonical), width=width * k, style=style), c.canonical)
+
+    def _show_split_legend(self, on: bool) -> None:
+        """Show or hide the key to solid and dashed; hidden, it takes no room (a hidden item
+        of a layout keeps its size: the key's two columns held the curves pane 305 pixels
+        wide at zoom 1.6, wider than a 1024-pixel screen gives it, and cut its right edge)."""
+        legend = self.split_legend
+        legend.setVisible(on)
+        legend.setMaximumHeight(1e6 if on else 0)
+        legend.setMaximumWidth(1e6 if on else 0)
+        self._fit_key()
+        self.updateGeometry()  # (the splitter reads minimumSizeHint anew)
+
+    def _fit_key(self) -> None:
+        """The key side by side where the pane is wide enough, else one above the other (the
+        two columns ran past a narrow pane's edge at a large zoom)."""
+        legend = self.split_legend
+        if legend is None:
+            return
+        if legend.columnCount == 2:
+            self._key_wide = legend.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        cols = 2 if self._key_wide + 8 * self.k <= self.width() else 1
+        if legend.columnCount != cols:
+            legend.setColumnCount(cols)
+            legend.setMinimumWidth(0)
+            legend.setMinimumWidth(legend.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).width())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        legend = getattr(self, "split_legend", None)  # (pyqtgraph resizes the view while it is built)
+        if legend is not None and legend.isVisible():
+            self._fit_key()
+
+    def minimumSizeHint(self) -> QSize:
+        """At least what the panes and the key need across (a splitter gives a widget no
+        less; a scene drawn wider than its view was cut at the window's right edge)."""
+        hint = super().minimumSizeHint()
+        need = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        return QSize(max(hint.width(), math.ceil(need)), hint.height())
 
     def set_look(self, k: float, theme: Theme) -> None:
         """A new zoom or theme: restyle every item in place."""
@@ -1100,6 +1138,7 @@ class CurveView(pg.GraphicsLayoutWidget):
             self._axis_text_width = width
             for plot in (self.alpha_plot, self.loss_plot, self.grad_plot):
                 plot.getAxis("left").setStyle(tickTextWidth=width, autoExpandTextSpace=False)
+            self.updateGeometry()
 
     def _step_ticks(self, *_args: object) -> None:
         if self._ranges:
@@ -1151,8 +1190,7 @@ class CurveView(pg.GraphicsLayoutWidget):
                 c.setPen(pg.mkPen(self.theme.racer(t.color), width=2.0 * self.k, style=Qt.PenStyle.DashLine), t.color)
         on_data = any(t.validation_y is not None for t in tracks)
         if self.split_legend.isVisible() != on_data:
-            self.split_legend.setVisible(on_data)
-            self.split_legend.setMaximumHeight(1e6 if on_data else 0)  # no empty row without data
+            self._show_split_legend(on_data)
         if on_data:
             log = tracks[0].loss_axis == "log"
             text = "loss (log axis)" if log else "loss"

@@ -40,6 +40,8 @@ def test_the_window_fits_the_screen_and_nothing_is_cut(qtbot, width: int, height
         # the plots fill their space, side by side, above the race table
         for view in (w.contour, w.curves):
             assert view.width() >= 180 and view.height() >= 200 and _inside(view, w)
+        # the curves' panes drawn within their view (a scene wider than it was cut at the right)
+        assert w.curves.ci.geometry().width() <= w.curves.width() + 0.5
         assert _inside(w.status_pane, w)
         # the controls: no number box clipped, no label cut, nothing wider than its column
         scroll = w.controls_scroll
@@ -347,3 +349,26 @@ def test_the_cursor_readout_follows_the_landscape_and_its_axis_names(window: Mai
     names = land.axis_labels
     assert window.coords.text().startswith(f"{names[0]} = 0.5   {names[1]} = 0.5")
     assert f"loss = {expected:.5g}" in window.coords.text()
+
+
+@pytest.mark.parametrize(("width", "height", "zoom", "columns"), [(1024, 768, look.PRESENTATION_ZOOM, 1),
+                                                                   (1600, 1000, 1.0, 2)])
+def test_the_key_to_training_and_validation_fits_its_pane(qtbot, settle, width, height, zoom, columns) -> None:
+    """A model with a validation split: the key under the curves side by side where there is
+    room, one above the other in a narrow pane, and never past the pane's edge."""
+    w = open_window(qtbot, width, height)
+    try:
+        w.set_look(look.Look(zoom, look.LIGHT))
+        w.fit_to(QRect(0, 0, width, height))
+        w.panel.landscape_combo.setCurrentText("noisy-regression")
+        settle(w)
+        curves = w.curves
+        qtbot.waitUntil(lambda: curves.split_legend.isVisible())
+        qtbot.wait(100)
+        key = curves.split_legend
+        assert key.columnCount == columns
+        right = key.mapRectToScene(key.boundingRect()).right()
+        assert right <= curves.width() + 0.5
+        assert curves.ci.geometry().width() <= curves.width() + 0.5
+    finally:
+        w.close()
