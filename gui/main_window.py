@@ -15,6 +15,7 @@ the theme is light or dark. All of it, and the controls, are remembered (``gui.p
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +76,17 @@ def outcome_kind(track: Track) -> str:
     if track.verdict.good:
         return "good"
     return "warn"
+
+
+def fitting_verdict(msg: str, width_of, room: float) -> str:
+    """The longest of an outcome's forms that fits ``room``: the whole line, the verdict
+    before its ": " ("not converged after 300 steps") and its first clause, the verdict's
+    first words ("not converged"); the shortest if none fits (its end then cut with an
+    ellipsis). The whole line is the tooltip."""
+    head = msg.split(": ")[0]
+    clause = head.split(", ")[0]  # "converged at step 98 to a minimum" (", loss ..." dropped)
+    forms = [msg, head, clause, re.split(r" (?:after|at|to) ", clause)[0]]
+    return next((f for f in forms if width_of(f) <= room), forms[-1])
 
 
 class StatusPane(QWidget):
@@ -158,16 +170,23 @@ class StatusPane(QWidget):
         pane, the outcome the rest. Heights from the font and the number of rows."""
         fm = self.fontMetrics()
         h = fm.height() + 2
-        num = fm.horizontalAdvance("-0.000e-00") + 6
+        num = fm.horizontalAdvance("-0.000e-00") + 6  # the loss, 4 digits
+        gnum = max(fm.horizontalAdvance("0.00e-00"), fm.horizontalAdvance("‖∇L‖")) + 6  # the gradient norm, 3
         self._widest = max((fm.horizontalAdvance(t) for t in self.labels), default=0)
         names = max(self._widest, fm.horizontalAdvance("optimizer")) + 6
         name_w = min(names, max(self.width() // 4, fm.horizontalAdvance("momentum ")))
         px = self._swatch_px()
+        # a narrow pane: the names give way (cut, whole in their tooltips) until the outcome
+        # has room for its first words ("not converged"), down to a name's first few letters
+        m = self.grid.contentsMargins()
+        rest = (self.width() - m.left() - m.right() - 4 * self.grid.horizontalSpacing() - (px + 2) - num - gnum
+                - fm.horizontalAdvance("not converged") - 6)
+        name_w = max(min(name_w, rest), fm.horizontalAdvance("adam α…"))
         for row in [self.heads, *self.rows]:
             row[0].setFixedSize(px + 2, h)
             row[1].setFixedSize(name_w, h)
             row[2].setFixedSize(num, h)
-            row[3].setFixedSize(num, h)
+            row[3].setFixedSize(gnum, h)
             row[4].setFixedHeight(h)
         for sw, *_ in self.rows:
             color = sw.property("color")
@@ -205,10 +224,7 @@ class StatusPane(QWidget):
                 msg = f"running… step {k}" if playing else (
                     "at the start (step 0): press Play or Step" if k == 0 else f"paused at step {k}")
             if text.full_text != msg or text.fitted_width != text.width():
-                shown = msg
-                if ": " in msg and text.fontMetrics().horizontalAdvance(msg) > text.width():
-                    shown = msg.split(": ")[0]  # a narrow pane: the verdict, the rest in the tooltip
-                text.setText(shown)
+                text.setText(fitting_verdict(msg, text.fontMetrics().horizontalAdvance, text.width()))
                 text.setToolTip(msg)  # the whole line, where the pane cuts it
                 text.full_text, text.fitted_width = msg, text.width()
             text.set_style(colors[kind], bold=kind == "bad")

@@ -372,3 +372,39 @@ def test_the_key_to_training_and_validation_fits_its_pane(qtbot, settle, width, 
         assert curves.ci.geometry().width() <= curves.width() + 0.5
     finally:
         w.close()
+
+
+@pytest.mark.parametrize(("msg", "short"), [
+    ("not converged after 300 steps: loss 2.763, |grad| 2", "not converged"),
+    ("converged at step 98 to a minimum, loss 0.371382", "converged"),
+    ("stopped on a plateau at step 40: gradient 1e-09, no slope to follow (loss 0.7)", "stopped on a plateau"),
+    ("diverged at step 3: the steps grew without bound (alpha too large?)", "diverged"),
+])
+def test_a_narrow_race_table_keeps_the_verdict_words(msg: str, short: str) -> None:
+    from gui.main_window import fitting_verdict
+
+    width = len  # a character a unit
+    assert fitting_verdict(msg, width, len(msg)) == msg
+    assert fitting_verdict(msg, width, len(short)) == short
+    assert fitting_verdict(msg, width, 3) == short  # (cut with an ellipsis by its label)
+    head = msg.split(": ")[0]
+    if head != msg:
+        assert fitting_verdict(msg, width, len(head)) == head
+
+
+def test_in_a_narrow_race_table_the_names_give_way_to_the_outcome(window: MainWindow, qtbot) -> None:
+    from gui.main_window import StatusPane
+
+    pane = StatusPane()
+    qtbot.addWidget(pane)
+    pane.set_tracks(window.frame.tracks)
+    fm = pane.fontMetrics()
+    need = fm.horizontalAdvance("not converged") + 6
+    for width in (1200, 470):
+        pane.resize(width, pane.height())
+        pane.show()
+        qtbot.wait(20)
+        name, outcome = pane.rows[0][1], pane.rows[0][4]
+        assert outcome.width() >= need or name.width() == fm.horizontalAdvance("adam α…")
+    assert outcome.width() >= need  # (470 pixels at the default font: room for both)
+    assert name.width() < max(fm.horizontalAdvance(t.label) for t in window.frame.tracks) + 6
