@@ -27,7 +27,18 @@ from gui.settings import PALETTE
 
 # The zoom steps of View > Zoom in / Zoom out (Ctrl++ / Ctrl+-); 1 is Ctrl+0
 ZOOMS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0, 2.25, 2.5)
-PRESENTATION_ZOOM = 1.6  # F5: for the back row of a lecture hall (at least this)
+PRESENTATION_ZOOM = 1.6  # F5: for the back row of a lecture hall, on a screen of 1280 x 800 or more
+PRESENTATION_SCREEN = (1280, 800)
+
+
+def presentation_zoom(width: int, height: int) -> float:
+    """F5's zoom on a screen of ``width`` x ``height`` free pixels: :data:`PRESENTATION_ZOOM`
+    on 1280 x 800 and larger, in proportion on a smaller screen (a projector's 1024 x 768
+    gets 1.25: at 1.6 the network's panes were left 200 pixels tall and the race table cut),
+    one of :data:`ZOOMS`, never below 1."""
+    scale = min(1.0, width / PRESENTATION_SCREEN[0], height / PRESENTATION_SCREEN[1])
+    want = PRESENTATION_ZOOM * scale
+    return max([z for z in ZOOMS if 1.0 <= z <= want + 1e-9], default=1.0)
 BASE_FONT_PT = 11.0  # the application font at zoom 1: readable from a few metres
 
 
@@ -211,5 +222,5 @@ def apply(look: Look, app: QApplication | None = None) -> None:
 
 __all__ = [
     "BASE_FONT_PT", "DARK", "LIGHT", "PRESENTATION_ZOOM", "RACER_COLORS", "THEMES", "ZOOMS", "Look", "Theme",
-    "apply", "clamp_zoom", "current", "palette", "stylesheet", "zoom_step",
+    "apply", "clamp_zoom", "current", "palette", "presentation_zoom", "stylesheet", "zoom_step",
 ]

@@ -558,8 +558,10 @@ class MainWindow(QMainWindow):
             self.menuBar().hide()  # every action keeps its key (they are the window's own)
             self.statusBar().hide()
             self.showFullScreen()
-            self.set_look(replace(self.look, zoom=max(self.look.zoom, looks.PRESENTATION_ZOOM)))
-            self.fit_to(self._available(), "compact")
+            screen = self._available()
+            big = looks.presentation_zoom(screen.width(), screen.height())
+            self.set_look(replace(self.look, zoom=max(self.look.zoom, big)))
+            self.fit_to(screen, "compact")
         else:
             geometry, state, layout, zoom = self._before_presenting
             self.presenting = False

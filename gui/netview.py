@@ -27,7 +27,7 @@ import contourpy
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QPainter
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.network.metrics import probability_field
@@ -109,10 +109,15 @@ def _note_font(k: float) -> QFont:
 
 
 class _Pane(pg.PlotWidget):
-    def __init__(self, title: str, axes: tuple[str, str], k: float = 1.0, theme: Theme = LIGHT) -> None:
+    """A plot of the network view; ``title``: its forms from the longest to the shortest,
+    the longest that fits the pane's width shown (a title wider than the pane held its
+    plot wider than the pane, whose right side was then cut off: F5 at 1024 x 768)."""
+
+    def __init__(self, title: tuple[str, ...], axes: tuple[str, str], k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__(background=theme.plot_bg)
         self.k, self.theme = k, theme
-        self.title, self.axes = title, axes
+        self.titles, self.axes = title, axes
+        self.title = title[0]
         self.setMinimumSize(160, 200)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
@@ -123,16 +128,46 @@ class _Pane(pg.PlotWidget):
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
         style_plot(self.plot, k, cached=False, theme=t)
-        self.plot.setTitle(self.title, color=t.plot_fg, size=f"{(FONT_PT + 1) * k:.1f}pt")
         _label(self.plot, "bottom", self.axes[0], k, t)
         _label(self.plot, "left", self.axes[1], k, t)
+        self.title = ""
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        font = QFont()
+        font.setPointSizeF((FONT_PT + 1) * self.k)
+        room = self.width() - self.plot.getAxis("left").width() - 16 * self.k  # (the title spans the data's column)
+        title = next((x for x in self.titles if QFontMetricsF(font).horizontalAdvance(x) <= room), self.titles[-1])
+        if title != self.title:
+            self.title = title
+            self.plot.setTitle(title, color=self.theme.plot_fg, size=f"{(FONT_PT + 1) * self.k:.1f}pt")
+
+    def set_note(self, item: pg.TextItem, forms: tuple[str, ...]) -> None:
+        """Write on the plot the longest of ``forms`` that fits its width (again on resize)."""
+        self._notes = {**getattr(self, "_notes", {}), item: forms}
+        self._fit_note(item)
+
+    def _fit_note(self, item: pg.TextItem) -> None:
+        forms = self._notes[item]
+        fm = QFontMetricsF(item.textItem.font())
+        room = self.plot.vb.width() - 12 * self.k
+        text = next((x for x in forms if fm.horizontalAdvance(x) <= room), forms[-1])
+        if item.toPlainText() != text:
+            item.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        if hasattr(self, "titles"):  # (pyqtgraph resizes the view while it is built)
+            self._fit_title()  # first: the plot then takes the pane's width, no more
+        super().resizeEvent(event)
+        for item in getattr(self, "_notes", {}):
+            self._fit_note(item)
 
 
 class DataView(_Pane):
     """The data, one racer's probability and every racer's decision boundary."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("data and boundaries", ("x₁", "x₂"), k, theme)
+        super().__init__(("data and boundaries", "data"), ("x₁", "x₂"), k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -207,7 +242,8 @@ class DataView(_Pane):
             bx, by = boundary_lines(x1, x2, p[i])
             item.setData(bx, by, pen=pg.mkPen(self.theme.racer(f.colors[i]), width=(3.0 if i == self.shown else 2.0)
                                               * self.k))
-        self.note.setText(f"background: {f.names[self.shown]}")
+        name = f.names[self.shown]
+        self.set_note(self.note, (f"background: {name}", name, name.split(" ")[0]))
         self.note.setPos(x1[0], x2[0])
 
 
@@ -215,7 +251,8 @@ class SliceView(_Pane):
     """The loss on a plane through weight space, with the runs projected onto it."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
-        super().__init__("loss on a weight plane", ("direction a", "direction b"), k, theme)
+        titles = ("loss on a weight plane", "loss on a plane", "loss")
+        super().__init__(titles, ("direction a", "direction b"), k, theme)
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -282,7 +319,9 @@ class SliceView(_Pane):
         kind = {"pca": "PCA", "random": "random, per unit", "endpoints": "start and two ends",
                 "pca+random": "the paths move along one direction; the other is random",
                 "random+random": "the paths do not move; both directions random"}
-        self.caption.setText(f"{kind.get(pl.kind, pl.kind)}: {pl.captured:.0%} of the paths' movement")
+        what, share = kind.get(pl.kind, pl.kind), f"{pl.captured:.0%}"
+        self.set_note(self.caption, (f"{what}: {share} of the paths' movement", f"{what}: {share} of the movement",
+                                     f"{what}: {share}"))
         self.caption.setPos(a[0], b[-1])
 
     def show_step(self, k: int | None) -> None:

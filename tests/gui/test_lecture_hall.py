@@ -108,7 +108,9 @@ def test_presentation_mode_on_one_key_and_back(window: MainWindow, qtbot) -> Non
     window.presentation_action.trigger()  # F5
     qtbot.wait(50)
     assert window.presenting and window.isFullScreen()
-    assert window.look.zoom >= look.PRESENTATION_ZOOM and window.layout_name == "compact"
+    screen = window._available()
+    assert window.look.zoom == max(before[0], look.presentation_zoom(screen.width(), screen.height()))
+    assert window.layout_name == "compact"
     assert window.prefs.zoom == before[0]  # the lecture hall's zoom is not the desk's
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.wait(50)
@@ -408,3 +410,11 @@ def test_in_a_narrow_race_table_the_names_give_way_to_the_outcome(window: MainWi
         assert outcome.width() >= need or name.width() == fm.horizontalAdvance("adam α…")
     assert outcome.width() >= need  # (470 pixels at the default font: room for both)
     assert name.width() < max(fm.horizontalAdvance(t.label) for t in window.frame.tracks) + 6
+
+
+def test_presentation_zoom_is_large_in_proportion_to_the_screen() -> None:
+    assert look.presentation_zoom(1920, 1080) == look.presentation_zoom(1280, 800) == look.PRESENTATION_ZOOM
+    assert look.presentation_zoom(1280, 720) == 1.4  # 720 of 800 pixels high: 1.44
+    assert look.presentation_zoom(1024, 768) == 1.25  # 1024 of 1280 wide: 1.28
+    assert look.presentation_zoom(800, 600) == 1.0  # never smaller than the desk's
+    assert all(look.presentation_zoom(w, h) in look.ZOOMS for w in range(600, 2600, 97) for h in range(400, 1600, 89))

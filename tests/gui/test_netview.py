@@ -178,3 +178,24 @@ def test_a_narrow_curve_pane_labels_a_step_past_0(qtbot, last):
     fit_step_ticks(plot, *plot.vb.viewRange()[0], 1.0)
     major = tick_spacing(plot.getAxis("bottom"))[0][0]
     assert 1 <= major <= last
+
+
+def test_a_narrow_pane_shortens_its_title_and_notes_to_fit(qtbot, small):
+    from gui.netview import NetworkView
+
+    f = compute_net_frame(1, small)
+    view = NetworkView(k=1.6)
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show()
+    for width, title, caption in ((1600, "loss on a weight plane", "of the paths' movement"), (560, "loss", "PCA: ")):
+        view.resize(width, 900)
+        qtbot.waitUntil(lambda w=width: abs(view.width() - w) < 2)
+        qtbot.wait(50)
+        view.show_step(None)
+        pane = view.slice
+        assert pane.title.startswith(title) and pane.plot.titleLabel.text == pane.title
+        assert caption in pane.caption.toPlainText()
+        # the plot is drawn within its pane: nothing cut at its right edge
+        assert pane.plot.geometry().width() <= pane.width() + 0.5
+        assert view.data.plot.geometry().width() <= view.data.width() + 0.5
