@@ -35,7 +35,7 @@ from engine.network.losses import LOSSES
 from engine.network.setup import NetworkSetup
 from engine.validate import check_int
 from gui.controls import OptimizerEditor
-from gui.netstate import PLANES, NetSettings
+from gui.netstate import MAX_POINTS, MAX_STEPS, PLANES, NetSettings
 from gui.settings import OptimizerEntry
 from gui.widgets import NumberBox, swatch
 
@@ -74,7 +74,7 @@ class NetControlPanel(QWidget):
             self.data_combo.setItemData(i, DESCRIPTIONS.get(name, ""), 3)  # tooltip role
         self.data_combo.currentTextChanged.connect(lambda t: self._field("data", t))
         form.addRow("data set", self.data_combo)
-        self.points_box = NumberBox(400, partial(self._check_int, "points", 10, 5000), lo=10, hi=5000,
+        self.points_box = NumberBox(400, partial(self._check_int, "points", 10, MAX_POINTS), lo=10, hi=MAX_POINTS,
                                     integer=True, step=50, help="examples, training and validation")
         self.points_box.valueChanged.connect(lambda x: self._field("points", int(x)))
         form.addRow("points", self.points_box)
@@ -141,8 +141,8 @@ class NetControlPanel(QWidget):
     def _run_group(self) -> QGroupBox:
         box = QGroupBox("Run")
         form = QFormLayout(box)
-        self.steps_box = NumberBox(300, partial(self._check_int, "steps", 1, 20000), lo=1, hi=20000, integer=True,
-                                   step=100, help="number of steps")
+        self.steps_box = NumberBox(300, partial(self._check_int, "steps", 1, MAX_STEPS), lo=1, hi=MAX_STEPS,
+                                   integer=True, step=100, help="number of steps")
         self.steps_box.valueChanged.connect(lambda x: self._emit(replace(self._settings, steps=int(x))))
         form.addRow("steps", self.steps_box)
         self.full_batch = QCheckBox("full batch")

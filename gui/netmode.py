@@ -22,17 +22,14 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from engine.network.setup import NetworkSetup
-from engine.optimizers import OPTIMIZERS
-from engine.schedules import CONSTANT
 from engine.simulation import Cancelled
 from gui.jobs import Job, Runner
 from gui.look import Look
 from gui.netcontrols import NetControlPanel
 from gui.netreports import NetReports, ReportRequest, ReportsView, compute_reports
-from gui.netstate import NET_DEFAULTS, NetCache, NetFrame, NetSettings, compute_net_frame
+from gui.netstate import NetCache, NetFrame, NetSettings, compute_net_frame, scenario_net_settings
 from gui.netview import NetworkView
 from gui.netview3d import NetSurface3D
-from gui.settings import OptimizerEntry, color_for
 
 
 class _Frames:
@@ -54,31 +51,6 @@ class _Frames:
 
 def _reports(req: ReportRequest, job: Job) -> None:
     job.emit(compute_reports(req, cancel=job.cancelled))
-
-
-def scenario_net_settings(scenario) -> NetSettings:
-    """The network view's settings a network lesson asks for: its network, its racers in
-    its order with their hyperparameters and schedules (the optimizers it does not use
-    follow, unticked), steps, tolerance and mini-batches."""
-    entries: list[OptimizerEntry] = []
-    taken: set[str] = set()
-    schedules = scenario.schedules or (None,) * len(scenario.optimizers)
-    for (name, hyper), schedule in zip(scenario.optimizers, schedules, strict=True):
-        color = color_for(name, taken)
-        taken.add(color)
-        entries.append(OptimizerEntry(name, tuple({**OPTIMIZERS[name].defaults, **hyper}.items()), color, True,
-                                      schedule or CONSTANT))
-    used = {e.name for e in entries}
-    for name in OPTIMIZERS:
-        if name not in used:
-            color = color_for(name, taken)
-            taken.add(color)
-            base = OptimizerEntry.default(name, enabled=False, color=color)
-            entries.append(replace(base, hyper=tuple({**base.params, **NET_DEFAULTS.get(name, {})}.items())))
-    return NetSettings(
-        setup=scenario.network, racers=tuple(entries), steps=scenario.steps, tol=scenario.tol,
-        batch_size=scenario.batch_size, batch_seed=scenario.seed,
-    )
 
 
 class NetworkMode(QObject):

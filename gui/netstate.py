@@ -41,6 +41,8 @@ PLANES = {
 SLICE = 64  # grid points per side of the loss on the plane
 FIELD = 64  # grid points per side of a decision field
 CURVE_POINTS = 200  # losses and accuracies along a run: at most about this many points
+MAX_STEPS = 20_000  # the steps the controls take (the command line's train takes more)
+MAX_POINTS = 5_000  # the examples the controls take
 
 NET_ENABLED = ("gd", "momentum", "adam")
 NET_DEFAULTS: dict[str, dict[str, float]] = {
@@ -93,6 +95,35 @@ class NetSettings:
     @property
     def plane_key(self) -> tuple:
         return (self.setup, self.plane, self.plane_seed, self.plane_request)
+
+
+def scenario_net_settings(scenario) -> NetSettings:
+    """The network view's settings a network lesson asks for: its network, its racers in
+    its order with their hyperparameters and schedules (the optimizers it does not use
+    follow, unticked), steps, tolerance and mini-batches."""
+    from engine.optimizers import OPTIMIZERS
+    from engine.schedules import CONSTANT
+    from gui.settings import color_for
+
+    entries: list[OptimizerEntry] = []
+    taken: set[str] = set()
+    schedules = scenario.schedules or (None,) * len(scenario.optimizers)
+    for (name, hyper), schedule in zip(scenario.optimizers, schedules, strict=True):
+        color = color_for(name, taken)
+        taken.add(color)
+        entries.append(OptimizerEntry(name, tuple({**OPTIMIZERS[name].defaults, **hyper}.items()), color, True,
+                                      schedule or CONSTANT))
+    used = {e.name for e in entries}
+    for name in OPTIMIZERS:
+        if name not in used:
+            color = color_for(name, taken)
+            taken.add(color)
+            base = OptimizerEntry.default(name, enabled=False, color=color)
+            entries.append(replace(base, hyper=tuple({**base.params, **NET_DEFAULTS.get(name, {})}.items())))
+    return NetSettings(
+        setup=scenario.network, racers=tuple(entries), steps=scenario.steps, tol=scenario.tol,
+        batch_size=scenario.batch_size, batch_seed=scenario.seed,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,7 +247,7 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
     except ValueError as exc:
         return NetFrame(generation, s, error=str(exc))
     return NetFrame(
-        generation, s, net, start, run, _names(entries), tuple(e.color for e in entries), metrics, shown, plane,
+        generation, s, net, start, run, racer_labels(entries), tuple(e.color for e in entries), metrics, shown, plane,
         cache.slice_axes, cache.slice_loss, projected, fields, None, time.perf_counter() - t0,
     )
 
@@ -295,7 +326,8 @@ def _run(rows: list[_Row], steps: int) -> Run:
     )
 
 
-def _names(entries: tuple[OptimizerEntry, ...]) -> tuple[str, ...]:
+def racer_labels(entries: tuple[OptimizerEntry, ...]) -> tuple[str, ...]:
+    """What the view calls each racer: its label, with ``#2``, ``#3`` ... for a further copy."""
     seen: dict[str, int] = {}
     out = []
     for e in entries:

@@ -1,9 +1,10 @@
 """Sessions: everything needed to draw the window's picture again, as a JSON file.
 
-The window's File > Save session writes one; File > Open session and ``main.py run
---session FILE`` read it (the command line then computes exactly the trajectories the
-window shows: the same engine call on the same settings). No Qt here: the command line
-and the window both import this module.
+The window's File > Save session writes one of the view shown: the two-weight view's or the
+deep network's. File > Open session and the command line read it: ``main.py run --session
+FILE`` a two-weight session, ``main.py train --session FILE`` a network one (each then computes
+exactly what the window shows: the same engine call on the same settings). No Qt here: the
+command line and the window both import this module.
 
 A session file is data, never code: it is read with ``json`` and every field is checked
 (type, range, and by building the engine objects it names) before anything uses it. A file
@@ -11,21 +12,39 @@ that is too large, malformed, truncated, nested too deeply, has a field of the w
 out of range, an unknown field or a newer version is refused with one line naming the
 field (:class:`SessionError`); nothing in it is ever run.
 
-Layout (version 1)::
+Layout (version 2; version 1 is the two-weight layout without ``model``, and still reads)::
 
     {
-      "format": "basin-session", "version": 1,
+      "format": "basin-session", "version": 2,
+      "model": "two",                                          # the two-weight view
       "landscape": "himmelblau", "params": {},
       "racers": [{"optimizer": "gd", "hyper": {"alpha": 0.01}, "color": "#1f77b4", "enabled": true,
                   "schedule": "step:100:0.5"}],                  # optional: alpha's schedule
       "init": {"kind": "point", "point": [-0.5, 4.8]},      # or zeros, or random with sigma and seed
       "steps": 300, "tol": 1e-06, "batch_size": null, "batch_seed": 0,
       "view": {"x": [-6, 6], "y": [-6, 6]},                  # the contour view's extent
-      "mode": "instant", "step": 300, "speed": 100, "selected": 0,
+      "mode": "instant", "step": 300, "speed": 100, "selected": 0,   # selected: a row of racers
       "analysis": {"basins": false, "opacity": 0.65, "basin_grid": 256, "basin_legend": true,
                    "curvature": false, "field": false, "open": null,
                    "phase_grid": 64, "sweep_points": 61, "budget": 3.0}
     }
+
+    {
+      "format": "basin-session", "version": 2,
+      "model": "network",                                      # the deep network's view
+      "network": {"data": "moons", "points": 400, "noise": 0.1, "data_seed": 0,
+                  "mixed_units": false, "units": "raw", "hidden": [8, 8], "activation": "tanh",
+                  "loss": "xent", "batchnorm": false, "init": "glorot", "sigma": 0.1, "seed": 0},
+      "racers": [...],                                         # as above
+      "steps": 300, "tol": 1e-06, "batch_size": null, "batch_seed": 0,
+      "plane": "pca", "plane_seed": 0,                         # the slice's plane (gui.netstate.PLANES)
+      "mode": "instant", "step": null, "speed": 100,
+      "selected": 0                                            # of the enabled racers: the background
+    }
+
+The ``network`` table is a network scenario's (``engine.network.setup.NetworkSetup.from_fields``
+reads both); its points and the steps are held to what the window's controls take. The plane
+is chosen again from the runs' paths when the session opens ("New plane" is not kept).
 """
 
 from __future__ import annotations
@@ -33,18 +52,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.inits import Init
 from engine.landscapes import LANDSCAPES, make_landscape
+from engine.network.setup import FIELDS as NETWORK_FIELDS
+from engine.network.setup import NetworkSetup
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.schedules import SPEC_HELP, parse_schedule
 from engine.simulation import MAX_STEPS
+from gui.netstate import MAX_POINTS as NET_MAX_POINTS
+from gui.netstate import MAX_STEPS as NET_MAX_STEPS
+from gui.netstate import PLANES, NetSettings
 from gui.settings import PALETTE, OptimizerEntry, Settings
 
 FORMAT = "basin-session"
-VERSION = 1
+VERSION = 2
+MODELS = ("two", "network")  # the window's two views (View > Model)
 MAX_BYTES = 1 << 20  # a session is a few kB: anything near a megabyte is not one
 MAX_DEPTH = 8  # the deepest a valid session nests is 4
 MAX_DIGITS = 30  # an integer literal longer than this is no count or seed of Basin's
@@ -59,6 +84,7 @@ BUDGETS = (1.0, 3.0, 10.0, 30.0)
 OPACITY_RANGE = (0.1, 0.95)
 MODES = ("instant", "animate")
 OPEN_VIEWS = (None, "phase", "sweep")
+SEED_MAX = 2**32 - 1
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 Box = tuple[tuple[float, float], tuple[float, float]]
@@ -85,9 +111,17 @@ class AnalysisState:
     budget: float = 3.0
 
 
+def _racers_out(entries: tuple[OptimizerEntry, ...]) -> list[dict]:
+    return [
+        {"optimizer": e.name, "hyper": {k: float(v) for k, v in e.hyper}, "color": e.color,
+         "enabled": bool(e.enabled), **({} if e.schedule.constant else {"schedule": e.schedule.spec()})}
+        for e in entries
+    ]
+
+
 @dataclass(frozen=True)
 class Session:
-    """The window's picture: its settings, the view, the animation and the analysis."""
+    """The two-weight view's picture: its settings, the view, the animation and the analysis."""
 
     settings: Settings
     view: Box | None = None
@@ -96,6 +130,8 @@ class Session:
     speed: float = 100.0
     selected: int = 0  # the racer selected in the control panel
     analysis: AnalysisState = field(default_factory=AnalysisState)
+
+    model = "two"
 
     # -- writing ----------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -109,14 +145,11 @@ class Session:
         return {
             "format": FORMAT,
             "version": VERSION,
+            "model": self.model,
             "landscape": s.landscape,
             "params": {k: (v if isinstance(v, str) else float(v) if not isinstance(v, int) else int(v))
                        for k, v in s.params},
-            "racers": [
-                {"optimizer": e.name, "hyper": {k: float(v) for k, v in e.hyper}, "color": e.color,
-                 "enabled": bool(e.enabled), **({} if e.schedule.constant else {"schedule": e.schedule.spec()})}
-                for e in s.optimizers
-            ],
+            "racers": _racers_out(s.optimizers),
             "init": init,
             "steps": int(s.steps),
             "tol": float(s.tol),
@@ -154,6 +187,56 @@ class Session:
             name=name, title=name, idea="session", summary=f"the session {name}", landscape=s.landscape,
             params=dict(s.params), optimizers=tuple((n, h) for n, h, _c in self.racers()), init=s.init,
             steps=s.steps, explanation="", try_this=(), tol=s.tol, batch_size=s.batch_size, seed=s.batch_seed,
+            schedules=schedules if any(sc is not None for sc in schedules) else (),
+        )
+
+
+@dataclass(frozen=True)
+class NetSession:
+    """The network view's picture: its settings (the setup, the racers, the run, the plane and
+    the racer whose probability is the background) and the animation."""
+
+    settings: NetSettings
+    mode: str = "instant"
+    step: int | None = None  # the animation step shown (animate mode)
+    speed: float = 100.0
+
+    model = "network"
+
+    def to_dict(self) -> dict:
+        s = self.settings
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "model": self.model,
+            "network": s.setup.fields(),
+            "racers": _racers_out(s.racers),
+            "steps": int(s.steps),
+            "tol": float(s.tol),
+            "batch_size": None if s.batch_size is None else int(s.batch_size),
+            "batch_seed": int(s.batch_seed),
+            "plane": s.plane,
+            "plane_seed": int(s.plane_seed),
+            "mode": self.mode,
+            "step": None if self.step is None else int(self.step),
+            "speed": float(self.speed),
+            "selected": int(s.selected),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    def as_scenario(self, name: str):
+        """The session as an engine network ``Scenario`` (what ``train`` takes): the setup,
+        the enabled racers with their schedules, steps, tolerance, mini-batches and their seed."""
+        from engine.scenarios import NETWORK, Scenario
+
+        s = self.settings
+        schedules = tuple(None if e.schedule.constant else e.schedule for e in s.enabled)
+        return Scenario(
+            name=name, title=name, idea="session", summary=f"the session {name}", landscape=NETWORK, params={},
+            optimizers=tuple((e.name, dict(e.hyper)) for e in s.enabled), init=Init("zeros"), steps=s.steps,
+            explanation="", try_this=(), tol=s.tol, batch_size=s.batch_size, seed=s.batch_seed, network=s.setup,
             schedules=schedules if any(sc is not None for sc in schedules) else (),
         )
 
@@ -219,9 +302,10 @@ def _depth(text: str) -> tuple[int, bool]:
     return most, in_str or depth > 0
 
 
-def parse_session(text: str, where: str = "session") -> Session:
-    """Check a session's JSON text field by field and build the :class:`Session`. Raises
-    :class:`SessionError` (one line, ``where: field: problem``)."""
+def parse_session(text: str, where: str = "session") -> Session | NetSession:
+    """Check a session's JSON text field by field and build the :class:`Session` (two
+    weights) or :class:`NetSession` (a network). Raises :class:`SessionError` (one line,
+    ``where: field: problem``)."""
     try:
         if len(text.encode("utf-8")) > MAX_BYTES:
             raise SessionError(f"larger than {MAX_BYTES // 1024} kB: not a Basin session")
@@ -243,7 +327,7 @@ def parse_session(text: str, where: str = "session") -> Session:
         raise SessionError(f"{where}: {e}") from None
 
 
-def load_session(path: str | Path) -> Session:
+def load_session(path: str | Path) -> Session | NetSession:
     """Read and check a session file (``SessionError`` names the file and the field)."""
     path = Path(path)
     try:
@@ -259,20 +343,23 @@ def load_session(path: str | Path) -> Session:
     return parse_session(text, str(path))
 
 
-def save_session(path: str | Path, session: Session) -> None:
+def save_session(path: str | Path, session: Session | NetSession) -> None:
     """Write the session (``OSError`` when the file cannot be written)."""
     Path(path).write_text(session.to_json(), encoding="utf-8")
 
 
 class _Fields:
-    """Reads one JSON object's fields, naming each in errors, and refuses unknown ones."""
+    """Reads one JSON object's fields, naming each in errors, and refuses unknown ones
+    (``why``: what to say of a field that belongs elsewhere, instead of "unknown")."""
 
-    def __init__(self, data: object, where: str, known: tuple[str, ...]) -> None:
+    def __init__(self, data: object, where: str, known: tuple[str, ...], why: dict[str, str] | None = None) -> None:
         if not isinstance(data, dict):
             raise SessionError(f"{where or 'the file'}: must be an object {{...}}, not {_kind(data)}")
         self.data, self.where = data, where
         for k in data:
             if k not in known:
+                if why and k in why:
+                    raise SessionError(f"{self.name(k)}: {why[k]}")
                 raise SessionError(f"{self.name(k)}: unknown field (valid: {', '.join(known)})")
 
     def name(self, key: str) -> str:
@@ -341,42 +428,43 @@ def _engine(where: str, fn, *args, **kwargs):
         raise SessionError(f"{where}: {e}") from None
 
 
-_TOP = ("format", "version", "landscape", "params", "racers", "init", "steps", "tol", "batch_size", "batch_seed",
-        "view", "mode", "step", "speed", "selected", "analysis")
+# the top-level fields: both views', then each view's own
+_COMMON = ("format", "version", "model", "racers", "steps", "tol", "batch_size", "batch_seed", "mode", "step",
+           "speed", "selected")
+_TWO = ("landscape", "params", "init", "view", "analysis")
+_NET = ("network", "plane", "plane_seed")
+_TOP_V1 = tuple(k for k in (*_COMMON, *_TWO) if k != "model")
+_ELSEWHERE = {
+    "two": {k: 'belongs to a network session ("model": "network")' for k in _NET},
+    "network": {k: 'belongs to a two-weight session ("model": "two"): a network is its "network" table'
+                for k in _TWO},
+}
 
 
-def _session(data: object) -> Session:
-    if isinstance(data, dict) and "version" in data:
+def _session(data: object) -> Session | NetSession:
+    if not isinstance(data, dict):
+        raise SessionError(f"the file: must be an object {{...}}, not {_kind(data)}")
+    if "version" in data:
         v = data["version"]
         if isinstance(v, int) and not isinstance(v, bool) and v > VERSION:
             raise SessionError(f"version: {v} is newer than this Basin reads ({VERSION}): update Basin to open it")
-    top = _Fields(data, "", _TOP)
-    if top.get("format", required=True) != FORMAT:
-        raise SessionError(f"format: {_short(top.get('format'))} is not {FORMAT!r}: not a Basin session")
-    top.integer("version", 1, VERSION)
+    head = _Fields({k: data[k] for k in ("format", "version", "model") if k in data}, "", ("format", "version",
+                                                                                          "model"))
+    if head.get("format", required=True) != FORMAT:
+        raise SessionError(f"format: {_short(head.get('format'))} is not {FORMAT!r}: not a Basin session")
+    version = head.integer("version", 1, VERSION)
+    if version == 1:
+        why = {"model": "needs version 2", **_ELSEWHERE["two"]}
+        return _two(_Fields(data, "", _TOP_V1, why))
+    model = head.choice("model", MODELS, "two")
+    if model == "network":
+        return _network(_Fields(data, "", tuple(k for k in (*_COMMON, *_NET)), _ELSEWHERE["network"]))
+    return _two(_Fields(data, "", tuple(k for k in (*_COMMON, *_TWO)), _ELSEWHERE["two"]))
 
-    # landscape and its parameters
-    name = top.get("landscape", required=True)
-    if not isinstance(name, str) or name not in LANDSCAPES:
-        raise SessionError(f"landscape: unknown landscape {_short(name)} (choose from {', '.join(LANDSCAPES)})")
-    cls = LANDSCAPES[name]
-    known = {p.name: p for p in cls.params}
-    pf = _Fields(top.get("params", {}), "params", tuple(known))
-    values: dict[str, float | str] = {}
-    for k, p in known.items():
-        if pf.has(k):
-            v = pf.get(k)
-            wants_text = bool(p.choices) or getattr(p, "text", False)  # a formula: checked by its compiler
-            if isinstance(v, bool) or (not wants_text and not isinstance(v, int | float)) or (
-                    wants_text and not isinstance(v, str)):
-                want = "one of " + ", ".join(p.choices) if p.choices else "text" if wants_text else "a number"
-                raise SessionError(f"params.{k}: must be {want}, not {_kind(v)}")
-            values[k] = _engine(f"params.{k}", p.check, v)
-    landscape = _engine("params", make_landscape, name, **values)
-    params = tuple((k, v) for k, v in landscape.values.items()) if hasattr(landscape, "values") else tuple(
-        values.items())
 
-    # racers
+def _racers_in(top: _Fields) -> tuple[OptimizerEntry, ...]:
+    """The ``racers`` list: each optimizer, its hyperparameters (checked by building it), its
+    colour, whether it races and alpha's schedule; at least one enabled."""
     racers = top.get("racers", required=True)
     if not isinstance(racers, list) or not racers:
         raise SessionError(f"racers: must be a list of one or more racers, not {_kind(racers)}")
@@ -411,6 +499,32 @@ def _session(data: object) -> Session:
                                       schedule))
     if not any(e.enabled for e in entries):
         raise SessionError("racers: none is enabled (at least one must race)")
+    return tuple(entries)
+
+
+def _two(top: _Fields) -> Session:
+    # landscape and its parameters
+    name = top.get("landscape", required=True)
+    if not isinstance(name, str) or name not in LANDSCAPES:
+        raise SessionError(f"landscape: unknown landscape {_short(name)} (choose from {', '.join(LANDSCAPES)})")
+    cls = LANDSCAPES[name]
+    known = {p.name: p for p in cls.params}
+    pf = _Fields(top.get("params", {}), "params", tuple(known))
+    values: dict[str, float | str] = {}
+    for k, p in known.items():
+        if pf.has(k):
+            v = pf.get(k)
+            wants_text = bool(p.choices) or getattr(p, "text", False)  # a formula: checked by its compiler
+            if isinstance(v, bool) or (not wants_text and not isinstance(v, int | float)) or (
+                    wants_text and not isinstance(v, str)):
+                want = "one of " + ", ".join(p.choices) if p.choices else "text" if wants_text else "a number"
+                raise SessionError(f"params.{k}: must be {want}, not {_kind(v)}")
+            values[k] = _engine(f"params.{k}", p.check, v)
+    landscape = _engine("params", make_landscape, name, **values)
+    params = tuple((k, v) for k, v in landscape.values.items()) if hasattr(landscape, "values") else tuple(
+        values.items())
+
+    entries = _racers_in(top)
 
     # init
     inf = _Fields(top.get("init", required=True), "init", ("kind", "point", "sigma", "seed"))
@@ -429,7 +543,7 @@ def _session(data: object) -> Session:
         init = Init("point", tuple(float(c) for c in pt))
     elif kind == "random":
         init = _engine("init", Init, "random", sigma=inf.number("sigma", 1e-12, 1e6, 0.01),
-                       seed=inf.integer("seed", 0, 2**32 - 1, 0))
+                       seed=inf.integer("seed", 0, SEED_MAX, 0))
     else:
         for k in ("point", "sigma", "seed"):
             if inf.has(k):
@@ -444,8 +558,8 @@ def _session(data: object) -> Session:
         if n_train is None:
             raise SessionError(f"batch_size: {name} is not trained on data (use null)")
         batch = top.integer("batch_size", 1, int(n_train))
-    batch_seed = top.integer("batch_seed", 0, 2**32 - 1, 0)
-    settings = Settings(name, params, tuple(entries), init, int(steps), tol, batch, batch_seed)
+    batch_seed = top.integer("batch_seed", 0, SEED_MAX, 0)
+    settings = Settings(name, params, entries, init, int(steps), tol, batch, batch_seed)
 
     # the picture
     view = None
@@ -464,9 +578,7 @@ def _session(data: object) -> Session:
                 raise SessionError(f"view.{axis}: low must be below high")
             box.append((lo, hi))
         view = (box[0], box[1])
-    mode = top.choice("mode", MODES, "instant")
-    step = top.integer("step", 0, steps, nullable=True)
-    speed = top.number("speed", *SPEED_RANGE, default=100.0)
+    mode, step, speed = _animation(top, steps)
     selected = top.integer("selected", 0, len(entries) - 1, 0)
     af = _Fields(top.get("analysis", {}), "analysis", tuple(AnalysisState.__dataclass_fields__))
     analysis = AnalysisState(
@@ -484,9 +596,48 @@ def _session(data: object) -> Session:
     return Session(settings, view, mode, step, speed, selected, analysis)
 
 
-def session_of(settings: Settings, **picture) -> Session:
-    """A session of these settings (``picture``: view, mode, step, speed, selected,
-    analysis); checked as a file would be, so that what is saved can be opened."""
-    s = Session(settings, **picture)
-    return parse_session(s.to_json())
+def _animation(top: _Fields, steps: int) -> tuple[str, int | None, float]:
+    mode = top.choice("mode", MODES, "instant")
+    step = top.integer("step", 0, steps, nullable=True)
+    speed = top.number("speed", *SPEED_RANGE, default=100.0)
+    return mode, step, speed
 
+
+def _setup(top: _Fields) -> NetworkSetup:
+    """The ``network`` table, read by the network scenarios' reader (``NetworkSetup.from_fields``):
+    each field alone first, so that a bad value is named by its field, then all together."""
+    nf = _Fields(top.get("network", required=True), "network", NETWORK_FIELDS)
+    for k, v in nf.data.items():
+        _engine(f"network.{k}", NetworkSetup.from_fields, {k: v})
+    setup = _engine("network", NetworkSetup.from_fields, nf.data)
+    if setup.data.n_points > NET_MAX_POINTS:
+        raise SessionError(f"network.points: {setup.data.n_points} is out of range (the window takes at most "
+                           f"{NET_MAX_POINTS})")
+    return setup
+
+
+def _network(top: _Fields) -> NetSession:
+    setup = _setup(top)
+    entries = _racers_in(top)
+    steps = top.integer("steps", 1, NET_MAX_STEPS)
+    tol = top.number("tol", *TOL_RANGE, default=1e-6)
+    batch = top.integer("batch_size", 1, setup.data.n_train, nullable=True)
+    batch_seed = top.integer("batch_seed", 0, SEED_MAX, 0)
+    plane = top.choice("plane", tuple(PLANES), "pca")
+    plane_seed = top.integer("plane_seed", 0, SEED_MAX, 0)
+    mode, step, speed = _animation(top, steps)
+    selected = top.integer("selected", 0, sum(e.enabled for e in entries) - 1, 0)
+    settings = NetSettings(setup=setup, racers=entries, steps=steps, tol=tol, batch_size=batch,
+                           batch_seed=batch_seed, plane=plane, plane_seed=plane_seed, selected=selected)
+    return NetSession(settings, mode, step, speed)
+
+
+def session_of(settings: Settings | NetSettings, **picture) -> Session | NetSession:
+    """A session of these settings, two weights' or a network's (``picture``: mode, step,
+    speed, and for two weights view, selected and analysis); checked as a file would be,
+    so that what is saved can be opened. A network's "New plane" count is not kept."""
+    if isinstance(settings, NetSettings):
+        s: Session | NetSession = NetSession(replace(settings, plane_request=0), **picture)
+    else:
+        s = Session(settings, **picture)
+    return parse_session(s.to_json())

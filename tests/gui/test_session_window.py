@@ -46,7 +46,8 @@ def test_save_and_open_restores_the_picture(window, qtbot, settle, tmp_path: Pat
     path = tmp_path / "lesson.json"
     assert window.files.save_session(path)
     data = json.loads(path.read_text())
-    assert data["format"] == "basin-session" and data["version"] == 1 and data["mode"] == "animate"
+    assert data["format"] == "basin-session" and data["version"] == 2 and data["model"] == "two"
+    assert data["mode"] == "animate"
     assert window.files.recent()[0] == str(path.resolve())
 
     other = open_window(qtbot)
@@ -92,7 +93,7 @@ def test_the_command_line_runs_a_session_as_the_window_shows_it(window, settle, 
     lambda t: t[: len(t) // 2],  # truncated
     lambda t: t.replace('"steps": 400', '"steps": "400"'),
     lambda t: t.replace('"steps": 400', '"steps": 1e400'),
-    lambda t: t.replace('"version": 1', '"version": 7'),
+    lambda t: t.replace('"version": 2', '"version": 7'),
     lambda t: t.replace('"mode"', '"hack": "import os", "mode"'),
 ])
 def test_a_bad_session_is_refused_and_the_window_keeps_its_state(window, settle, tmp_path: Path, monkeypatch,
