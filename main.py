@@ -239,10 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add(out, "--csv", metavar="FILE", help="optimizer,step,train_loss,val_loss,grad_norm,train_acc,val_acc")
     _add(out, "--npz", metavar="FILE", help="the data, the start and each racer's final weights (numpy .npz)")
     _add_figure_options(out, "data, decision boundaries and training curves")
+    _add(out, "--save-session", metavar="FILE", help="this training as a session the window opens (JSON)")
     _add(out, "--report", repeat=True, metavar="NAME",
          help="also report NAME after the race (repeatable; replaces the scenario's reports): "
               "symmetry, alignment, sharpness, identical-units, layer-gradients, cost")
-    train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES))
+    train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES, "save_session"))
     return p
 
 
@@ -255,6 +256,7 @@ def _add_network_options(p: argparse.ArgumentParser) -> None:
 
     g = p.add_argument_group("problem")
     _add_scenario_options(g)
+    _add(g, "--session", metavar="FILE", help="start from a saved network session (the window's); flags override it")
     n = p.add_argument_group("data and network")
     _add(n, "--data", metavar="NAME", help=f"data set: {', '.join(GENERATORS)} (spirals)")
     _add(n, "--points", kind="int", metavar="N", help="examples, training and validation (400)")
@@ -300,6 +302,8 @@ class Problem:
             from gui.session import load_session  # (no Qt)
 
             self.session = load_session(args.session)
+            if self.session.model == "network":
+                raise UsageError(f"{args.session} is a network session: use 'train --session {args.session}'")
             scenario = self.session.as_scenario(Path(args.session).name)
         formula = getattr(args, "formula", None)
         if formula is not None:
@@ -927,7 +931,8 @@ def cmd_phase(args: argparse.Namespace) -> int:
 
 
 class NetworkProblem:
-    """What ``train`` runs: a network scenario (if any) with the flags laid over its fields."""
+    """What ``train`` runs: a network scenario or session (if any) with the flags laid over
+    its fields."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         from engine.network.setup import FIELDS, NetworkSetup
@@ -936,9 +941,20 @@ class NetworkProblem:
         scenario = _scenario(args.scenario, args.scenario_dir) if args.scenario else None
         if scenario is not None and not scenario.is_network:
             raise UsageError(f"scenario {scenario.name!r} is on two weights: use 'run --scenario {scenario.name}'")
+        self.session = None
+        if args.session:
+            if scenario is not None:
+                raise UsageError("give --scenario or --session, not both")
+            from gui.session import load_session  # (no Qt)
+
+            self.session = load_session(args.session)
+            if self.session.model != "network":
+                raise UsageError(f"{args.session} is a two-weight session: use 'run --session {args.session}'")
+            scenario = self.session.as_scenario(Path(args.session).name)
         fields = scenario.network.fields() if scenario is not None else {}
         fields |= {k: getattr(args, k) for k in FIELDS if getattr(args, k) is not None}  # a flag per field
         self.setup = NetworkSetup.from_fields(fields)
+        self.own_racers = not args.optimizer  # the scenario's or session's racers (hyperparameters may change)
         self.entries, self.optimizers = _racers(args, scenario)
         steps = args.steps if args.steps is not None else (scenario.steps if scenario else None)
         if steps is None:
@@ -949,14 +965,67 @@ class NetworkProblem:
         self.batch_size = args.batch_size if args.batch_size is not None else (scenario and scenario.batch_size)
         if self.batch_size is not None:
             check_int("batch size", self.batch_size, 1, self.setup.data.n_train)
-        self.seed = self.setup.init.seed
+        # the mini-batches' seed: --seed (which seeds the start too), else the scenario's or the
+        # session's (as the window takes it), else the start's
+        self.seed = args.seed if args.seed is not None else (scenario.seed if scenario else self.setup.init.seed)
         self.scenario = scenario
         self.reports = _report_names(args.report, scenario)
 
     def describe(self) -> str:
-        head = f"scenario {self.scenario.name}: " if self.scenario else ""
+        head = f"{'session' if self.session else 'scenario'} {self.scenario.name}: " if self.scenario else ""
         batch = f"; mini-batches of {self.batch_size}" if self.batch_size else ""
         return f"{head}network {self.setup.describe()}; {self.steps} steps{batch}"
+
+    def net_settings(self):
+        """The problem as the window's network view takes it (``gui.netstate.NetSettings``): a
+        session's rows, colours, plane and background racer stay unless ``--optimizer`` replaced
+        its racers; otherwise the racers in order, the optimizers not racing after them, unticked."""
+        from dataclasses import replace
+        from types import SimpleNamespace
+
+        from engine import OPTIMIZERS
+        from gui.netstate import scenario_net_settings
+
+        hypers = [tuple({**OPTIMIZERS[n].defaults, **h}.items()) for n, h in self.entries]
+        schedules = [opt.schedules[0] for opt in self.optimizers]
+        run = {"setup": self.setup, "steps": self.steps, "tol": self.tol, "batch_size": self.batch_size,
+               "batch_seed": self.seed}
+        if self.session is not None and self.own_racers:
+            rows = list(self.session.settings.racers)
+            enabled = [i for i, e in enumerate(rows) if e.enabled]
+            for i, hyper, schedule in zip(enabled, hypers, schedules, strict=True):
+                rows[i] = replace(rows[i], hyper=hyper, schedule=schedule)
+            return replace(self.session.settings, racers=tuple(rows), **run)
+        given = SimpleNamespace(
+            optimizers=tuple((n, dict(h)) for (n, _h), h in zip(self.entries, hypers, strict=True)),
+            schedules=tuple(None if sc.constant else sc for sc in schedules), network=self.setup,
+            steps=self.steps, tol=self.tol, batch_size=self.batch_size, seed=self.seed,
+        )
+        return scenario_net_settings(given)
+
+    def net_session(self):
+        """The problem as a network session the window opens (``--save-session``); a session
+        given keeps its animation when its racers were not replaced. UsageError when the
+        window's controls do not take it (more steps or points than they do)."""
+        from gui.session import SessionError, session_of
+
+        s = self.session
+        keep = s is not None and self.own_racers
+        picture = {"mode": s.mode, "step": s.step if s.step is not None and s.step <= self.steps else None,
+                   "speed": s.speed} if keep else {}
+        try:
+            return session_of(self.net_settings(), **picture)
+        except SessionError as e:
+            raise UsageError(f"--save-session: {str(e).removeprefix('session: ')}") from None
+
+    def csv_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The CSV's racer names: from a session, the window's (its File > Export CSV is the
+        same file), else the command line's (``gd``, ``gd #2``)."""
+        if self.session is None:
+            return names
+        from gui.netstate import racer_labels
+
+        return racer_labels(self.net_settings().enabled)
 
 
 def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:
@@ -974,6 +1043,8 @@ def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     import numpy as np
 
     from engine import Optimizer, verdict
@@ -981,6 +1052,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     problem = NetworkProblem(args)
     outputs = Outputs(args)
+    session = problem.net_session() if "save_session" in outputs.paths else None
     with progress_bar(f"{problem.steps} steps") as progress:
         t = train(
             problem.setup, problem.optimizers, problem.steps, batch_size=problem.batch_size, seed=problem.seed,
@@ -1005,8 +1077,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         for name in problem.reports:
             lines += compute(name, t, opt, batch_size=problem.batch_size, seed=problem.seed, tol=problem.tol,
                              bound=problem.bound, cancel=_INTERRUPT.cancelled).lines()
-    outputs.write("csv", lambda path: path.write_text(t.csv(), encoding="utf-8"))
+    table = replace(t, names=problem.csv_names(t.names))
+    outputs.write("csv", lambda path: path.write_text(table.csv(), encoding="utf-8"))
     outputs.write("npz", lambda path: np.savez(path, **t.arrays()))
+    if session is not None:
+        from gui.session import save_session
+
+        outputs.write("save_session", lambda path: save_session(path, session))
 
     def render(path: Path, fmt: str) -> None:
         from gui.figure import Size, _ensure_app, render, write_bytes
