@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.network.layout import Layout
 from engine.records import write_csv
 from gui.animation import AnimationSpec, compute_animation
 from gui.figure import FIGURE_PARTS, Overlays, Scene, Size, check_request, figure_canvas, render, write_bytes
@@ -58,7 +59,7 @@ from gui.outputs import (
     format_of,
 )
 from gui.prefs import user_settings
-from gui.session import AnalysisState, Session, SessionError, load_session, save_session, session_of
+from gui.session import AnalysisState, NetSession, Session, SessionError, load_session, save_session, session_of
 
 FILTERS = {
     "png": "PNG image (*.png)",
@@ -327,6 +328,7 @@ class FileActions(QObject):
         self._pending_session = None  # (session, generation) applied once its frame is shown
         self._held_view = None  # an opened session's view, kept while the docks settle
         window.frameShown.connect(self._on_frame)
+        window.net.frameShown.connect(self._on_net_frame)
         window.contour.plot.vb.sigResized.connect(self._set_view)
         # the animation job: rendered and encoded off the GUI thread
         self.animator = Runner("animation", compute_animation, self)
@@ -380,9 +382,12 @@ class FileActions(QObject):
             w.play()
 
     # -- sessions -------------------------------------------------------------------------------
-    def session(self) -> Session:
-        """The window's picture as a session."""
+    def session(self) -> Session | NetSession:
+        """The picture of the view shown as a session: the two-weight view's, or the network's."""
         w = self.window
+        animation = {"mode": w.mode, "step": w.step if w.mode == "animate" else None, "speed": float(w.speed)}
+        if w.model == "network":
+            return session_of(w.net.panel.settings, **animation)
         an = w.analysis
         tab = an.panel.tabs.currentIndex()
         open_view = ("phase" if tab == 1 else "sweep" if tab == 2 else None) if an.dock.isVisible() else None
@@ -401,10 +406,7 @@ class FileActions(QObject):
         f = w.frame
         view = w.contour.view_range() if f is not None and f.settings.landscape_key == w.panel.settings.landscape_key \
             else None
-        return session_of(
-            w.panel.settings, view=view, mode=w.mode, step=w.step if w.mode == "animate" else None,
-            speed=float(w.speed), selected=w.panel.settings.selected, analysis=state,
-        )
+        return session_of(w.panel.settings, view=view, selected=w.panel.settings.selected, analysis=state, **animation)
 
     def save_session(self, path: str | Path) -> bool:
         try:
@@ -417,15 +419,23 @@ class FileActions(QObject):
         self._done(f"session saved to {path}")
         return True
 
+    def session_file_name(self) -> str:
+        """The save dialog's first name: the landscape's, or the network's shape (2-8-8-1)."""
+        w = self.window
+        if w.model == "network":
+            return f"basin-network-{Layout((2, *w.net.settings.setup.net.hidden, 1)).describe()}.json"
+        return f"basin-{w.panel.settings.landscape}.json"
+
     def save_session_dialog(self) -> None:
-        path = ask_save(self.window, "Save session", f"basin-{self.window.panel.settings.landscape}.json", "json")
+        path = ask_save(self.window, "Save session", self.session_file_name(), "json")
         if path:
             self.save_session(path)
 
     def open_session(self, path: str | Path) -> bool:
         """Show a saved session: every control, the view, the animation step and the
-        analysis as saved. A file that cannot be used is refused in one line naming the
-        field, and the window keeps what it shows."""
+        analysis as saved, in the view it is of (a network session switches to the network
+        view, a two-weight one to the two weights). A file that cannot be used is refused in
+        one line naming the field, and the window keeps what it shows."""
         try:
             s = load_session(path)
         except SessionError as exc:
@@ -434,9 +444,14 @@ class FileActions(QObject):
             return False
         w = self.window
         w.pause()
-        w.panel.apply_settings(s.settings)
-        self._pending_session = (s, w.simulator.generation)
-        self._apply_analysis(s)
+        w.set_model(s.model)
+        if isinstance(s, NetSession):
+            w.net.panel.apply_settings(s.settings)
+            self._pending_session = (s, w.net.runner.generation)
+        else:
+            w.panel.apply_settings(s.settings)
+            self._pending_session = (s, w.simulator.generation)
+            self._apply_analysis(s)
         self._remember_recent(path)
         self._done(f"session {Path(path).name} opened")
         return True
@@ -456,12 +471,12 @@ class FileActions(QObject):
         p.legend_box.setChecked(a.basin_legend)
         self.window.panel.select_row(s.selected)
 
-    @Slot(int)
-    def _on_frame(self, generation: int) -> None:
-        """The opened session's frame is shown: now its view, step and analysis."""
+    def _take_pending(self, kind: type, generation: int) -> Session | NetSession | None:
+        """The opened session of ``kind`` whose frame (``generation`` or later) is shown now,
+        with its animation applied; None when there is none."""
         pending = self._pending_session
-        if pending is None or generation < pending[1]:
-            return
+        if pending is None or not isinstance(pending[0], kind) or generation < pending[1]:
+            return None
         self._pending_session = None
         s, w = pending[0], self.window
         w.set_speed(s.speed)
@@ -473,6 +488,20 @@ class FileActions(QObject):
             w._draw(w.step)
         else:
             w.set_mode("instant")
+        return s
+
+    @Slot(int)
+    def _on_net_frame(self, generation: int) -> None:
+        """The opened network session's frame is shown: now its animation step."""
+        self._take_pending(NetSession, generation)
+
+    @Slot(int)
+    def _on_frame(self, generation: int) -> None:
+        """The opened session's frame is shown: now its view, step and analysis."""
+        s = self._take_pending(Session, generation)
+        if s is None:
+            return
+        w = self.window
         an, a = w.analysis, s.analysis
         an.basins_action.setChecked(a.basins)
         an.curvature_action.setChecked(a.curvature)
