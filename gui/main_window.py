@@ -9,7 +9,8 @@ The window fits the screen it opens on: on a wide one the lesson and the analysi
 right of the plots; on a narrower one (a laptop, a projector at 1024 x 768 or 1280 x 720)
 they are tabs beside the controls in one column, which scrolls. View > Zoom scales every
 text, control, line and marker at once; F5 is the presentation mode for the back row;
-the theme is light or dark. All of it, and the controls, are remembered (``gui.prefs``).
+the theme is light or dark. All of it, both views' controls and the view shown (two weights
+or a network) are remembered (``gui.prefs``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QElapsedTimer, QEvent, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -350,7 +351,7 @@ class MainWindow(QMainWindow):
         v.addWidget(split, 1)
         v.addWidget(self.status_pane)
         # two models: the two-weight landscapes (this) and a deep network (gui/netmode.py)
-        self.net = NetworkMode(self.look, self)
+        self.net = NetworkMode(self.look, self, self.prefs.net_settings())
         self.model = "two"
         self.central_stack = QStackedWidget()
         self.central_stack.addWidget(central)
@@ -421,6 +422,8 @@ class MainWindow(QMainWindow):
         for problem in self.prefs.problems:
             self.show_refusal(problem)
         self.simulator.request(self.panel.settings)
+        if self.prefs.model == "network":  # the view shown at the last close
+            self.set_model("network")
 
     # -- screen and layout -----------------------------------------------------------------
     def _available(self) -> QRect:
@@ -925,7 +928,7 @@ class MainWindow(QMainWindow):
         self._size_side_columns()
         # the two-weight view's curvature readouts say nothing of a network: out of the way
         if model == "network":
-            self._readouts_were_shown = self.readout_dock.isVisible()
+            self._readouts_were_shown = not self.readout_dock.isHidden()  # (also before the window is shown)
             self.readout_dock.hide()
         elif getattr(self, "_readouts_were_shown", False):
             self.readout_dock.show()
@@ -1084,14 +1087,26 @@ class MainWindow(QMainWindow):
         self.files.export_csv_dialog()
 
     # -- shutdown --------------------------------------------------------------------------
+    def _dock_state(self) -> QByteArray:
+        """The docks as the two-weight view has them: the network view hides the curvature
+        readouts, which come back with the two weights (also after a launch in network mode)."""
+        if self.model != "network" or not getattr(self, "_readouts_were_shown", False):
+            return self.saveState()
+        self.readout_dock.show()
+        state = self.saveState()
+        self.readout_dock.hide()
+        return state
+
     def remember(self) -> None:
         """Write what the next launch starts from (gui.prefs)."""
         if self.presenting:  # remembered as it was before F5
             geometry, state, layout, _zoom = self._before_presenting
         else:
-            geometry, state, layout = self.saveGeometry(), self.saveState(), self.layout_name
+            geometry, state, layout = self.saveGeometry(), self._dock_state(), self.layout_name
         self.prefs.save_window(geometry, state, layout)
         self.prefs.save_settings(self.panel.settings)
+        self.prefs.save_net_settings(self.net.panel.settings)
+        self.prefs.model = self.model
         self.landscape3d.remember()
         self.prefs.sync()
 

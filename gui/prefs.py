@@ -1,15 +1,18 @@
 """What the window remembers between launches (QSettings, one INI file in the user's
 configuration folder, ``~/.config/Basin/basin.ini`` on Linux): geometry and docks, zoom, theme,
 the layout, the last scenario and the scenario folder chosen in the window, the controls
-(landscape, racers with their hyperparameters and schedules, start, steps) and the landscape
-view (contour, 3D or both, and the 3D camera); ``gui.file_menu`` keeps the last folder and the
-recent sessions there too. :func:`user_settings` is the one place
+(landscape, racers with their hyperparameters and schedules, start, steps), the network view's
+controls (its setup, racers, run and plane), the model shown (two weights or a network) and the
+landscape view (contour, 3D or both, and the 3D camera); ``gui.file_menu`` keeps the last folder
+and the recent sessions there too. :func:`user_settings` is the one place
 that names the file, and the application's names (``gui.app``) are the same.
 
 Everything read back is checked: a value of the wrong type, out of range or naming a
 landscape or optimizer that no longer exists is dropped (the default takes its place), and
 the reason is kept in :attr:`Prefs.problems` for the status bar. Nothing read is ever
-evaluated: the controls are stored as JSON of plain numbers and strings.
+evaluated: the controls are stored as JSON of plain numbers and strings. The network view's
+controls are kept as a network session (``gui.session``, read by its checks); one that does not
+read, or a model that is not one, gives the defaults without a word.
 
 Tests point QSettings at a temporary folder (``tests/gui/conftest.py``): they never read or
 write the user's own settings.
@@ -18,10 +21,12 @@ write the user's own settings.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from gui.netstate import NetSettings
 from gui.settings import Settings, settings_from_dict, settings_to_dict
 
 LAYOUTS = ("wide", "compact")
@@ -164,6 +169,38 @@ class Prefs:
 
     def save_settings(self, settings: Settings) -> None:
         self.store.setValue("controls/settings", json.dumps(settings_to_dict(settings)))
+
+    # -- the network view and the model shown ----------------------------------------------
+    @property
+    def model(self) -> str:
+        """The view shown at the last close: "two" (two weights) or "network"."""
+        from gui.session import MODELS
+
+        name = self._get("window/model", "two")
+        return name if name in MODELS else "two"
+
+    @model.setter
+    def model(self, name: str) -> None:
+        self.store.setValue("window/model", name)
+
+    def net_settings(self) -> NetSettings | None:
+        """The network view's controls as they were left, or None (never saved, or not a
+        network session that reads: the defaults, silently)."""
+        from gui.session import NetSession, SessionError, parse_session
+
+        text = self._get("controls/network")
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            s = parse_session(text, "remembered network controls")
+        except SessionError:
+            return None
+        return s.settings if isinstance(s, NetSession) else None
+
+    def save_net_settings(self, settings: NetSettings) -> None:
+        from gui.session import NetSession
+
+        self.store.setValue("controls/network", NetSession(replace(settings, plane_request=0)).to_json())
 
     def sync(self) -> None:
         self.store.sync()

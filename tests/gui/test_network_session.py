@@ -206,3 +206,80 @@ def test_save_and_open_recent_in_network_mode(window: MainWindow, qtbot, tmp_pat
 
 def load_model(path: Path) -> str:
     return json.loads(path.read_text())["model"]
+
+
+# -- remembered between launches -----------------------------------------------------------------
+
+
+def test_the_network_view_and_its_controls_come_back_at_the_next_launch(qtbot) -> None:
+    w = open_window(qtbot)
+    assert w.readout_dock.isVisible()
+    show(w, qtbot, custom())
+    w.close()
+
+    w2 = open_window(qtbot)
+    try:
+        assert w2.model == "network" and w2.central_stack.currentWidget() is w2.net.widget
+        assert w2.net.panel.settings == custom()
+        net_settled(w2, qtbot)
+        assert w2.net.frame.settings == custom()
+        w2.set_model("two")
+        assert w2.readout_dock.isVisible()  # the network view hides them: that is not kept
+        w2.set_model("network")
+    finally:
+        w2.close()
+    w3 = open_window(qtbot)
+    w3.set_model("two")
+    assert not w3.readout_dock.isHidden()
+    w3.close()
+    w4 = open_window(qtbot)  # closed in the two-weight view: it opens there
+    try:
+        assert w4.model == "two" and w4.net.panel.settings == custom()
+    finally:
+        w4.close()
+
+
+def test_the_docks_are_remembered_as_the_two_weight_view_has_them(window: MainWindow, qtbot) -> None:
+    """The network view hides the curvature readouts; closed in network mode, the next launch
+    (which may open in the two weights) must still have them."""
+    assert not window.readout_dock.isHidden()
+    window.set_model("network")
+    assert window.readout_dock.isHidden()
+    state = window._dock_state()
+    assert window.readout_dock.isHidden()  # (not shown meanwhile)
+    window.set_model("two")
+    window.readout_dock.hide()
+    window.restoreState(state)
+    assert not window.readout_dock.isHidden()
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("controls/network", "{not json"),
+    ("controls/network", '{"format": "basin-session", "version": 2, "model": "network", "network": {"points": 3}}'),
+    ("controls/network", '{"format": "basin-session", "version": 9}'),
+    ("controls/network", "[" * 100000),
+    ("window/model", "deep"),
+    ("window/model", 3),
+])
+def test_a_broken_remembered_network_value_gives_the_defaults_silently(qtbot, key: str, value: object) -> None:
+    from gui.prefs import Prefs
+
+    p = Prefs()
+    p.store.setValue(key, value)
+    p.sync()
+    w = open_window(qtbot)
+    try:
+        assert w.model == "two" and w.net.panel.settings == NetSettings()
+        assert w.statusBar().currentMessage() == ""
+    finally:
+        w.close()
+
+
+def test_a_remembered_two_weight_session_is_not_taken_for_the_network(qtbot, window: MainWindow) -> None:
+    from gui.prefs import Prefs
+    from gui.session import session_of
+
+    p = Prefs()
+    p.store.setValue("controls/network", session_of(window.panel.settings).to_json())
+    p.store.setValue("window/model", "network")
+    assert p.net_settings() is None and p.model == "network"
