@@ -385,7 +385,10 @@ class FileActions(QObject):
     def session(self) -> Session | NetSession:
         """The picture of the view shown as a session: the two-weight view's, or the network's."""
         w = self.window
-        animation = {"mode": w.mode, "step": w.step if w.mode == "animate" else None, "speed": float(w.speed)}
+        steps = (w.net.settings if w.model == "network" else w.panel.settings).steps
+        # (the step shown, within the settings' steps: a frame of more steps may still be shown)
+        animation = {"mode": w.mode, "step": min(w.step, steps) if w.mode == "animate" else None,
+                     "speed": float(w.speed)}
         if w.model == "network":
             return session_of(w.net.panel.settings, **animation)
         an = w.analysis

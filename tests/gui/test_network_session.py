@@ -283,3 +283,16 @@ def test_a_remembered_two_weight_session_is_not_taken_for_the_network(qtbot, win
     p.store.setValue("controls/network", session_of(window.panel.settings).to_json())
     p.store.setValue("window/model", "network")
     assert p.net_settings() is None and p.model == "network"
+
+
+def test_a_session_saved_while_fewer_steps_are_computed_keeps_a_step_it_has(window: MainWindow, qtbot,
+                                                                            tmp_path: Path, monkeypatch) -> None:
+    errors: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text: errors.append(text))
+    show(window, qtbot, custom(), step=100)
+    window.net.panel.apply_settings(replace(custom(), steps=50))  # its frame not shown yet
+    assert window.step == 100
+    path = tmp_path / "s.json"
+    assert window.files.save_session(path), errors
+    assert json.loads(path.read_text())["step"] == 50
+    net_settled(window, qtbot)
