@@ -464,6 +464,9 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.lesson_dock, self.analysis.dock)
             for dock in side:
                 dock.show()
+            if getattr(self, "model", "two") == "network":  # the curvature readouts say nothing of a network
+                self._readouts_were_shown = True
+                self.readout_dock.hide()
         QTimer.singleShot(0, self._whole_tab_names)
         self.controls_dock.raise_()
         self.lesson_dock.raise_()

@@ -316,12 +316,13 @@ class SliceView(_Pane):
         s0 = f.projected[0, 0]
         self.start.setData([s0[0]], [s0[1]])
         pl = f.plane
-        kind = {"pca": "PCA", "random": "random, per unit", "endpoints": "start and two ends",
-                "pca+random": "the paths move along one direction; the other is random",
-                "random+random": "the paths do not move; both directions random"}
-        what, share = kind.get(pl.kind, pl.kind), f"{pl.captured:.0%}"
+        kind = {"pca": ("PCA", "PCA"), "random": ("random, per unit", "random"),
+                "endpoints": ("start and two ends", "ends"),
+                "pca+random": ("the paths move along one direction; the other is random", "1 direction + random"),
+                "random+random": ("the paths do not move; both directions random", "no movement: random")}
+        (what, short), share = kind.get(pl.kind, (pl.kind, pl.kind)), f"{pl.captured:.0%}"
         self.set_note(self.caption, (f"{what}: {share} of the paths' movement", f"{what}: {share} of the movement",
-                                     f"{what}: {share}"))
+                                     f"{short}: {share} of the movement", f"{short}: {share}"))
         self.caption.setPos(a[0], b[-1])
 
     def show_step(self, k: int | None) -> None:

@@ -35,6 +35,16 @@ def test_the_model_switch_shows_the_network_and_back(netwin: MainWindow, qtbot, 
     assert w.frame.landscape.name == "rosenbrock"  # the two-weight view kept its settings
 
 
+def test_a_layout_chosen_in_network_mode_keeps_the_readouts_out_of_the_way(netwin: MainWindow, qtbot) -> None:
+    w = netwin
+    for layout in ("wide", "compact", "wide"):
+        w.layout_actions[layout].trigger()
+        qtbot.wait(20)
+        assert not w.readout_dock.isVisible(), layout  # curvature readouts of two weights: none for a network
+    w.model_actions["two"].trigger()
+    qtbot.waitUntil(lambda: w.readout_dock.isVisible())  # back with the two weights
+
+
 def test_dragging_alpha_reruns_that_racer_and_keeps_the_plane(netwin: MainWindow, qtbot) -> None:
     w = netwin
     before = w.net.frame
