@@ -1018,14 +1018,20 @@ class NetworkProblem:
         except SessionError as e:
             raise UsageError(f"--save-session: {str(e).removeprefix('session: ')}") from None
 
-    def csv_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        """The CSV's racer names: from a session, the window's (its File > Export CSV is the
-        same file), else the command line's (``gd``, ``gd #2``)."""
-        if self.session is None:
-            return names
-        from gui.netstate import racer_labels
+    def csv_names(self) -> tuple[str, ...]:
+        """The CSV's racer names: the window's (``gd α=0.3``, ``adam α=0.01``, ``gd α=0.3 #2``
+        for a further copy), so that a run from the command line and the window's File >
+        Export CSV of the same race are the same file, with or without a session."""
+        from gui.settings import short_label
 
-        return racer_labels(self.net_settings().enabled)
+        seen: dict[str, int] = {}
+        out = []
+        for m in (m for o in self.optimizers for m in o.members):
+            name = m.definition.name
+            seen[name] = seen.get(name, 0) + 1
+            label = short_label(name, m.values, m.schedule)
+            out.append(label if seen[name] == 1 else f"{label} #{seen[name]}")
+        return tuple(out)
 
 
 def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:
@@ -1077,7 +1083,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         for name in problem.reports:
             lines += compute(name, t, opt, batch_size=problem.batch_size, seed=problem.seed, tol=problem.tol,
                              bound=problem.bound, cancel=_INTERRUPT.cancelled).lines()
-    table = replace(t, names=problem.csv_names(t.names))
+    table = replace(t, names=problem.csv_names())
     outputs.write("csv", lambda path: path.write_text(table.csv(), encoding="utf-8"))
     outputs.write("npz", lambda path: np.savez(path, **t.arrays()))
     if session is not None:
