@@ -95,6 +95,11 @@ class Run:
         k = int(self.stop[i])
         return k if self.status[i] in (Status.DIVERGED, Status.FAILED) else k + 1
 
+    def theta_at(self, k: int) -> Array:
+        """Each row's weights at step ``k``, ``(B, D)``: a row that stopped before ``k`` stays
+        where it stopped (a diverged row's may be non-finite there)."""
+        return self.theta[np.arange(len(self.names)), np.minimum(k, self.stop)]
+
 
 @dataclass
 class _Tally:

@@ -230,7 +230,7 @@ class DataView(_Pane):
         if k is None or k >= int(f.run.stop.max()):
             p = f.fields.p
         else:
-            w = np.stack([f.run.theta[i, min(k, int(f.run.stop[i]))] for i in range(len(f.names))])
+            w = f.run.theta_at(k)
             ok = np.all(np.isfinite(w), axis=1)
             field = probability_field(f.net, np.where(ok[:, None], w, np.nan), LIVE_FIELD if live else FIELD,
                                       ((x1[0], x1[-1]), (x2[0], x2[-1])))
