@@ -182,10 +182,10 @@ class _Rules:
         return _add(self.container, flag, kind=kind, **kwargs)
 
 
-def _add_figure_options(p, what: str, animations: bool = False) -> None:
+def _add_figure_options(p, what: str, animations: bool = False, turn: bool = True) -> None:
     from gui.outputs import add_figure_options  # (no Qt)
 
-    add_figure_options(_Rules(p), what, animations=animations)
+    add_figure_options(_Rules(p), what, animations=animations, turn=turn)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,12 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     out = train.add_argument_group("output")
     _add(out, "--csv", metavar="FILE", help="optimizer,step,train_loss,val_loss,grad_norm,train_acc,val_acc")
     _add(out, "--npz", metavar="FILE", help="the data, the start and each racer's final weights (numpy .npz)")
-    _add_figure_options(out, "data, decision boundaries and training curves")
+    _add_figure_options(out, "data, decision boundaries and training curves", animations=True, turn=False)
     _add(out, "--save-session", metavar="FILE", help="this training as a session the window opens (JSON)")
     _add(out, "--report", repeat=True, metavar="NAME",
          help="also report NAME after the race (repeatable; replaces the scenario's reports): "
               "symmetry, alignment, sharpness, identical-units, layer-gradients, cost")
-    train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES, "save_session"))
+    train.set_defaults(func=cmd_train, outputs=("csv", "npz", *FIGURES, *ANIMATIONS, "save_session"))
     return p
 
 
@@ -1100,7 +1100,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         write_bytes(path, render(training_canvas(t), fmt, Size(spec.png_width(), spec.dpi)))
 
     outputs.write_figures(render)
+    for fmt in outputs.spec.animations:  # the race, frame by frame (gui.animation)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        outputs.write(fmt, lambda path, fmt=fmt: _network_animation(t, path, fmt, outputs.spec))
     return outputs.report(lines)
+
+
+def _network_animation(t, path: Path, fmt: str, spec) -> None:
+    from gui.animation import NetworkAnimationSpec
+    from gui.figure import _ensure_app
+
+    _ensure_app()
+    with progress_bar(f"{fmt.upper()} frames") as progress:
+        NetworkAnimationSpec(t, str(path), fmt, spec.frame_width(fmt), spec.timing[fmt]).write(
+            _INTERRUPT.cancelled, None if progress is None else lambda f, _text: progress(f))
 
 
 # -- entry point --------------------------------------------------------------------------------

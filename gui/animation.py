@@ -1,6 +1,8 @@
 """The race as an animation: the contour view with the trajectories growing and the training
 curves growing beside them, frame by frame, as an animated GIF (Pillow) or an MP4 video
-(H.264, through imageio and the ffmpeg that imageio-ffmpeg ships).
+(H.264, through imageio and the ffmpeg that imageio-ffmpeg ships). A network's race the same
+way (:class:`NetworkAnimationSpec`): the data with the shown racer's probability and every
+racer's decision boundary at the frame's step, the loss and accuracy curves growing beside it.
 
 Frames are the exported figure (``gui.figure``) at evenly spaced steps from 0 to the step
 at which the last racer stopped, with a step counter; the last frame is held a moment (the
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,9 +33,11 @@ import numpy as np
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage, QPainter
 
+from engine.network.training import Training
 from engine.simulation import Cancelled
-from gui.canvas import MOVING, OVER, UNDER
+from gui.canvas import MOVING, OVER, UNDER, Canvas
 from gui.figure import Scene, figure_canvas
+from gui.network_figure import training_canvas
 from gui.outputs import ANIMATION_FORMATS, Timing, format_of
 
 
@@ -65,25 +69,36 @@ def frame_steps(end: int, frames: int) -> list[int]:
 
 
 def render_frames(spec: AnimationSpec, cancel: Callable[[], bool] | None = None,
-                  progress: Callable[[float, str], None] | None = None) -> Iterator[np.ndarray]:
-    """The frames as ``(h, w, 3)`` uint8 arrays, height and width even (H.264's 4:2:0
-    needs both); raises :class:`Cancelled` when ``cancel()`` turns true."""
+                  progress: Callable[[float, str], None] | None = None,
+                  colors: list[str] | None = None) -> Iterator[np.ndarray]:
+    """The race's frames (:func:`canvas_frames` of the exported figure at evenly spaced steps)."""
     steps = frame_steps(last_step(spec.scene), spec.timing.frames)
-    spec_colors = getattr(spec, "_colors", None)
+    return canvas_frames(lambda k: figure_canvas(replace(spec.scene, step=k, counter=True), spec.what), steps,
+                         spec.width, cancel, progress, colors)
+
+
+def canvas_frames(canvas_at: Callable[[int], Canvas], steps: Sequence[int], width: int,
+                  cancel: Callable[[], bool] | None = None, progress: Callable[[float, str], None] | None = None,
+                  colors: list[str] | None = None) -> Iterator[np.ndarray]:
+    """The canvases ``canvas_at(k)`` for each of ``steps`` as ``(h, w, 3)`` uint8 arrays
+    ``width`` wide, height and width even (H.264's 4:2:0 needs both). The first canvas's
+    UNDER and OVER layers are painted once (what never changes), each frame paints its own
+    MOVING layer between them. ``colors``, when given, gets the colours the canvases draw
+    with (for a GIF's palette). Raises :class:`Cancelled` when ``cancel()`` turns true."""
     under = over = None
-    size = None
+    size = (0, 0)
     n = len(steps)
     for i, k in enumerate(steps):
         if cancel is not None and cancel():
             raise Cancelled()
-        canvas = figure_canvas(replace(spec.scene, step=k, counter=True), spec.what)
+        canvas = canvas_at(k)
         if under is None:
-            w = spec.width - spec.width % 2
+            w = width - width % 2
             h = round(canvas.height * w / canvas.width)
             size = (w, h - h % 2)
             under = canvas.qimage(w, layers=(UNDER,))
-            if spec_colors is not None:
-                spec_colors.extend(canvas.colors())
+            if colors is not None:
+                colors.extend(canvas.colors())
             over = canvas.qimage(w, layers=(OVER,), background=False)
         img = under.copy()
         p = QPainter(img)
@@ -101,6 +116,43 @@ def render_frames(spec: AnimationSpec, cancel: Callable[[], bool] | None = None,
         yield frame
 
 
+@dataclass(frozen=True)
+class NetworkAnimationSpec:
+    """A network's race as an animation (``gui.network_figure``'s figure at evenly spaced
+    steps): ``training`` is the race with its losses and accuracies at every step, or a
+    function that makes it (the window's: a forward pass over every step, which belongs in
+    the worker); ``colors`` the racers' colours and ``shown`` the racer whose probability is
+    the background (default: as ``training_canvas`` chooses)."""
+
+    training: Training | Callable[[], Training]
+    path: str
+    fmt: str
+    width: int
+    timing: Timing
+    colors: tuple[str, ...] | None = None
+    shown: int | None = None
+
+    def __post_init__(self) -> None:
+        format_of(self.path, self.fmt, ANIMATION_FORMATS)
+
+    def frames(self, cancel: Callable[[], bool] | None = None, progress: Callable[[float, str], None] | None = None,
+               colors: list[str] | None = None) -> Iterator[np.ndarray]:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        t = self.training() if callable(self.training) else self.training
+        steps = frame_steps(int(t.run.stop.max()), self.timing.frames)
+        return canvas_frames(
+            lambda k: training_canvas(t, step=k, colors=self.colors, shown=self.shown, counter=True), steps,
+            self.width, cancel, progress, colors,
+        )
+
+    def write(self, cancel: Callable[[], bool] | None = None,
+              progress: Callable[[float, str], None] | None = None) -> Path:
+        """Render and encode to ``path``, whole or not at all (as :func:`write_animation`)."""
+        colors: list[str] = []
+        return write_frames(Path(self.path), self.fmt, self.frames(cancel, progress, colors), self.timing, colors)
+
+
 def _partial(path: Path) -> Path:
     return path.with_name(f".{path.stem}.part{path.suffix}")
 
@@ -109,9 +161,8 @@ def write_animation(spec: AnimationSpec, cancel: Callable[[], bool] | None = Non
                     progress: Callable[[float, str], None] | None = None) -> Path:
     """Render and encode the animation to ``spec.path``. The file appears only when it is
     whole; a cancelled or failed run leaves nothing behind (``Cancelled``, ``OSError``)."""
-    colors: list[str] = []
-    object.__setattr__(spec, "_colors", colors)  # filled by the first frame
-    return write_frames(Path(spec.path), spec.fmt, render_frames(spec, cancel, progress), spec.timing, colors)
+    colors: list[str] = []  # filled by the first frame
+    return write_frames(Path(spec.path), spec.fmt, render_frames(spec, cancel, progress, colors), spec.timing, colors)
 
 
 def write_frames(target: Path, fmt: str, frames: Iterator[np.ndarray], timing: Timing, colors: list[str]) -> Path:
@@ -208,8 +259,8 @@ def _write_mp4(path: Path, frames: Iterator[np.ndarray], timing: Timing) -> None
 
 def compute_animation(spec, job) -> None:
     """A ``gui.jobs.Runner`` compute function: writes the animation (the race, an
-    :class:`AnimationSpec`, or a turning 3D surface, ``gui.view3d.TurnSpec``), then emits
-    its path."""
+    :class:`AnimationSpec`; a network's race, a :class:`NetworkAnimationSpec`; or a turning
+    3D surface, ``gui.view3d.TurnSpec``), then emits its path."""
     if isinstance(spec, AnimationSpec):
         path = write_animation(spec, job.cancelled, job.progress)
     else:

@@ -11,6 +11,7 @@ progress bar and a Cancel button in the status bar.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
@@ -176,17 +177,21 @@ class ExportDialog(QDialog):
         return float(self.dpi_box.value()) if self.by_dpi.isChecked() and self.fmt.currentData() == "png" else None
 
 
-class AnimationDialog(QDialog):
-    """Which panels, GIF or MP4, the frames' width, frames per second and length."""
+ANIMATION_PARTS = (*FIGURE_PARTS, ("3D surface, turning once as the race runs", "turn3d"))  # (gui/view3d.py)
+NETWORK_ANIMATION_PARTS = (("data and boundaries, loss and accuracy", "network"),)  # (gui/network_figure.py)
 
-    def __init__(self, parent: QWidget | None) -> None:
+
+class AnimationDialog(QDialog):
+    """Which panels (``parts``: ``(label, key)`` pairs), GIF or MP4, the frames' width,
+    frames per second and length."""
+
+    def __init__(self, parent: QWidget | None, parts: tuple[tuple[str, str], ...] = ANIMATION_PARTS) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export animation")
         form = QFormLayout(self)
         self.what = QComboBox()
-        for label, key in FIGURE_PARTS:
+        for label, key in parts:
             self.what.addItem(label, key)
-        self.what.addItem("3D surface, turning once as the race runs", "turn3d")  # (gui/view3d.py)
         self.fmt = QComboBox()
         self.fmt.addItem("GIF (slides, web pages)", "gif")
         self.fmt.addItem("MP4 video, H.264 (smaller, sharper)", "mp4")
@@ -263,6 +268,16 @@ class AnimationStatus(QWidget):
 
 
 # -- what the window shows, as a figure's scene -------------------------------------------------
+
+
+def network_training(frame):
+    """A network frame's race with its losses and accuracies at every step (the view keeps
+    them at a few hundred steps: an export has them all)."""
+    from engine.network.metrics import evaluate
+    from gui.netreports import training_of
+
+    return replace(training_of(frame), metrics=evaluate(frame.net, frame.run.theta))
+
 
 
 def window_overlays(window) -> Overlays:
@@ -559,7 +574,8 @@ class FileActions(QObject):
     def export_animation(self, path: str | Path, what: str = "both", width: int | None = None,
                          fps: float | None = None, frames: int | None = None, duration: float | None = None) -> bool:
         """Start writing the race as a GIF or MP4 in the background (progress and Cancel in
-        the status bar); returns whether it started. One at a time."""
+        the status bar); returns whether it started. One at a time. In the network view the
+        network's race (``what`` is not asked: it has one picture)."""
         w = self.window
         try:
             fmt = format_of(path, None, ANIMATION_FORMATS)
@@ -567,7 +583,9 @@ class FileActions(QObject):
                 raise ValueError("an animation is being written already: wait for it or cancel it")
             width = check_width(width if width is not None else DEFAULT_WIDTH[fmt], hi=MAX_FRAME_WIDTH)
             timing = Timing.of(fmt, fps, frames, duration)
-            if what == "turn3d":
+            if self._network():
+                spec = self._network_animation(str(path), fmt, width, timing)
+            elif what == "turn3d":
                 spec = w.landscape3d.turn_spec(str(path), fmt, width, timing)
             else:
                 spec = AnimationSpec(window_scene(w), str(path), fmt, width, timing, what)
@@ -582,10 +600,10 @@ class FileActions(QObject):
         w = self.window
         was_playing = w.playing
         w.pause()
-        dlg = AnimationDialog(w)
+        dlg = AnimationDialog(w, NETWORK_ANIMATION_PARTS if self._network() else ANIMATION_PARTS)
         if dlg.exec() == QDialog.DialogCode.Accepted:
             what, fmt, width, fps, seconds = dlg.choice()
-            path = ask_save(w, "Export animation", f"basin-{w.panel.settings.landscape}.{fmt}", fmt)
+            path = ask_save(w, "Export animation", f"basin-{self._shown_name()}.{fmt}", fmt)
             if path:
                 self.export_animation(path, what, width, fps, None, seconds)
         if was_playing:
@@ -614,26 +632,41 @@ class FileActions(QObject):
             return f"network-{w.net.frame.net.layout.describe()}"
         return w.panel.settings.landscape
 
-    def _network_training(self):
-        """The network view's race with its losses and accuracies at every step (the view
-        keeps them at a few hundred steps: an export has them all)."""
-        from engine.network.metrics import evaluate
-        from gui.netreports import training_of
+    def _network(self) -> bool:
+        return getattr(self.window, "model", "two") == "network"
 
+    def _network_frame(self):
         f = self.window.net.frame
         if f is None:
-            raise ValueError("nothing to export yet")
-        t = training_of(f)
-        return replace(t, metrics=evaluate(f.net, f.run.theta))
+            raise ValueError("nothing to export yet: the network's first run has not finished")
+        return f
+
+    def _network_training(self):
+        """The network view's race with its losses and accuracies at every step."""
+        return network_training(self._network_frame())
+
+    def _network_look(self) -> dict:
+        """The network figure's options that make it the window's: the racers' colours and
+        the racer whose probability the data view shows."""
+        net = self.window.net
+        return {"colors": tuple(net.frame.colors), "shown": net.view.data.shown}
+
+    def _network_animation(self, path: str, fmt: str, width: int, timing: Timing):
+        """The network view's race as an animation; its curves at every step are computed
+        with the frames, in the animation's worker."""
+        from gui.animation import NetworkAnimationSpec
+
+        f = self._network_frame()
+        return NetworkAnimationSpec(partial(network_training, f), path, fmt, width, timing, **self._network_look())
 
     def _export_network_figure(self, path: str | Path, width: int, fmt: str | None, dpi: float | None) -> bool:
         """The network's figure (gui/network_figure.py: data and boundaries, loss and
-        accuracy curves), as ``train --png`` writes it."""
+        accuracy curves), as ``train --png`` writes it, in the window's colours."""
         from gui.network_figure import training_canvas
 
         try:
             fmt = check_request(path, "both", width, fmt, dpi)
-            data = render(training_canvas(self._network_training()), fmt, Size(width, dpi))
+            data = render(training_canvas(self._network_training(), **self._network_look()), fmt, Size(width, dpi))
             write_bytes(path, data)
         except (OSError, ValueError) as exc:
             self._error(f"Could not export the figure to {path}:\n{exc}")

@@ -95,8 +95,10 @@ class Timing:
 # -- the command line's options ------------------------------------------------------------------
 
 
-def add_figure_options(p: argparse._ActionsContainer, what: str, *, animations: bool = False) -> None:
-    """``--png/--svg/--pdf`` (and for a run ``--gif/--mp4`` with their pace), ``--width``
+def add_figure_options(p: argparse._ActionsContainer, what: str, *, animations: bool = False,
+                       turn: bool = True) -> None:
+    """``--png/--svg/--pdf`` (and for a race ``--gif/--mp4`` with their pace, and with
+    ``turn`` the ``--animation`` that chooses the turning 3D surface instead), ``--width``
     and ``--dpi``."""
     p.add_argument("--png", metavar="FILE", help=f"{what} as PNG (the window's figure)")
     p.add_argument("--svg", metavar="FILE", help="the same figure as SVG (vector)")
@@ -110,6 +112,8 @@ def add_figure_options(p: argparse._ActionsContainer, what: str, *, animations: 
         p.add_argument("--fps", type=float, metavar="N", help="animation frames per second (GIF 15, MP4 30)")
         p.add_argument("--frames", type=int, metavar="N", help="animation frames (default: 6 seconds' worth)")
         p.add_argument("--duration", type=float, metavar="S", help="animation length in seconds (6)")
+        if not turn:
+            return
         p.add_argument("--animation", metavar="WHAT",
                        help="what the animation shows: 'race' (the contour plot and curves, the default) or 'turn' "
                             "(the 3D surface turning once as the trajectories grow; needs OpenGL)")
