@@ -85,7 +85,7 @@ class Experiments(QObject):
             a = QAction(name, menu)
             a.setCheckable(True)
             a.setChecked(name == current)
-            a.setToolTip(cls.description)
+            a.setToolTip(cls.description if two else f"{cls.description} (shows the two-weight view)")
             a.triggered.connect(lambda _c=False, n=name: self.choose_landscape(n))
             self.landscape_group.addAction(a)
             menu.addAction(a)
@@ -108,7 +108,8 @@ class Experiments(QObject):
     @Slot()
     def open_formula(self) -> FormulaDialog:
         """Landscape > Custom formula: the dialog, on the custom landscape shown (or the last
-        one applied, or the default formula)."""
+        one applied, or the default formula), in the two-weight view."""
+        self._two_weights()
         self.custom_action.setChecked(self.panel.settings.landscape == CUSTOM)
         if self.formula_dialog is not None:
             self.formula_dialog.raise_()

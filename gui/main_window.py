@@ -52,6 +52,7 @@ from gui.controls import ControlPanel
 from gui.experiments import install as install_experiments
 from gui.file_menu import FileActions
 from gui.look import Look
+from gui.model_actions import ModelActions
 from gui.netmode import NetworkMode
 from gui.plots import ContourView, CurveView
 from gui.prefs import Prefs
@@ -398,6 +399,7 @@ class MainWindow(QMainWindow):
         self.landscape3d = Landscape3D(self)  # the 3D surface beside or in place of the contour view
         self.landscape3d.add_menu(self.view_menu)
         self._make_help_menu()
+        self.model_menus = ModelActions(self)  # what each menu entry does while the network is shown
 
         self.panel.settingsChanged.connect(self._on_settings)
         self.panel.refused.connect(self.show_refusal)
@@ -464,9 +466,6 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.lesson_dock, self.analysis.dock)
             for dock in side:
                 dock.show()
-            if getattr(self, "model", "two") == "network":  # the curvature readouts say nothing of a network
-                self._readouts_were_shown = True
-                self.readout_dock.hide()
         QTimer.singleShot(0, self._whole_tab_names)
         self.controls_dock.raise_()
         self.lesson_dock.raise_()
@@ -474,6 +473,8 @@ class MainWindow(QMainWindow):
             self.controls_dock.raise_()
         for name, action in getattr(self, "layout_actions", {}).items():
             action.setChecked(name == layout)
+        if hasattr(self, "model_menus"):
+            self.model_menus.docks_arranged()  # (the network view keeps the two-weight docks hidden)
         self._size_side_columns()
 
     def _whole_tab_names(self) -> None:
@@ -580,6 +581,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
             for name, action in self.layout_actions.items():
                 action.setChecked(name == layout)
+            self.model_menus.docks_arranged()
         self.presentation_action.setChecked(self.presenting)
 
     def keyPressEvent(self, event) -> None:
@@ -663,7 +665,7 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             self.layout_actions[name] = a
         view.addSeparator()
-        self.reset_view_action = action(view, "Show the whole &landscape", self.contour.reset_view, "Home")
+        self.reset_view_action = action(view, "Show the whole &landscape", self.reset_view, "Home")
 
     def _make_help_menu(self) -> None:
         help_menu = self.menuBar().addMenu("&Help")
@@ -797,11 +799,25 @@ class MainWindow(QMainWindow):
             self.readout_dock.toggleViewAction(),
         )
         self.lessons.scenarioChosen.connect(self.apply_scenario)
-        self.lessons.applyHyper.connect(self.panel.apply_hyper)
+        self.lessons.applyHyper.connect(self.apply_hyper)
         self.lessons.marksChanged.connect(self.contour.set_marks)
         self.frameShown.connect(self._on_lesson_frame)
         self.stepShown.connect(self.readouts.show_step)
         self.contour.hovered.connect(self.readouts.show_cursor)
+
+    @Slot(object, str)
+    def apply_hyper(self, values: dict[str, float], prefer: str) -> None:
+        """The theory panel's values for a two-weight racer: in the two-weight view, shown
+        first if the network is."""
+        self.set_model("two")
+        self.panel.apply_hyper(values, prefer)
+
+    def reset_view(self) -> None:
+        """Home: the whole landscape again, or in the network view its data and slice."""
+        if self.model == "network":
+            self.net.view.reset_view()
+        else:
+            self.contour.reset_view()
 
     @Slot(int)
     def _fit_readouts(self, height: int) -> None:
@@ -929,12 +945,9 @@ class MainWindow(QMainWindow):
             stack.setCurrentIndex(i)
             _only_current_sized(stack)
         self._size_side_columns()
-        # the two-weight view's curvature readouts say nothing of a network: out of the way
-        if model == "network":
-            self._readouts_were_shown = not self.readout_dock.isHidden()  # (also before the window is shown)
-            self.readout_dock.hide()
-        elif getattr(self, "_readouts_were_shown", False):
-            self.readout_dock.show()
+        # the two-weight view's own entries and docks (its analyses, its curvature readouts)
+        # are out of the way while the network is shown (gui/model_actions.py)
+        self.model_menus.set_model(model)
         if model == "network":
             self.net.start()
         self.step = self.steps if self.mode == "instant" else 0
@@ -1091,14 +1104,10 @@ class MainWindow(QMainWindow):
 
     # -- shutdown --------------------------------------------------------------------------
     def _dock_state(self) -> QByteArray:
-        """The docks as the two-weight view has them: the network view hides the curvature
-        readouts, which come back with the two weights (also after a launch in network mode)."""
-        if self.model != "network" or not getattr(self, "_readouts_were_shown", False):
-            return self.saveState()
-        self.readout_dock.show()
-        state = self.saveState()
-        self.readout_dock.hide()
-        return state
+        """The docks as the two-weight view has them: the network view hides its analyses and
+        curvature readouts, which come back with the two weights (also after a launch in
+        network mode)."""
+        return self.model_menus.two_weight_state(self.saveState)
 
     def remember(self) -> None:
         """Write what the next launch starts from (gui.prefs)."""

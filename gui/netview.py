@@ -596,6 +596,16 @@ class NetworkView(QWidget):
         for view in (self.data, self.slice, self.curves, self.units):
             view.set_frame(f)
 
+    def reset_view(self) -> None:
+        """The data and the slice as a frame first shows them (after zooming into them)."""
+        f = self.frame
+        if f is None:
+            return
+        (a, b), (c, e) = f.net.data.box()
+        self.data.plot.setRange(xRange=(a, b), yRange=(c, e), padding=0)
+        sa, sb = f.slice_axes
+        self.slice.plot.setRange(xRange=(sa[0], sa[-1]), yRange=(sb[0], sb[-1]), padding=0)
+
     def show_racer(self, i: int) -> None:
         """Whose probability is the data view's background and whose units are shown."""
         self.data.shown = self.units.shown = i
