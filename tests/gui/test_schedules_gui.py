@@ -246,9 +246,11 @@ def test_a_step_is_at_the_same_x_in_every_pane(window: MainWindow, settle, qtbot
     def x_of_step(plot, k: float) -> float:
         return plot.vb.mapViewToScene(QPointF(k, 0.0)).x()
 
-    for k in (0.0, 300.0, 700.0):
-        xs = {round(x_of_step(p, k), 3) for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
-        assert len(xs) == 1, xs
+    def xs(k: float) -> set[float]:
+        return {round(x_of_step(p, k), 3) for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
+
+    # (the panes' layout takes the new axis width in a later event: under load, after the frame)
+    qtbot.waitUntil(lambda: all(len(xs(k)) == 1 for k in (0.0, 300.0, 700.0)), timeout=5000)
     widths = {p.getAxis("left").width() for p in (curves.alpha_plot, curves.loss_plot, curves.grad_plot)}
     assert len(widths) == 1
 
