@@ -116,21 +116,27 @@ def canvas_frames(canvas_at: Callable[[int], Canvas], steps: Sequence[int], widt
         yield frame
 
 
+EVALUATE_S, FRAME_S = 5e-5, 0.05  # about what one (racer, step) evaluation and one frame take
+
+
 @dataclass(frozen=True)
 class NetworkAnimationSpec:
     """A network's race as an animation (``gui.network_figure``'s figure at evenly spaced
     steps): ``training`` is the race with its losses and accuracies at every step, or a
-    function that makes it (the window's: a forward pass over every step, which belongs in
-    the worker); ``colors`` the racers' colours and ``shown`` the racer whose probability is
-    the background (default: as ``training_canvas`` chooses)."""
+    function ``(cancel, progress)`` that makes it (the window's: a forward pass over every
+    step, which belongs in the worker); ``colors`` the racers' colours and ``shown`` the racer
+    whose probability is the background (default: as ``training_canvas`` chooses);
+    ``evaluations`` how many (racer, step) pairs the function evaluates (the progress bar's
+    share of them)."""
 
-    training: Training | Callable[[], Training]
+    training: Training | Callable[..., Training]
     path: str
     fmt: str
     width: int
     timing: Timing
     colors: tuple[str, ...] | None = None
     shown: int | None = None
+    evaluations: int = 0
 
     def __post_init__(self) -> None:
         format_of(self.path, self.fmt, ANIMATION_FORMATS)
@@ -139,11 +145,18 @@ class NetworkAnimationSpec:
                colors: list[str] | None = None) -> Iterator[np.ndarray]:
         if cancel is not None and cancel():
             raise Cancelled()
-        t = self.training() if callable(self.training) else self.training
+        # one bar that only grows: the curves' share of it (a guess by their cost), then the frames'
+        cost = EVALUATE_S * self.evaluations
+        head = cost / (cost + FRAME_S * self.timing.frames)
+        if callable(self.training):
+            t = self.training(cancel, None if progress is None else lambda f, text: progress(head * f, text))
+        else:
+            t = self.training
         steps = frame_steps(int(t.run.stop.max()), self.timing.frames)
         return canvas_frames(
             lambda k: training_canvas(t, step=k, colors=self.colors, shown=self.shown, counter=True), steps,
-            self.width, cancel, progress, colors,
+            self.width, cancel, None if progress is None else lambda f, text: progress(head + (1 - head) * f, text),
+            colors,
         )
 
     def write(self, cancel: Callable[[], bool] | None = None,

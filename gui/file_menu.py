@@ -270,13 +270,33 @@ class AnimationStatus(QWidget):
 # -- what the window shows, as a figure's scene -------------------------------------------------
 
 
-def network_training(frame):
+EVALUATE_STEPS = 500  # steps evaluated between two looks at the cancel flag (~0.1 s for a 16-16 net)
+
+
+def network_training(frame, cancel=None, progress=None):
     """A network frame's race with its losses and accuracies at every step (the view keeps
-    them at a few hundred steps: an export has them all)."""
-    from engine.network.metrics import evaluate
+    them at a few hundred steps: an export has them all), evaluated a block of steps at a
+    time: ``cancel()`` turning true raises ``Cancelled`` between blocks, ``progress(fraction,
+    text)`` says how far it is."""
+    import numpy as np
+
+    from engine.network.metrics import Metrics, evaluate
+    from engine.simulation import Cancelled
     from gui.netreports import training_of
 
-    return replace(training_of(frame), metrics=evaluate(frame.net, frame.run.theta))
+    theta = frame.run.theta
+    n = theta.shape[1]
+    parts = []
+    for a in range(0, n, EVALUATE_STEPS):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        parts.append(evaluate(frame.net, theta[:, a : a + EVALUATE_STEPS]))
+        if progress is not None:
+            done = min(a + EVALUATE_STEPS, n)
+            progress(done / n, f"animation: losses and accuracies, step {done - 1} of {n - 1}")
+    metrics = Metrics(*(np.concatenate([getattr(m, k) for m in parts], axis=1)
+                        for k in ("train_loss", "val_loss", "train_acc", "val_acc")))
+    return replace(training_of(frame), metrics=metrics)
 
 
 
@@ -657,7 +677,8 @@ class FileActions(QObject):
         from gui.animation import NetworkAnimationSpec
 
         f = self._network_frame()
-        return NetworkAnimationSpec(partial(network_training, f), path, fmt, width, timing, **self._network_look())
+        return NetworkAnimationSpec(partial(network_training, f), path, fmt, width, timing, **self._network_look(),
+                                    evaluations=f.run.theta.shape[0] * f.run.theta.shape[1])
 
     def _export_network_figure(self, path: str | Path, width: int, fmt: str | None, dpi: float | None) -> bool:
         """The network's figure (gui/network_figure.py: data and boundaries, loss and

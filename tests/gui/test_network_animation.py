@@ -196,6 +196,28 @@ def test_a_cancelled_network_animation_leaves_nothing(race: Training, tmp_path: 
     assert not list(tmp_path.iterdir())
 
 
+def test_the_window_evaluates_every_step_in_blocks_it_can_cancel(qapp) -> None:
+    from dataclasses import replace
+
+    from engine.network.metrics import evaluate
+    from gui.file_menu import EVALUATE_STEPS, network_training
+    from gui.netstate import NetSettings, compute_net_frame
+
+    f = compute_net_frame(1, replace(NetSettings(), steps=2 * EVALUATE_STEPS + 100, tol=1e-12))
+    assert f.error is None and f.run.theta.shape[1] == 2 * EVALUATE_STEPS + 101
+    seen = []
+    t = network_training(f, progress=lambda fraction, text: seen.append((fraction, text)))
+    whole = evaluate(f.net, f.run.theta)
+    for k in ("train_loss", "val_loss", "train_acc", "val_acc"):
+        np.testing.assert_array_equal(getattr(t.metrics, k), getattr(whole, k))
+    assert [round(x, 3) for x, _ in seen] == [round(500 / 1101, 3), round(1000 / 1101, 3), 1.0]
+    assert seen[-1][1] == f"animation: losses and accuracies, step {2 * EVALUATE_STEPS + 100} of 1100"
+    calls = []
+    with pytest.raises(Cancelled):
+        network_training(f, cancel=lambda: calls.append(1) or len(calls) > 1)
+    assert len(calls) == 2  # stopped after one block
+
+
 # -- the window -------------------------------------------------------------------------------------
 
 
@@ -213,11 +235,16 @@ def test_the_network_view_writes_its_race_without_blocking(netwin, qtbot, tmp_pa
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(10)
+    shown = []
+    files.animator.progressed.connect(lambda fraction, text: shown.append((fraction, text)))
     assert files.export_animation(path, "network", 640, fps=10, frames=24)
     assert files.animator.busy
     qtbot.waitUntil(lambda: not files.animator.busy, timeout=60000)
     timer.stop()
     assert len(ticks) > 5  # the GUI thread went on with its events
+    fractions = [f for f, _t in shown]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0  # one bar, growing: the curves, then the frames
+    assert "losses and accuracies" in shown[0][1] and shown[-1][1] == "animation: frame 24 of 24"
     assert "animation written" in w.statusBar().currentMessage()
     assert w.frame is not None and w.model == "network"
     frames = gif_frames(path)
@@ -259,8 +286,8 @@ def test_cancel_in_the_network_view_writes_nothing(netwin, qtbot, tmp_path: Path
     files = netwin.files
     path = tmp_path / "w.mp4"
     assert files.export_animation(path, "network", 640, fps=30, frames=600)
-    qtbot.waitUntil(lambda: files.progress.bar.value() > 0, timeout=30000)
-    assert files.progress.isVisible() and "frame" in files.progress.label.text()
+    qtbot.waitUntil(lambda: "frame" in files.progress.label.text(), timeout=30000)  # (after the curves)
+    assert files.progress.isVisible()
     files.progress.button.click()
     qtbot.waitUntil(lambda: not files.animator.busy, timeout=10000)
     assert not path.exists() and not list(tmp_path.iterdir())
