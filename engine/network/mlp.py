@@ -53,7 +53,10 @@ of a block, metrics over a whole run) are split into chunks whose temporaries st
 shared by two threads (:mod:`engine.network.threads`). The class sets ``costly``, so the
 simulation keeps the loss its step computes instead of evaluating each point again. Every
 function is overflow-safe: ``logistic`` and ``softplus`` are computed from ``exp(-|z|)``, so
-weights of 1e3 give exact saturations, never warnings.
+weights of 1e3 give exact saturations, never warnings. Weights so large that a product
+overflows (where a diverging run ends, alpha 1e308) give inf or NaN, which the callers judge
+(the simulation calls the run diverged, the metrics show NaN); numpy's overflow and
+invalid-value warnings are off for the pass (:func:`_quiet`), in every thread it runs in.
 """
 
 from __future__ import annotations
@@ -210,11 +213,12 @@ class Network(Landscape):
         pairs = max(1, _HESSIAN_CHUNK // (self.n_train * self._width))  # (point, direction) pairs per pass
         r = min(m, pairs)
         k = max(1, pairs // r)
-        for i in range(0, m, r):
-            rows = flat[i : i + r, None, :]  # (r, 1, P): one value per point, k tangents
-            for j in range(0, p, k):
-                g = self._pass(Dual(rows, eye[None, j : j + k]), self._xa, self._y, want_loss=False)[1]
-                out[i : i + r, j : j + k] = g.t  # H e_j for each point
+        with _errstate():
+            for i in range(0, m, r):
+                rows = flat[i : i + r, None, :]  # (r, 1, P): one value per point, k tangents
+                for j in range(0, p, k):
+                    g = self._pass(Dual(rows, eye[None, j : j + k]), self._xa, self._y, want_loss=False)[1]
+                    out[i : i + r, j : j + k] = g.t  # H e_j for each point
         out = 0.5 * (out + out.transpose(0, 2, 1))
         return out.reshape((*lead, p, p))
 
@@ -227,9 +231,10 @@ class Network(Landscape):
         fw, fv = w.reshape(-1, self.dim), v.reshape(-1, self.dim)
         rows = self._rows_per_chunk(self.data.n_train, factor=3)
         out = np.empty(fw.shape)
-        for i in range(0, fw.shape[0], rows):
-            g = self._pass(Dual(fw[i : i + rows], fv[i : i + rows]), self._xa, self._y, want_loss=False)[1]
-            out[i : i + rows] = g.t
+        with _errstate():
+            for i in range(0, fw.shape[0], rows):
+                g = self._pass(Dual(fw[i : i + rows], fv[i : i + rows]), self._xa, self._y, want_loss=False)[1]
+                out[i : i + rows] = g.t
         return out.reshape((*lead, self.dim))
 
     def _critical_points(self) -> list[CriticalPoint]:
@@ -328,6 +333,7 @@ class Network(Landscape):
         """Apply ``fn`` (rows ``(M, P)`` -> arrays with leading ``M``) to ``w (..., P)`` in
         chunks of rows whose temporaries stay in cache, and restore the leading shape."""
         w = self._check(w)
+        fn = _quiet(fn)
         lead = w.shape[:-1]
         flat = w if w.ndim == 2 else w.reshape(-1, self.dim)
         m = flat.shape[0]
@@ -438,6 +444,22 @@ class Network(Landscape):
         for i, g in enumerate(grads):
             out[..., lay.layer_slice(i)] = g.reshape((*g.shape[:-2], -1))
         return out
+
+
+def _errstate() -> np.errstate:
+    """What a pass overflowing at huge weights may raise: off (module docstring)."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
+def _quiet(fn):
+    """``fn`` under :func:`_errstate`, in whichever thread runs it (numpy's error state is
+    per thread: a worker of :func:`~engine.network.threads.map_chunks` does not inherit it)."""
+
+    def run(*args):
+        with _errstate():
+            return fn(*args)
+
+    return run
 
 
 def _augment(x: Array) -> Array:

@@ -521,7 +521,8 @@ def cost(
         def step(rule=rule, state=state, curved: bool = curved) -> None:
             q = rule.query(state, w)
             h = (lambda rows, q=q: net.hessian(q[rows])) if curved else None
-            rule.update(gradient(q), state, w, h, 0)
+            with np.errstate(all="ignore"):  # as in the simulation's loop: alpha 1e308 overflows
+                rule.update(gradient(q), state, w, h, 0)
 
         racers.append(RacerCost(name, _per_call(step, target), newton_cost(net.dim) if curved else None))
     return CostReport(net.dim, grad_s, tuple(racers))

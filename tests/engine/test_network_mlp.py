@@ -224,6 +224,23 @@ def test_huge_weights_give_finite_numbers_and_no_warnings(activation, loss, batc
     assert np.all((p >= 0) & (p <= 1))
 
 
+@pytest.mark.parametrize(("activation", "loss", "batchnorm"), UNITS)
+def test_overflowing_weights_give_no_warnings(activation, loss, batchnorm) -> None:
+    """Where a run at alpha 1e308 ends: finite weights whose products overflow. The numbers
+    may be inf or NaN (the callers judge them); no warning is raised, in the calling thread
+    or in the workers that share a large batch (numpy's error state is per thread)."""
+    net = _net(activation, loss, batchnorm, (6, 6))
+    w = _points(net, 3, seed=13) * 1e306
+    value, _g = net.loss_grad(w)
+    net.hvp(w, w)
+    net.hessian(w[:1])
+    many = np.repeat(w, 400, axis=0)  # more rows than one chunk: the workers evaluate them
+    assert net._rows_per_chunk(net._eval_columns(net.train_columns[0])) < len(many)
+    train_loss, _acc = net.evaluate(many, "train")
+    np.testing.assert_array_equal(train_loss[::400], value)  # the same numbers, NaN or not
+    net.predict(many[:50], net.data.x_val)
+
+
 def test_zero_init_with_tanh_moves_only_the_output_bias() -> None:
     net = _net("tanh", "xent", False, (8, 8))
     w0 = init_weights(net.layout, InitSpec("zeros"))
