@@ -85,7 +85,10 @@ def zeros_like(w):
 @dataclass(frozen=True)
 class Hyper:
     """One hyperparameter: its check (the engine's, whose message a person reads), what it
-    means, its symbol, and the range of the window's slider (``lo``, ``hi``, ``log``)."""
+    means, its symbol, and the range of the window's slider and arrows (``lo``, ``hi``,
+    ``log``). The check alone says which values are taken, by the command line, sessions,
+    scenarios and the window's boxes alike: a value past the slider's end (alpha 16, or
+    1e308 to watch a run overflow) is typed, not refused."""
 
     name: str
     default: float
@@ -104,7 +107,8 @@ class Hyper:
         return self.check(self.name, value)
 
 
-ALPHA = Hyper("alpha", 0.01, check_positive, "learning rate (> 0)", "α", 1e-5, 10.0, log=True)
+# alpha's slider spans the lessons' values, 8e-6 (gd beside Newton) to 16 (a net wrecked)
+ALPHA = Hyper("alpha", 0.01, check_positive, "learning rate (> 0)", "α", 1e-6, 100.0, log=True)
 MU = Hyper("mu", 0.9, check_unit_interval, "momentum, in [0, 1)", "μ", 0.0, 0.999)
 BETA1 = Hyper("beta1", 0.9, check_unit_interval, "decay of the first moment, in [0, 1)", "β₁", 0.0, 0.999)
 BETA2 = Hyper("beta2", 0.999, check_unit_interval, "decay of the second moment, in [0, 1)", "β₂", 0.0, 0.9999)

@@ -44,8 +44,10 @@ class NumberBox(QAbstractSpinBox):
     command line's rule for typed numbers (``engine.validate.parse_float``: ASCII digits, so a
     full-width ``１`` or ``1_0`` is refused here as there), then by ``check``.
     The arrows and the wheel step by ``step`` (linear) or by a factor of ``10**(1/10)``
-    (``log``), within ``[lo, hi]``. ``check`` returns the accepted value or raises
-    ``ValueError`` with the reason, which is shown.
+    (``log``), within ``[lo, hi]``; ``check`` alone decides what is taken, so a value typed
+    beyond ``[lo, hi]`` stays (the arrows do not carry it further out, nor snap it back).
+    ``check`` returns the accepted value or raises ``ValueError`` with the reason, which is
+    shown.
     """
 
     valueChanged = Signal(float)
@@ -167,7 +169,7 @@ class NumberBox(QAbstractSpinBox):
             v = v + steps * self._step
             if not self._integer:
                 v = round(v, 12)
-        v = min(max(v, self._lo), self._hi)
+        v = min(max(v, min(self._lo, self._value)), max(self._hi, self._value))
         self._accept_text(fmt_number(v, self._integer))
 
     def wheelEvent(self, event) -> None:

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QComboBox
 
 from engine.landscapes import Param
 from engine.optimizers import HYPER, OPTIMIZERS
-from gui.controls import ParamEditor
+from engine.scenarios import SCENARIO_DIR
+from gui.controls import SCHEDULE_USES, ParamEditor
 from gui.main_window import MainWindow
 from gui.widgets import NumberBox
 
@@ -19,7 +20,8 @@ def type_into(box: NumberBox, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("20", "alpha"), ("0", "alpha"), ("-1", "alpha"), ("abc", "not a number"), ("nan", "alpha"), ("", "not a number"),
+    [("1e400", "alpha"), ("0", "alpha"), ("-1", "alpha"), ("abc", "not a number"), ("nan", "alpha"),
+     ("", "not a number"),
      # the command line's rule (engine.validate.parse_float): Python's float() takes these
      ("０.００２", "not a number"), ("1_0e-3", "not a number"), ("٠.٠٠٢", "not a number")],
 )
@@ -155,3 +157,91 @@ def test_the_start_has_one_owner_the_landscape(window: MainWindow, settle) -> No
         assert window.panel.settings.init.point == own, name
         assert tuple(window.frame.tracks[0].xy[0]) == own
         assert (window.panel.x_box.value(), window.panel.y_box.value()) == own
+
+
+# -- the engine's range, not the slider's -----------------------------------------------------
+
+SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def _held_values_pass_their_checks(panel, editors, where: str) -> None:
+    """Every number box of ``panel`` in use, and each racer editor's, takes the value it
+    shows, as it would when a person presses Return in it or clicks away (its check runs
+    again). (An editor just made is not visible yet: its boxes are listed by what it edits.)"""
+    boxes = [b for b in panel.findChildren(NumberBox) if b.isVisibleTo(panel) and b.isEnabled()]
+    for ed in editors:
+        boxes += [w.box if hasattr(w, "box") else w for w in ed.editors.values()]
+        if hasattr(ed, "schedule_combo"):
+            boxes += [ed.schedule_boxes[k] for k in SCHEDULE_USES.get(ed.schedule_combo.currentText(), ())]
+    for box in boxes:
+        try:
+            box._check(box.value())
+        except ValueError as exc:
+            pytest.fail(f"{where}: {box.objectName() or box.name} refuses its own value: {exc}")
+
+
+def test_every_scenario_loads_into_the_window_without_a_refusal(window: MainWindow) -> None:
+    """Both views: each shipped scenario's values are shown and every box takes what it
+    shows; each racer's hyperparameters lie on their sliders (a lesson's alpha is on the scale)."""
+    refusals: list[str] = []
+    window.panel.refused.connect(refusals.append)
+    window.net.refused.connect(refusals.append)
+    for name in SHIPPED:
+        assert window.lessons.choose(name)
+        sc = window.lessons.current
+        if sc.is_network:
+            panel = window.net.panel
+            editors = []
+            for i in range(panel.racer_list.count()):
+                panel.racer_list.setCurrentRow(i)
+                editors.append(panel.editor)
+                _held_values_pass_their_checks(panel, [panel.editor], f"{name}, racer {i}")
+        else:
+            panel = window.panel
+            editors = panel.opt_editors
+            _held_values_pass_their_checks(panel, editors, name)
+        assert refusals == [], name
+        for racer, (opt, hyper) in zip(editors, sc.optimizers, strict=False):
+            assert racer.entry.name == opt
+            for key, value in hyper.items():
+                w = racer.editors[key]
+                assert w.value() == value, (name, opt, key)
+                if hasattr(w, "slider"):
+                    assert w.slider.lo <= value <= w.slider.hi, f"{name}: {opt} {key}={value} is off its slider"
+
+
+def test_alpha_takes_what_the_engine_takes_beyond_the_slider(window: MainWindow, qtbot) -> None:
+    """The net-sharpness lesson's alpha 16, and its "what to try" (12): taken in the window as
+    on the command line; leaving the box after a refusal keeps 16 without a word."""
+    window.lessons.choose("net-sharpness")
+    panel = window.net.panel
+    panel.racer_list.setCurrentRow(2)
+    alpha = panel.editor.editors["alpha"]
+    assert alpha.value() == 16.0
+    type_into(alpha.box, "12")
+    assert alpha.box.reason == "" and panel.settings.racers[2].params["alpha"] == 12.0
+    type_into(alpha.box, "abc")  # refused: the box turns red and says why
+    assert "not a number" in alpha.box.reason and alpha.value() == 12.0
+    type_into(alpha.box, "12")  # leaving it with its own value: checked again, and taken
+    assert alpha.box.reason == "" and alpha.box.property("invalid") is False
+    type_into(alpha.box, "1e308")  # a run that overflows at once: the engine takes it, so the box does
+    assert panel.settings.racers[2].params["alpha"] == 1e308
+    assert alpha.slider.value() == alpha.slider.maximum()  # the slider at its end
+    alpha.box.stepBy(1)  # the arrows do not carry it further out, nor snap it back to the slider
+    assert alpha.value() == 1e308
+    alpha.box.stepBy(-10)
+    assert alpha.value() == pytest.approx(1e307)
+    type_into(alpha.box, "0")
+    assert "invalid alpha: 0" in alpha.box.reason and "must be > 0" in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize(("name", "key", "value"), [("momentum", "mu", "0.999999"), ("adam", "eps", "1e-300"),
+                                                     ("adam", "beta2", "0.999999"), ("newton", "damping", "1e300")])
+def test_every_hyperparameter_box_takes_the_engines_range(window: MainWindow, name: str, key: str, value: str) -> None:
+    window.panel.select_optimizer(name)
+    w = window.panel.editor(name).editors[key]
+    box = w.box if hasattr(w, "box") else w
+    type_into(box, value)
+    assert box.reason == "" and w.value() == float(value)
+    assert window.panel.settings.optimizers[[e.name for e in window.panel.settings.optimizers].index(name)].params[
+        key] == float(value)

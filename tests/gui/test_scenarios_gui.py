@@ -430,8 +430,11 @@ def test_apply_hyper_refuses_when_no_racer_takes_it(window: MainWindow, settle) 
     window.panel.select_optimizer("gd")
     assert not window.panel.apply_hyper({"alpha": 0.1, "mu": 0.5}, "momentum")
     assert "no racer takes alpha, mu" in window.statusBar().currentMessage()
-    assert not window.panel.apply_hyper({"alpha": 50.0}, "gd")  # out of range: refused
+    assert not window.panel.apply_hyper({"alpha": 0.0}, "gd")  # the engine refuses it: so does the window
+    assert "invalid alpha: 0" in window.statusBar().currentMessage()
     assert window.panel.settings.optimizers[0].params["alpha"] == 0.1
+    assert window.panel.apply_hyper({"alpha": 50.0}, "gd")  # past the slider's end: taken, as the engine takes it
+    assert window.panel.settings.optimizers[0].params["alpha"] == 50.0
 
 
 def test_scenario_settings_give_each_copy_its_own_colour() -> None:
