@@ -58,6 +58,8 @@ class NetControlPanel(QWidget):
         v.addWidget(self._racer_group())
         v.addWidget(self._run_group())
         v.addStretch(1)
+        for box in (self.points_box, self.noise_box, self.sigma_box, self.seed_box, self.steps_box, self.batch_box):
+            box.refused.connect(self.refused)  # the box turns red; the window says why, in one line
         self._sync()
 
     @property
@@ -75,10 +77,11 @@ class NetControlPanel(QWidget):
         self.data_combo.currentTextChanged.connect(lambda t: self._field("data", t))
         form.addRow("data set", self.data_combo)
         self.points_box = NumberBox(400, partial(self._check_int, "points", 10, MAX_POINTS), lo=10, hi=MAX_POINTS,
-                                    integer=True, step=50, help="examples, training and validation")
+                                    integer=True, step=50, help="examples, training and validation", name="points")
         self.points_box.valueChanged.connect(lambda x: self._field("points", int(x)))
         form.addRow("points", self.points_box)
-        self.noise_box = NumberBox(0.1, self._check_noise, lo=0.0, hi=2.0, step=0.05, help="noise of the data")
+        self.noise_box = NumberBox(0.1, partial(self._check_field, "noise"), lo=0.0, hi=2.0, step=0.05,
+                                   help="noise of the data", name="noise")
         self.noise_box.valueChanged.connect(lambda x: self._field("noise", float(x)))
         form.addRow("noise", self.noise_box)
         self.mixed = QCheckBox("x₂ in other units (×1000 + 500)")
@@ -113,11 +116,12 @@ class NetControlPanel(QWidget):
         self.init_combo.addItems(list(INIT_KINDS))
         self.init_combo.currentTextChanged.connect(lambda t: self._field("init", t))
         form.addRow("start", self.init_combo)
-        self.sigma_box = NumberBox(0.1, self._check_sigma, lo=1e-6, hi=10.0, log=True, help="spread of a small start")
+        self.sigma_box = NumberBox(0.1, partial(self._check_field, "sigma"), lo=1e-6, hi=10.0, log=True,
+                                   help="spread of a small start", name="sigma")
         self.sigma_box.valueChanged.connect(lambda x: self._field("sigma", float(x)))
         form.addRow("σ  sigma", self.sigma_box)
         self.seed_box = NumberBox(0, partial(self._check_int, "seed", 0, 2**32 - 1), lo=0, hi=2**32 - 1,
-                                  integer=True, step=1, help="seed of the start (and the mini-batches)")
+                                  integer=True, step=1, help="seed of the start (and the mini-batches)", name="seed")
         self.seed_box.valueChanged.connect(lambda x: self._field("seed", int(x)))
         form.addRow("seed", self.seed_box)
         return box
@@ -142,12 +146,13 @@ class NetControlPanel(QWidget):
         box = QGroupBox("Run")
         form = QFormLayout(box)
         self.steps_box = NumberBox(300, partial(self._check_int, "steps", 1, MAX_STEPS), lo=1, hi=MAX_STEPS,
-                                   integer=True, step=100, help="number of steps")
+                                   integer=True, step=100, help="number of steps", name="steps")
         self.steps_box.valueChanged.connect(lambda x: self._emit(replace(self._settings, steps=int(x))))
         form.addRow("steps", self.steps_box)
         self.full_batch = QCheckBox("full batch")
         self.full_batch.toggled.connect(self._on_batch)
-        self.batch_box = NumberBox(32, self._check_batch, lo=1, hi=5000, integer=True, step=8, help="mini-batch size")
+        self.batch_box = NumberBox(32, self._check_batch, lo=1, hi=5000, integer=True, step=8, help="mini-batch size",
+                                   name="batch size")
         self.batch_box.valueChanged.connect(lambda _x: self._on_batch())
         row = QHBoxLayout()
         row.addWidget(self.full_batch)
@@ -312,16 +317,9 @@ class NetControlPanel(QWidget):
     def _check_int(name: str, lo: int, hi: int, value: float) -> int:
         return check_int(name, value, lo, hi)
 
-    @staticmethod
-    def _check_noise(value: float) -> float:
-        if not 0.0 <= value <= 2.0:
-            raise ValueError(f"invalid noise: {value:g} (must be in [0, 2])")
-        return value
-
-    @staticmethod
-    def _check_sigma(value: float) -> float:
-        if not 0.0 < value <= 100.0:
-            raise ValueError(f"invalid sigma: {value:g} (must be in (0, 100])")
+    def _check_field(self, name: str, value: float) -> float:
+        """A field of the network setup, as the engine checks it (a scenario's and train's rule)."""
+        NetworkSetup.from_fields({**self._settings.setup.fields(), name: value})
         return value
 
     def _check_batch(self, value: float) -> int:
