@@ -391,6 +391,9 @@ class MainWindow(QMainWindow):
 
         self.coords = QLabel("")
         self.statusBar().addPermanentWidget(self.coords)
+        self._refusal = ""  # the refusal the status bar shows ("" when none: show_refusal)
+        self._refused_after: dict[str, int] = {}  # each view's last request when it was shown
+        self.statusBar().messageChanged.connect(self._on_message)
         self._make_menus()
         self._build_lessons()
         self.experiments = install_experiments(self)  # Landscape menu; scenario folders and saving
@@ -421,11 +424,11 @@ class MainWindow(QMainWindow):
         self.fit_to(self._available())
         self._restore_window()
         self.lessons.show_remembered(self.prefs.scenario)
-        for problem in self.prefs.problems:
-            self.show_refusal(problem)
         self.simulator.request(self.panel.settings)
         if self.prefs.model == "network":  # the view shown at the last close
             self.set_model("network")
+        for problem in self.prefs.problems:  # after the first requests: their frames leave it on screen
+            self.show_refusal(problem)
 
     # -- screen and layout -----------------------------------------------------------------
     def _available(self) -> QRect:
@@ -536,6 +539,8 @@ class MainWindow(QMainWindow):
         self.net.set_look(look)
         self.lessons.set_look(look)
         self.readouts.refresh(force=True)
+        if self._refusal:
+            self._style_refusal()
         if self.frame is not None:
             self.status_pane.set_tracks(self.frame.tracks)  # swatches in the theme's colours
             self.status_pane.show_step(self.frame.tracks, self.step, self.playing)
@@ -891,6 +896,7 @@ class MainWindow(QMainWindow):
         if frame.error is not None:
             self.show_refusal(frame.error)
             return  # keep the last good picture
+        self._clear_refusal("two", frame.generation)
         old = self.frame
         self.frame = frame
         if old is None or old.surface is not frame.surface:
@@ -955,7 +961,8 @@ class MainWindow(QMainWindow):
         self._draw(self.step)
 
     @Slot(int)
-    def _on_net_frame(self, _generation: int) -> None:
+    def _on_net_frame(self, generation: int) -> None:
+        self._clear_refusal("network", generation)
         if self.mode == "instant":
             self.step = self.net.steps
         else:
@@ -1065,8 +1072,32 @@ class MainWindow(QMainWindow):
     # -- messages --------------------------------------------------------------------------
     @Slot(str)
     def show_refusal(self, reason: str) -> None:
-        self.statusBar().setStyleSheet(f"color: {self.look.theme.bad}; font-weight: bold;")
+        """Say why a value or an action was refused: one line in the status bar, bold in the
+        theme's colour for bad news, for 10 s or until its cause is gone (a frame of settings
+        asked for after it is shown: :meth:`_clear_refusal`). Only the message is coloured;
+        the zoom and the coordinates beside it keep theirs."""
+        self._refusal = reason
+        self._refused_after = {"two": self.simulator.generation, "network": self.net.runner.generation}
+        self._style_refusal()
         self.statusBar().showMessage(reason, 10000)
+
+    def _style_refusal(self) -> None:
+        self.statusBar().setStyleSheet(f"QStatusBar {{ color: {self.look.theme.bad}; font-weight: bold; }}")
+
+    def _clear_refusal(self, view: str, generation: int) -> None:
+        """``view`` ("two" or "network") shows the frame of request ``generation``: a refusal
+        shown before that request was made is history (the racer ticked again after "no
+        optimizer selected", a good value typed after a bad one), and goes."""
+        if self._refusal and generation > self._refused_after.get(view, generation) \
+                and self.statusBar().currentMessage() == self._refusal:
+            self.statusBar().clearMessage()
+
+    @Slot(str)
+    def _on_message(self, text: str) -> None:
+        """The refusal gave way to another message, or to none: back to the plain style."""
+        if text != self._refusal or not text:
+            self._refusal = ""
+            self.statusBar().setStyleSheet("")
 
     @Slot(float, float, float)
     def _on_hover(self, x: float, y: float, loss: float) -> None:
