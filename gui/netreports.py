@@ -16,12 +16,24 @@ curvature over training, the symmetry of the hidden units, the gradient of each 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.network.curvature import Extremes, extreme_eigenvalues, layer_grad_norms, point_kind
 from engine.network.metrics import Metrics
@@ -31,9 +43,17 @@ from engine.optimizers import Optimizer
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import NetFrame, racer_optimizer
-from gui.plots import FONT_PT, _label, follow_step_ticks, log_ticks, style_plot
+from gui.netview import _log, _note_font, _Pane
+from gui.plots import _mantissa_label, follow_step_ticks, log_ticks
 
 KINDS = ("curvature", "symmetry", "alignment", "layers")
+
+# each plot's title, from the longest form to the shortest (the longest that fits is shown)
+CURVATURE_TITLES = ("largest curvature λmax (solid) and the stability limit (dashed)",
+                    "λmax (solid) and the stability limit (dashed)", "λmax and its limit")
+LINE_TITLES = ("loss on the line to a second trained net", "loss on the line to a second net", "loss on the line")
+LAYER_TITLES = ("gradient norm per layer (the shown racer)", "gradient norm per layer", "gradient norms")
+BAR_NAMES = ("trained", "units permuted", "average of all")  # the symmetry bars, top to bottom
 
 
 @dataclass(frozen=True)
@@ -91,33 +111,91 @@ def compute_reports(req: ReportRequest, cancel=None) -> NetReports:
 
 # -- the panes -------------------------------------------------------------------------------------
 
+PLOT_MIN_PX = 150  # a readout plot's least height at zoom 1: a shorter tab scrolls instead
 
-class _Plot(pg.PlotWidget):
-    def __init__(self, title: str, bottom: str, k: float, theme: Theme) -> None:
-        super().__init__(background=theme.plot_bg)
-        self.title, self.bottom = title, bottom
-        self.plot = self.getPlotItem()
+
+class _Plot(_Pane):
+    """A readout's plot: its title the longest of its forms that fits its width
+    (gui.netview._Pane), never less than :data:`PLOT_MIN_PX` high (at the zoom ``k``), and a
+    log axis whose labels stay a line of text apart whatever its height."""
+
+    def __init__(self, titles: tuple[str, ...], bottom: str, k: float, theme: Theme) -> None:
+        self._log: tuple[float, float] | None = None
+        super().__init__(titles, (bottom, ""), k, theme)
         self.plot.showGrid(x=False, y=True, alpha=0.25)
-        self.set_look(k, theme)
+        self.plot.vb.sigResized.connect(self._fit_log_ticks)
+        self.setMinimumSize(round(160 * k), round(PLOT_MIN_PX * k))
 
     def set_look(self, k: float, theme: Theme) -> None:
         self.k, self.theme = k, theme
-        self.setBackground(theme.plot_bg)
-        style_plot(self.plot, k, cached=False, theme=theme)
-        self.plot.setTitle(self.title, color=theme.plot_fg, size=f"{FONT_PT * k:.1f}pt")
-        if self.bottom:
-            _label(self.plot, "bottom", self.bottom, k, theme)
-        legend = self.plot.legend
-        if legend is not None:
-            legend.setLabelTextSize(f"{FONT_PT * k:.1f}pt")
-            legend.setLabelTextColor(theme.plot_fg)
-            legend.setBrush(theme.legend_bg)
-            legend.setPen(pg.mkPen(theme.legend_pen, width=k))
+        self._style()
+        self.setMinimumSize(round(160 * k), round(PLOT_MIN_PX * k))
+        self._fit_log_ticks()
+
+    def sizeHint(self) -> QSize:
+        """Its least size: a tab's scrolled content takes its preferred height (Qt's height
+        for width), which must not ask more than the least (pyqtgraph's 600 x 480 did); the
+        stretch gives a plot the rest of the tab."""
+        return self.minimumSize()
+
+    def set_titles(self, titles: tuple[str, ...]) -> None:
+        """New forms of the title (the longest that fits is shown)."""
+        if titles != self.titles:
+            self.titles, self.title = titles, ""
+            self._fit_title()
+
+    def log_y(self, values: np.ndarray) -> None:
+        """The y axis over the positive finite ``values``, whose log10 is drawn."""
+        v = values[np.isfinite(values) & (values > 0)]
+        if not v.size:
+            return
+        self._log = (float(np.log10(v.min())) - 0.1, float(np.log10(v.max())) + 0.1)
+        self.plot.setYRange(*self._log, padding=0)
+        self._fit_log_ticks()
+
+    def _fit_log_ticks(self, *_args: object) -> None:
+        """The log axis's labels as its height allows, a line of text apart: decades every 1,
+        2, 3, 5 ... decades, and 2 and 5 times a decade while fewer than three are labelled
+        (gui.plots.log_ticks: a short axis gets those anyway)."""
+        if self._log is None:
+            return
+        lo, hi = self._log
+        line = QFontMetricsF(_note_font(self.k)).height()
+        gap = 1.2 * line
+        px = max(self.plot.vb.height(), 1.0) / (hi - lo)  # per decade
+        # a label's whole line within the axis (pyqtgraph hides one that reaches past an end)
+        a, b = lo + (line / 2 + 1) / px, hi - (line / 2 + 1) / px
+        majors = [(v, text) for v, text in log_ticks(lo, hi, max_labels=10**6)[0] if a <= v <= b]
+        decades = [(v, text) for v, text in majors if float(v).is_integer()]
+        step = next((s for s in (1, 2, 3, 5, 10, 20, 50, 100) if s * px >= gap), 200)
+        kept = [(v, text) for v, text in decades if int(v) % step == 0]
+        more = [(v, text) for v, text in majors if not float(v).is_integer()] + [
+            (e + math.log10(m), _mantissa_label(m, e))
+            for e in range(math.floor(lo), math.ceil(hi) + 1) for m in (2, 5) if a <= e + math.log10(m) <= b]
+        for v, text in more:
+            if len(kept) < 3 and all(abs(v - u) * px >= gap for u, _ in kept):
+                kept.append((v, text))
+        grid = [(v, "") for v, _ in decades if int(v) % step] if px >= 4 else []
+        self.plot.getAxis("left").setTicks([sorted(kept), grid])
 
 
-def _log(v: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(v > 0, np.log10(v), np.nan)
+def _scrolled(content: QWidget) -> QScrollArea:
+    """A tab's content, scrolled up and down when the tab is shorter than its plots' least
+    heights and its notes (the notes wrap: never scrolled sideways)."""
+    content.layout().setContentsMargins(4, 4, 4, 4)
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
+
+
+def _note() -> QLabel:
+    note = QLabel("")
+    note.setWordWrap(True)
+    note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    return note
 
 
 class ReportsView(QTabWidget):
@@ -131,50 +209,54 @@ class ReportsView(QTabWidget):
         self.frame: NetFrame | None = None
         self.reports: dict[str, NetReports] = {}
         self.shown = 0
-        # curvature
-        self.curv = _Plot("largest curvature λmax (solid) and the stability limit (dashed)", "step", k, theme)
+        # curvature: the plot over its notes
+        self.curv = _Plot(CURVATURE_TITLES, "step", k, theme)
         follow_step_ticks(self.curv.plot, lambda: self.k)
-        self.curv_note = QLabel("")
-        self.curv_note.setWordWrap(True)
+        self.curv_note = _note()
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(self.curv, 1)
         v.addWidget(self.curv_note)
-        self.addTab(tab, "Curvature")
-        # symmetry
-        self.sym = _Plot("training loss", "", k, theme)
-        self.sym_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6)
+        self.addTab(_scrolled(tab), "Curvature")
+        # symmetry: the three losses beside the line to a second net (its button under it),
+        # the note under both
+        self.sym = _Plot(("training loss",), "", k, theme)
+        self.sym.plot.showGrid(x=True, y=False, alpha=0.25)
+        # bars across, named on the left (names under upright bars ran into each other in a
+        # narrow tab)
+        self.sym_bars = pg.BarGraphItem(x0=0, y=[2, 1, 0], width=[0, 0, 0], height=0.6)
         self.sym.plot.addItem(self.sym_bars)
-        self.sym.plot.getAxis("bottom").setTicks([[(0, "trained"), (1, "units permuted"), (2, "average of all")]])
-        self.line = _Plot("loss on the line to a second trained net", "t (0: this net, 1: the other)", k, theme)
+        self.sym.plot.getAxis("left").setTicks([[(2 - i, name) for i, name in enumerate(BAR_NAMES)]])
+        self.sym.plot.setYRange(-0.5, 2.5, padding=0)
+        self.line = _Plot(LINE_TITLES, "t (0: this net, 1: the other)", k, theme)
         self.before = self.line.plot.plot()
         self.after = self.line.plot.plot()
         self.align_button = QPushButton("Train a second net and align it")
         self.align_button.clicked.connect(lambda: self.wanted.emit(("symmetry", "alignment")))
-        self.sym_note = QLabel("")
-        self.sym_note.setWordWrap(True)
+        self.sym_note = _note()
         tab = QWidget()
-        v = QVBoxLayout(tab)
-        v.addWidget(self.sym, 1)
-        v.addWidget(self.sym_note)
-        v.addWidget(self.line, 1)
-        v.addWidget(self.align_button)
-        self.addTab(tab, "Symmetry")
+        g = QGridLayout(tab)
+        g.addWidget(self.sym, 0, 0, 2, 1)
+        g.addWidget(self.line, 0, 1)
+        g.addWidget(self.align_button, 1, 1)
+        g.addWidget(self.sym_note, 2, 0, 1, 2)
+        g.setColumnStretch(0, 2)
+        g.setColumnStretch(1, 3)
+        g.setRowStretch(0, 1)
+        self.addTab(_scrolled(tab), "Symmetry")
         # layers
-        self.layer_plot = _Plot("gradient norm per layer (the shown racer)", "step", k, theme)
+        self.layer_plot = _Plot(LAYER_TITLES, "step", k, theme)
         follow_step_ticks(self.layer_plot.plot, lambda: self.k)
         self.layer_plot.plot.addLegend(offset=(10, 10))
-        self.layer_plot.set_look(k, theme)  # (the legend in Basin's fonts and colours)
         self.layer_lines: list[pg.PlotDataItem] = []
-        self.layer_note = QLabel("")
-        self.layer_note.setWordWrap(True)
+        self.layer_note = _note()
         self.all_racers = QCheckBox("every racer's first and last layer")
         self.all_racers.toggled.connect(lambda _on: self._draw_layers())
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(self.layer_plot, 1)
         v.addWidget(self.layer_note)
-        self.addTab(tab, "Gradients by layer")
+        self.addTab(_scrolled(tab), "Gradients by layer")
         self.currentChanged.connect(lambda _i: self.ask())
 
     def set_look(self, k: float, theme: Theme) -> None:
@@ -210,6 +292,7 @@ class ReportsView(QTabWidget):
         self.reports.pop("alignment", None)
         self.before.setData([], [])
         self.after.setData([], [])
+        self.line.set_titles(LINE_TITLES)
         self.ask()
 
     def show_racer(self, i: int) -> None:
@@ -238,32 +321,30 @@ class ReportsView(QTabWidget):
         p.clear()
         values = [r.sharpness.racers[i].lam_max for i in range(len(f.names))]
         limits = [x.limit for x in r.sharpness.racers if x.limit is not None]
-        allv = np.concatenate([np.ravel(v) for v in values + limits]) if values else np.zeros(0)
-        finite = allv[np.isfinite(allv) & (allv > 0)]
-        if finite.size:
-            lo, hi = np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1
-            p.getAxis("left").setTicks(log_ticks(lo, hi))
-            p.setYRange(lo, hi, padding=0)
-        notes = []
+        self.curv.log_y(np.concatenate([np.ravel(v) for v in values + limits]) if values else np.zeros(0))
+        notes = []  # a line per racer
         for i, rs in enumerate(r.sharpness.racers):
+            said = []
             color = self.theme.racer(f.colors[i])
             p.plot(rs.steps, _log(rs.lam_max), pen=pg.mkPen(color, width=2 * self.k), connect="finite")
             if rs.limit is not None:
                 p.plot(rs.steps, _log(rs.limit), pen=pg.mkPen(color, width=1.5 * self.k, style=Qt.PenStyle.DashLine))
                 first = rs.first_above
                 if first is not None:
-                    notes.append(f"{rs.racer}: λmax passes the limit at step {first}")
+                    said.append(f"λmax passes the limit at step {first}")
             lo = float(r.ends.lam_min[i]) if r.ends is not None else np.nan
             kind = r.end_kinds[i] if r.end_kinds else "-"
             if np.isfinite(lo):
-                text = f"{rs.racer} at its end: curvatures from {lo:.3g} to {float(r.ends.lam_max[i]):.3g}"
+                text = f"at its end, curvatures from {lo:.3g} to {float(r.ends.lam_max[i]):.3g}"
                 if f.run.status[i] == Status.CONVERGED:  # it stalled: the sign says where
                     text += {"saddle": ": stalled on a saddle (a direction still goes down)",
                              "minimum": ": stalled at a minimum (every curvature positive)",
                              "flat": ": stalled where no curvature is resolved (a plateau)"}.get(kind, "")
                 else:
                     text += f" (still moving, |grad| {float(f.run.final.grad_norm[i]):.3g}: not a critical point)"
-                notes.append(text)
+                said.append(text)
+            if said:
+                notes.append(f"{rs.racer}: " + "; ".join(said))
         self.curv_note.setText("\n".join(notes))
 
     def _draw_symmetry(self) -> None:
@@ -275,11 +356,12 @@ class ReportsView(QTabWidget):
         rs = r.symmetry.racers[i]
         color = self.theme.racer(f.colors[i])
         if rs.trained is None:
-            self.sym_bars.setOpts(height=[0, 0, 0])
+            self.sym_bars.setOpts(width=[0, 0, 0])
             self.sym_note.setText(f"{rs.racer}: no trained net (the run did not end finite)")
         else:
-            self.sym_bars.setOpts(height=[rs.trained, rs.permuted, rs.degenerate], brush=pg.mkBrush(color))
-            self.sym.plot.setYRange(0, max(rs.trained, rs.permuted, rs.degenerate) * 1.1 or 1.0, padding=0)
+            self.sym_bars.setOpts(width=[rs.trained, rs.permuted, rs.degenerate], brush=pg.mkBrush(color))
+            self.sym.plot.setXRange(0, max(rs.trained, rs.permuted, rs.degenerate) * 1.1 or 1.0, padding=0)
+            self.sym.plot.setYRange(-0.5, 2.5, padding=0)
             verdict = ("so the loss is not convex: a convex loss would give the average no more than the "
                        "permuted nets' loss (Jensen's inequality)") if rs.jensen_violated else (
                        "the units are already identical: the net is its own average")
@@ -296,9 +378,9 @@ class ReportsView(QTabWidget):
                 self.before.setData(ra.t, ra.before, pen=pg.mkPen(color, width=2 * self.k, style=Qt.PenStyle.DashLine))
                 self.after.setData(ra.t, ra.after, pen=pg.mkPen(color, width=2 * self.k))
                 self.line.plot.setXRange(0.0, 1.0, padding=0.02)
-                self.line.plot.setTitle(
-                    f"barrier {ra.barrier_before:.3g} before aligning (dashed), {ra.barrier_after:.3g} after (solid)",
-                    color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
+                b, a = f"{ra.barrier_before:.3g}", f"{ra.barrier_after:.3g}"
+                self.line.set_titles((f"barrier {b} before aligning (dashed), {a} after (solid)",
+                                      f"barrier {b} (dashed), {a} aligned (solid)", f"barrier {b} → {a}"))
 
     def _draw_layers(self) -> None:
         f = self.frame
@@ -325,11 +407,7 @@ class ReportsView(QTabWidget):
             item = p.plot(steps, _log(g[i, :, layer]), pen=pg.mkPen(c, width=2 * self.k, style=style),
                           connect="finite", name=f"layer {layer + 1}" + (" (output)" if layer == n_layers - 1 else ""))
             self.layer_lines.append(item)
-        finite = g[np.isfinite(g) & (g > 0)]
-        if finite.size:
-            lo, hi = np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1
-            p.getAxis("left").setTicks(log_ticks(lo, hi))
-            p.setYRange(lo, hi, padding=0)
+        self.layer_plot.log_y(g)
         end = g[i, -1]
         if np.all(np.isfinite(end)) and end[-1] > 0:
             self.layer_note.setText(f"{f.names[i]} at the end: first layer's gradient {end[0]:.3g}, output layer's "

@@ -128,8 +128,9 @@ class _Pane(pg.PlotWidget):
         k, t = self.k, self.theme
         self.setBackground(t.plot_bg)
         style_plot(self.plot, k, cached=False, theme=t)
-        _label(self.plot, "bottom", self.axes[0], k, t)
-        _label(self.plot, "left", self.axes[1], k, t)
+        for side, text in zip(("bottom", "left"), self.axes, strict=True):
+            if text:  # (an empty title would still take its room)
+                _label(self.plot, side, text, k, t)
         self.title = ""
         self._fit_title()
 
@@ -156,6 +157,8 @@ class _Pane(pg.PlotWidget):
             item.setText(text)
 
     def resizeEvent(self, event) -> None:
+        if getattr(self, "closed", False):  # (pyqtgraph's close resizes it, its items gone)
+            return super().resizeEvent(event)
         if hasattr(self, "titles"):  # (pyqtgraph resizes the view while it is built)
             self._fit_title()  # first: the plot then takes the pane's width, no more
         super().resizeEvent(event)
