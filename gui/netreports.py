@@ -44,7 +44,7 @@ from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import NetFrame, racer_optimizer
 from gui.netview import _log, _note_font, _Pane
-from gui.plots import _mantissa_label, follow_step_ticks, log_ticks
+from gui.plots import _mantissa_label, follow_step_ticks, legend_outside, log_ticks
 
 KINDS = ("curvature", "symmetry", "alignment", "layers")
 
@@ -129,8 +129,15 @@ class _Plot(_Pane):
     def set_look(self, k: float, theme: Theme) -> None:
         self.k, self.theme = k, theme
         self._style()
-        self.setMinimumSize(round(160 * k), round(PLOT_MIN_PX * k))
+        self.fit_height()
         self._fit_log_ticks()
+
+    def fit_height(self) -> None:
+        """At least :data:`PLOT_MIN_PX` high, and as high as its layout needs (a legend
+        beside the data asks its rows' height of the data's row)."""
+        need = self.plot.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        self.setMinimumSize(round(160 * self.k), max(round(PLOT_MIN_PX * self.k), math.ceil(need)))
+        self.updateGeometry()
 
     def sizeHint(self) -> QSize:
         """Its least size: a tab's scrolled content takes its preferred height (Qt's height
@@ -247,7 +254,7 @@ class ReportsView(QTabWidget):
         # layers
         self.layer_plot = _Plot(LAYER_TITLES, "step", k, theme)
         follow_step_ticks(self.layer_plot.plot, lambda: self.k)
-        self.layer_plot.plot.addLegend(offset=(10, 10))
+        self.layer_legend = legend_outside(self.layer_plot.plot, k, theme, "right")  # (over the data it hid step 0)
         self.layer_lines: list[pg.PlotDataItem] = []
         self.layer_note = _note()
         self.all_racers = QCheckBox("every racer's first and last layer")
@@ -265,6 +272,10 @@ class ReportsView(QTabWidget):
         self.k, self.theme = k, theme
         for view in (self.curv, self.sym, self.line, self.layer_plot):
             view.set_look(k, theme)
+        plot = self.layer_plot.plot
+        plot.layout.removeItem(self.layer_legend)
+        plot.scene().removeItem(self.layer_legend)
+        self.layer_legend = legend_outside(plot, k, theme, "right")  # (its fonts and pens set when made)
         r = self.reports.get("curvature")
         if r is not None and r.sharpness is not None:
             self._draw_curvature(r)
@@ -391,9 +402,7 @@ class ReportsView(QTabWidget):
         for item in self.layer_lines:
             p.removeItem(item)
         self.layer_lines = []
-        legend = p.legend
-        if legend is not None:
-            legend.clear()
+        self.layer_legend.clear()
         g = r.layers  # (B, S, L)
         n_layers = g.shape[-1]
         steps = f.steps_shown
@@ -405,8 +414,11 @@ class ReportsView(QTabWidget):
             c.setAlphaF(float(shades[layer]))
             style = Qt.PenStyle.SolidLine if layer == n_layers - 1 else Qt.PenStyle.DashLine
             item = p.plot(steps, _log(g[i, :, layer]), pen=pg.mkPen(c, width=2 * self.k, style=style),
-                          connect="finite", name=f"layer {layer + 1}" + (" (output)" if layer == n_layers - 1 else ""))
+                          connect="finite")
+            self.layer_legend.addItem(item, f"layer {layer + 1}" + (" (output)" if layer == n_layers - 1 else ""))
             self.layer_lines.append(item)
+        self.layer_legend.updateGeometry()  # (its rows changed: the plot's layout makes room)
+        self.layer_plot.fit_height()
         self.layer_plot.log_y(g)
         end = g[i, -1]
         if np.all(np.isfinite(end)) and end[-1] > 0:

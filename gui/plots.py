@@ -147,6 +147,24 @@ def make_legend(k: float, theme: Theme, offset: tuple[float, float] | None = Non
     return legend
 
 
+def legend_outside(plot: pg.PlotItem, k: float, theme: Theme, side: str = "bottom") -> pg.LegendItem:
+    """A legend in ``plot``'s own layout, where it covers nothing: under the data (``side``
+    "bottom": the caller sets its columns and height) or right of it, one column at the top
+    ("right"). Its size is its layout's, not its texts'."""
+    legend = make_legend(k, theme)
+    fixed_legend(legend)  # pyqtgraph would resize it to its texts; the layout does
+    if side == "bottom":
+        legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        plot.layout.addItem(legend, 4, 1)
+    elif side == "right":
+        legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        plot.layout.addItem(legend, 2, 3)
+        plot.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    else:
+        raise ValueError(f"invalid side {side!r} (choose from bottom, right)")
+    return legend
+
+
 def trace_item() -> Trace:
     return Trace()
 
@@ -393,11 +411,7 @@ class ContourView(pg.PlotWidget):
         """The legend sits under the plot, in the plot's own layout: it never covers a
         minimum or a trajectory. Its height is fixed by its rows, so that a racer's new
         label (alpha dragged) does not relayout the plot."""
-        legend = make_legend(self.k, self.theme)
-        fixed_legend(legend)  # pyqtgraph would resize it to its texts; the layout does
-        legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.plot.layout.addItem(legend, 4, 1)
-        return legend
+        return legend_outside(self.plot, self.k, self.theme)
 
     def _apply_look(self) -> None:
         """Everything that depends on the zoom ``k`` and the theme."""

@@ -147,8 +147,25 @@ def test_the_symmetry_tab_is_readable(readouts: ReportsView, qtbot) -> None:
 def test_the_gradients_tab_is_readable(readouts: ReportsView, qtbot) -> None:
     tab = shown_tab(readouts, 2, "layers", qtbot)
     assert_apart(tab)
-    assert_readable(readouts.layer_plot)
-    assert len(all_drawn(readouts.layer_plot.plot.getAxis("left"), qtbot)) >= 2
+    view = readouts.layer_plot
+    assert_readable(view)
+    assert len(all_drawn(view.plot.getAxis("left"), qtbot)) >= 2
+    # the legend beside the data, within the plot, over none of its texts and no point of a
+    # line (step 0 is where the lessons read the layers' gradients)
+    legend = readouts.layer_legend
+    assert [label.text for _sample, label in legend.items] == ["layer 1", "layer 2", "layer 3 (output)"]
+    box = legend.sceneBoundingRect()
+    assert box.width() > 20 and box.height() > 3 * 10
+    assert QRectF(0, 0, view.width(), view.height()).contains(box)
+    assert not box.intersects(view.plot.vb.sceneBoundingRect().adjusted(0, 0, -1, 0))
+    for r, text in plot_texts(view):
+        assert not box.intersects(r), text
+    for line in readouts.layer_lines:
+        x, y = line.getData()
+        assert x[0] == 0
+        points = [view.plot.vb.mapViewToScene(pg.Point(a, b)) for a, b in zip(x, y, strict=True) if b == b]
+        assert points and not any(box.contains(q) for q in points)
+        assert view.plot.vb.sceneBoundingRect().contains(points[0])  # step 0 in view
 
 
 @pytest.mark.parametrize("height", [150, 400])
