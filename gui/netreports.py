@@ -53,6 +53,8 @@ CURVATURE_TITLES = ("largest curvature λmax (solid) and the stability limit (da
                     "λmax (solid) and the stability limit (dashed)", "λmax and its limit")
 LINE_TITLES = ("loss on the line to a second trained net", "loss on the line to a second net", "loss on the line")
 LAYER_TITLES = ("gradient norm per layer (the shown racer)", "gradient norm per layer", "gradient norms")
+ALL_LAYER_TITLES = ("first layer (dashed) and output layer (solid) of every racer",
+                    "first (dashed) and output layer (solid)", "first and output layer")
 BAR_NAMES = ("trained", "units permuted", "average of all")  # the symmetry bars, top to bottom
 
 
@@ -257,11 +259,12 @@ class ReportsView(QTabWidget):
         self.layer_legend = legend_outside(self.layer_plot.plot, k, theme, "right")  # (over the data it hid step 0)
         self.layer_lines: list[pg.PlotDataItem] = []
         self.layer_note = _note()
-        self.all_racers = QCheckBox("every racer's first and last layer")
+        self.all_racers = QCheckBox("every racer's first and output layer")
         self.all_racers.toggled.connect(lambda _on: self._draw_layers())
         tab = QWidget()
         v = QVBoxLayout(tab)
         v.addWidget(self.layer_plot, 1)
+        v.addWidget(self.all_racers)
         v.addWidget(self.layer_note)
         self.addTab(_scrolled(tab), "Gradients by layer")
         self.currentChanged.connect(lambda _i: self.ask())
@@ -394,6 +397,8 @@ class ReportsView(QTabWidget):
                                       f"barrier {b} (dashed), {a} aligned (solid)", f"barrier {b} → {a}"))
 
     def _draw_layers(self) -> None:
+        """The shown racer's gradient norm per layer; with ``all_racers`` checked, every
+        racer's first layer (dashed) and output layer (solid) in its colour."""
         f = self.frame
         r = self.reports.get("layers")
         if f is None or r is None or r.layers is None:
@@ -406,22 +411,50 @@ class ReportsView(QTabWidget):
         g = r.layers  # (B, S, L)
         n_layers = g.shape[-1]
         steps = f.steps_shown
-        i = min(self.shown, g.shape[0] - 1)
-        shades = np.linspace(0.35, 1.0, n_layers)
-        base = pg.mkColor(self.theme.racer(f.colors[i]))
-        for layer in range(n_layers):
-            c = pg.mkColor(base)
-            c.setAlphaF(float(shades[layer]))
-            style = Qt.PenStyle.SolidLine if layer == n_layers - 1 else Qt.PenStyle.DashLine
-            item = p.plot(steps, _log(g[i, :, layer]), pen=pg.mkPen(c, width=2 * self.k, style=style),
-                          connect="finite")
-            self.layer_legend.addItem(item, f"layer {layer + 1}" + (" (output)" if layer == n_layers - 1 else ""))
-            self.layer_lines.append(item)
+        every = self.all_racers.isChecked()
+        racers = range(g.shape[0]) if every else [min(self.shown, g.shape[0] - 1)]
+        for i in racers:
+            base = pg.mkColor(self.theme.racer(f.colors[i]))
+            layers = (0, n_layers - 1) if every else range(n_layers)
+            for layer in layers:
+                c = pg.mkColor(base)
+                if not every:  # the layers of one racer: paler the nearer the input
+                    c.setAlphaF(float(np.linspace(0.35, 1.0, n_layers)[layer]))
+                last = layer == n_layers - 1
+                style = Qt.PenStyle.SolidLine if last else Qt.PenStyle.DashLine
+                item = p.plot(steps, _log(g[i, :, layer]), pen=pg.mkPen(c, width=2 * self.k, style=style),
+                              connect="finite")
+                if not every:
+                    self.layer_legend.addItem(item, f"layer {layer + 1}" + (" (output)" if last else ""))
+                elif last:
+                    self.layer_legend.addItem(item, f.names[i])
+                self.layer_lines.append(item)
         self.layer_legend.updateGeometry()  # (its rows changed: the plot's layout makes room)
         self.layer_plot.fit_height()
-        self.layer_plot.log_y(g)
-        end = g[i, -1]
-        if np.all(np.isfinite(end)) and end[-1] > 0:
-            self.layer_note.setText(f"{f.names[i]} at the end: first layer's gradient {end[0]:.3g}, output layer's "
-                                    f"{end[-1]:.3g} (ratio {end[0] / end[-1]:.3g}); a ratio far below 1 means the "
-                                    f"first layers barely learn (saturated units, vanishing gradients)")
+        self.layer_plot.set_titles(ALL_LAYER_TITLES if every else LAYER_TITLES)
+        self.layer_plot.log_y(g[list(racers)])
+        lines = [_layer_ratios(f.names[i], g[i], steps, every) for i in racers]
+        lines.append("Ratio: the first layer's gradient over the output layer's; far below 1, the first layers "
+                     "barely learn (saturated units, vanishing gradients)."
+                     + (" A gradient of exactly 0 has no place on the log axis: it is not drawn."
+                        if np.any(g[list(racers)] == 0) else ""))
+        self.layer_note.setText("\n".join(lines))
+
+
+def _layer_ratios(name: str, g: np.ndarray, steps: np.ndarray, brief: bool) -> str:
+    """A racer's first and output layers' gradients (``g``: (S, L) at ``steps``) at the start
+    and at its last finite step, and their ratio; ``brief``: the ratios alone."""
+    rows = np.nonzero(np.all(np.isfinite(g), axis=1))[0]
+    if not rows.size:
+        return f"{name}: no finite gradient"
+
+    def ratio(j: int) -> str:
+        first, out = float(g[j, 0]), float(g[j, -1])
+        return f"{first / out:.3g}" if out > 0 else "none (the output layer's gradient is 0)"
+
+    a, b = int(rows[0]), int(rows[-1])
+    if brief:
+        return f"{name}: ratio {ratio(a)} at step {steps[a]}, {ratio(b)} at step {steps[b]}"
+    return (f"{name}: at step {steps[a]} the first layer's gradient is {g[a, 0]:.3g}, the output layer's "
+            f"{g[a, -1]:.3g} (ratio {ratio(a)}); at step {steps[b]} {g[b, 0]:.3g} and {g[b, -1]:.3g} "
+            f"(ratio {ratio(b)})")

@@ -199,3 +199,45 @@ def test_a_narrow_pane_shortens_its_title_and_notes_to_fit(qtbot, small):
         # the plot is drawn within its pane: nothing cut at its right edge
         assert pane.plot.geometry().width() <= pane.width() + 0.5
         assert view.data.plot.geometry().width() <= view.data.width() + 0.5
+
+
+def test_the_gradients_tab_shows_one_racer_or_every_racer(qtbot, small):
+    """By default the shown racer's every layer; with the box ticked, every racer's first
+    layer (dashed) and output layer (solid) in its colour, named in the legend; the note
+    gives the first layer's gradient over the output layer's, at the start and the end."""
+    from PySide6.QtCore import Qt
+
+    from gui.netreports import ReportRequest, ReportsView, compute_reports
+
+    f = compute_net_frame(3, small)
+    r = compute_reports(ReportRequest(f, ("layers",)))
+    g = r.layers  # (B, S, 2): one hidden layer and the output
+    view = ReportsView()
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show_racer(1)
+    view.show_reports(r)
+    view.setCurrentIndex(2)
+    view.show()
+    assert view.all_racers.isVisible() and not view.all_racers.isChecked()
+    assert [lab.text for _s, lab in view.layer_legend.items] == ["layer 1", "layer 2 (output)"]
+    assert len(view.layer_lines) == 2
+    _x, y = view.layer_lines[0].getData()
+    assert np.allclose(y, np.log10(g[1, :, 0]))  # the shown racer's, momentum
+    note = view.layer_note.text()
+    assert note.startswith(f.names[1]) and f"ratio {g[1, 0, 0] / g[1, 0, 1]:.3g}" in note
+    assert f"at step 80 {g[1, -1, 0]:.3g}" in note
+    view.all_racers.setChecked(True)
+    assert [lab.text for _s, lab in view.layer_legend.items] == list(f.names)
+    assert len(view.layer_lines) == 2 * len(f.names)
+    for i, name in enumerate(f.names):
+        first, out = view.layer_lines[2 * i], view.layer_lines[2 * i + 1]
+        assert np.allclose(first.getData()[1], np.log10(g[i, :, 0]))
+        assert np.allclose(out.getData()[1], np.log10(g[i, :, 1]))
+        assert first.opts["pen"].style() == Qt.PenStyle.DashLine and out.opts["pen"].style() == Qt.PenStyle.SolidLine
+        assert out.opts["pen"].color().name() == view.theme.racer(f.colors[i]).lower()
+        start, end = g[i, 0, 0] / g[i, 0, 1], g[i, -1, 0] / g[i, -1, 1]
+        assert view.layer_note.text().splitlines()[i] == f"{name}: ratio {start:.3g} at step 0, {end:.3g} at step 80"
+    assert view.layer_plot.title.startswith("first")
+    view.all_racers.setChecked(False)
+    assert len(view.layer_lines) == 2 and view.layer_plot.title.startswith("gradient norm")
