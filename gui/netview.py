@@ -28,9 +28,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.network.metrics import probability_field
+from engine.network.symmetry import identical_units
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import FIELD, NetFrame
@@ -480,15 +481,28 @@ def _log(v: np.ndarray) -> np.ndarray:
         return np.where(v > 0, np.log10(v), np.nan)
 
 
-def _units_lut(theme: Theme) -> np.ndarray:
+def _units_cmap(theme: Theme) -> pg.ColorMap:
     """A weight's sign and size: class 0's colour for negative, the background at 0, class 1's
     for positive."""
-    return pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]]).getLookupTable(0.0, 1.0, 256)
+    return pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]])
+
+
+def units_caption(W: np.ndarray, b: np.ndarray, identical: bool) -> str:
+    """What a hidden layer's map cannot show by colour alone: every incoming weight and bias
+    equal (a blank map when 0) and whether the units are identical (incoming and outgoing
+    weights: engine.network.symmetry.identical_units)."""
+    m = np.concatenate([W.ravel(), b.ravel()])
+    n = b.size
+    if np.all(m == m[0]):
+        same = "the {n} units are identical" if identical else "every unit computes the same value"
+        return f"all {m[0]:.3g}: " + same.format(n=n)
+    return f"the {n} units are identical" if identical else ""
 
 
 class UnitsView(pg.GraphicsLayoutWidget):
     """Each hidden layer's incoming weights (rows: inputs and the bias; columns: units) of the
-    shown racer at the shown step, on one symmetric colour scale per layer."""
+    shown racer at the shown step, on one symmetric colour scale per layer, drawn beside it;
+    under it, a caption when its weights are all equal or its units identical."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__()
@@ -498,17 +512,37 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self.shown = 0
         self.images: list[pg.ImageItem] = []
         self.plots: list[pg.PlotItem] = []
+        self.bars: list[pg.ColorBarItem] = []
+        self.captions: list[pg.LabelItem] = []
+        self._titles: list[str] | None = None
         self._layout_key: object = None
-        self.lut = _units_lut(theme)
+        self.cmap = _units_cmap(theme)
+        self.lut = self.cmap.getLookupTable(0.0, 1.0, 256)
 
     def set_look(self, k: float, theme: Theme) -> None:
         """Redraw at the zoom ``k`` in ``theme`` (call ``show_step`` after)."""
         self.k, self.theme = k, theme
         self.setBackground(theme.plot_bg)
-        self.lut = _units_lut(theme)
+        self.cmap = _units_cmap(theme)
+        self.lut = self.cmap.getLookupTable(0.0, 1.0, 256)
         self._layout_key = None  # the panes again, in the new fonts
         if self.frame is not None:
             self.set_frame(self.frame)
+
+    def _colour_bar(self) -> pg.ColorBarItem:
+        """The colour scale of a layer's map: weight values on its right, 0 at the middle."""
+        k, t = self.k, self.theme
+        bar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=self.cmap, width=14 * k, interactive=False,
+                              colorMapMenu=False)
+        font = _note_font(k)
+        for side in ("left", "right", "top", "bottom"):
+            bar.getAxis(side).setPen(pg.mkPen(t.axis, width=k))
+        bar.axis.setStyle(tickFont=font, tickTextOffset=int(4 * k), tickLength=int(-4 * k))
+        bar.axis.setTextPen(t.plot_fg)
+        bar.axis.setWidth()  # (as wide as its labels: the colour bar fixed 45 pixels)
+        for side in ("top", "bottom"):  # (a frame line only: the bar as high as the map beside it)
+            bar.getAxis(side).setHeight(1)
+        return bar
 
     def set_frame(self, f: NetFrame) -> None:
         self.frame = f
@@ -516,20 +550,53 @@ class UnitsView(pg.GraphicsLayoutWidget):
         if key != self._layout_key:
             self._layout_key = key
             self.clear()
-            self.images, self.plots = [], []
+            self.images, self.plots, self.bars, self.captions = [], [], [], []
+            line = QFontMetricsF(_note_font(self.k)).height()
             for i in range(f.net.layout.n_layers - 1):
                 p = self.addPlot(row=0, col=i)
                 style_plot(p, self.k, cached=False, theme=self.theme)
-                p.setTitle(f"layer {i + 1}: {f.net.layout.shape(i)[1]} units", color=self.theme.plot_fg,
-                           size=f"{FONT_PT * self.k:.1f}pt")
                 _label(p, "bottom", "unit", self.k, self.theme)
                 _label(p, "left", "input (last row: bias)", self.k, self.theme)
                 img = pg.ImageItem()
                 p.addItem(img)
                 p.invertY(True)
+                bar = self._colour_bar()
+                p.layout.addItem(bar, 2, 3)  # right of the map, in the map's row: as high as it
+                p.layout.addItem(pg.LabelItem("weight", color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt"),
+                                 0, 3)  # (over the bar, beside the title: an axis title took more width)
+                caption = pg.LabelItem("", color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
+                caption.setFixedHeight(1.4 * line)  # (the same height with or without words: no jump)
+                caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # (never widens the map)
+                self.addItem(caption, row=1, col=i)
                 self.images.append(img)
                 self.plots.append(p)
+                self.bars.append(bar)
+                self.captions.append(caption)
+            self._titles = None
+            self._fit_titles()
         self.shown = min(self.shown, len(f.names) - 1)
+
+    def _fit_titles(self) -> None:
+        """Each map's title, "layer 1: 8 units" or, where a pane's share of the width cannot
+        hold that beside its axis and colour bar, "layer 1" (a title is as wide as its
+        text at least: three long ones held the panes wider than a 1024 x 768 window's)."""
+        f = self.frame
+        if f is None or not self.plots:
+            return
+        n = len(self.plots)
+        fm = QFontMetricsF(_note_font(self.k))
+        room = self.width() / n - 110 * self.k  # (the inputs' axis and the colour bar beside each map)
+        longs = [f"layer {i + 1}: {f.net.layout.shape(i)[1]} units" for i in range(n)]
+        titles = longs if max(fm.horizontalAdvance(x) for x in longs) <= room else [f"layer {i + 1}" for i in range(n)]
+        if titles != self._titles:
+            self._titles = titles
+            for p, title in zip(self.plots, titles, strict=True):
+                p.setTitle(title, color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "plots", None) and not self.closed:  # (built, and not closing)
+            self._fit_titles()
 
     def show_step(self, k: int | None) -> None:
         f = self.frame
@@ -540,10 +607,21 @@ class UnitsView(pg.GraphicsLayoutWidget):
         w = f.run.theta[i, t]
         if not np.all(np.isfinite(w)):
             return
-        for (W, b), img in zip(f.net.layout.unflatten(w)[:-1], self.images, strict=False):
+        same = identical_units(f.net.layout, w)
+        for j, ((W, b), img) in enumerate(zip(f.net.layout.unflatten(w)[:-1], self.images, strict=False)):
             m = np.vstack([W, b[None, :]])  # (fan_in + 1, units)
-            scale = max(float(np.max(np.abs(m))), 1e-12)
+            big = float(np.max(np.abs(m)))
+            scale = big if big > 0 else 1.0  # (all 0: the map is the colour of 0, as the bar's middle)
             img.setImage(m.T, levels=(-scale, scale), lut=self.lut, autoLevels=False)
+            bar = self.bars[j]
+            ticks = [(-scale, f"{-scale:.2g}"), (0.0, "0"), (scale, f"{scale:.2g}")] if big > 0 else [
+                (-1.0, "−"), (0.0, "0"), (1.0, "+")]  # (all 0: no scale, only the sign's colours)
+            if bar.axis._tickLevels != [ticks]:
+                bar.setLevels((-scale, scale))
+                bar.axis.setTicks([ticks])
+            text = units_caption(W, b, bool(same[j]))
+            if self.captions[j].text != text:
+                self.captions[j].setText(text)
 
 
 class NetworkView(QWidget):

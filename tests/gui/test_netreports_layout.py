@@ -1,5 +1,6 @@
-"""The network view's readout tabs (gui.netreports) at the sizes of a lecture hall's screens:
-every plot high enough to read, no label over another, no note cut off."""
+"""The network view's readout tabs (gui.netreports) and hidden units (gui.netview.UnitsView)
+at the sizes of a lecture hall's screens: every plot high enough to read, no label over
+another, no note cut off."""
 
 from __future__ import annotations
 
@@ -189,3 +190,40 @@ def test_a_log_axis_labels_at_least_two_values_a_line_apart(qtbot, lo, hi, heigh
     for (a, s), (b, t) in itertools.pairwise(labels):
         assert b.top() - a.bottom() >= 2, (s, t)  # apart, a little space between the lines
     assert len(labels) <= view.plot.vb.height() / 14
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_hidden_units_of_a_zero_start_have_a_scale_and_a_caption(qtbot, width, height) -> None:
+    """net-zero-init: blank maps, each with its colour scale beside it and its caption under
+    it, all within the pane and apart."""
+    w: MainWindow = open_window(qtbot, width, height)
+    try:
+        w.set_model("network")
+        w.lessons.choose("net-zero-init")
+        net_settled(w, qtbot)
+        qtbot.waitUntil(lambda: w.net.frame.settings.setup.init.kind == "zeros", timeout=20000)
+        units = w.net.view.units
+        w.net.view.tabs.setCurrentWidget(units)
+        qtbot.waitUntil(lambda: all(c.text for c in units.captions))
+        assert [c.text for c in units.captions] == ["all 0: the 8 units are identical"] * 2
+        pane = QRectF(0, 0, units.width(), units.height())
+        boxes = []
+        for p, bar, cap in zip(units.plots, units.bars, units.captions, strict=True):
+            texts = [(text_rect(p.titleLabel.item), "title")]
+            for axis in (p.getAxis("left"), p.getAxis("bottom"), bar.axis):
+                texts += drawn_labels(axis)
+            assert len(drawn_labels(bar.axis)) == 3  # −, 0, +
+            for r, s in texts:
+                assert pane.contains(r), s
+            for (a, s), (b, t) in itertools.combinations(texts, 2):
+                assert not a.adjusted(0.5, 0.5, -0.5, -0.5).intersects(b), (s, t)
+            data, scale = p.vb.sceneBoundingRect(), bar.sceneBoundingRect()
+            assert data.height() >= 60 and scale.left() >= data.right() - 1
+            assert abs(bar.vb.sceneBoundingRect().height() - data.height()) < 0.1 * data.height()  # beside the map
+            words = text_rect(cap.item)
+            assert cap.sceneBoundingRect().top() >= p.sceneBoundingRect().bottom() - 1  # under the map
+            assert pane.contains(words) and words.width() <= cap.sceneBoundingRect().width() + 1
+            boxes.append(p.sceneBoundingRect())
+        assert not boxes[0].intersects(boxes[1]) and all(pane.contains(b) for b in boxes)
+    finally:
+        w.close()

@@ -241,3 +241,40 @@ def test_the_gradients_tab_shows_one_racer_or_every_racer(qtbot, small):
     assert view.layer_plot.title.startswith("first")
     view.all_racers.setChecked(False)
     assert len(view.layer_lines) == 2 and view.layer_plot.title.startswith("gradient norm")
+
+
+@pytest.mark.parametrize(("activation", "caption"), [("tanh", "all 0: the 6 units are identical"),
+                                                     ("logistic", "the 6 units are identical")])
+def test_the_hidden_units_say_what_colour_means_and_when_units_are_identical(qtbot, small, activation, caption):
+    """Each map has its colour scale beside it (the map's colours, its levels, labelled at
+    both ends and 0); a zero start's blank maps say their weights are all 0 and their units
+    identical (tanh: nothing moves), a logistic zero start's units stay identical as their
+    weights move; a random start's say nothing."""
+    from gui.netview import UnitsView
+
+    fields = {"data": "moons", "points": 120, "hidden": [6, 6], "activation": activation, "init": "zeros"}
+    f = compute_net_frame(1, replace(small, setup=NetworkSetup.from_fields(fields)))
+    view = UnitsView()
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show_step(0)
+    assert len(view.bars) == len(view.captions) == 2
+    for bar, img, cap in zip(view.bars, view.images, view.captions, strict=True):
+        assert np.all(img.image == 0) and cap.text == "all 0: the 6 units are identical"
+        assert [text for _v, text in bar.axis._tickLevels[0]] == ["−", "0", "+"]  # no scale to give
+        lut = bar.colorMap().getLookupTable(0.0, 1.0, 256)
+        assert np.array_equal(lut, view.lut)  # the bar's colours are the map's
+    view.show_step(None)
+    assert [c.text for c in view.captions] == [caption] * 2
+    w = f.run.theta[0, int(f.run.stop[0])]
+    for (W, b), bar, img in zip(f.net.layout.unflatten(w)[:-1], view.bars, view.images, strict=True):
+        big = float(np.max(np.abs(np.vstack([W, b]))))
+        if big > 0:
+            assert bar.levels() == pytest.approx((-big, big)) and tuple(img.levels) == pytest.approx((-big, big))
+            assert [text for _v, text in bar.axis._tickLevels[0]] == [f"{-big:.2g}", "0", f"{big:.2g}"]
+    assert activation == "tanh" or np.ptp(f.net.layout.unflatten(w)[0][0]) > 0  # (logistic: the weights moved)
+    # a random start: units all different, nothing to say
+    f2 = compute_net_frame(2, replace(small, setup=NetworkSetup.from_fields({**fields, "init": "glorot"})))
+    view.set_frame(f2)
+    view.show_step(None)
+    assert [c.text for c in view.captions] == ["", ""]
