@@ -28,7 +28,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.network.metrics import probability_field
 from engine.network.symmetry import identical_units
@@ -487,22 +487,27 @@ def _units_cmap(theme: Theme) -> pg.ColorMap:
     return pg.ColorMap([0.0, 0.5, 1.0], [CLASS_COLORS[0], theme.plot_bg, CLASS_COLORS[1]])
 
 
-def units_caption(W: np.ndarray, b: np.ndarray, identical: bool) -> str:
-    """What a hidden layer's map cannot show by colour alone: every incoming weight and bias
-    equal (a blank map when 0) and whether the units are identical (incoming and outgoing
-    weights: engine.network.symmetry.identical_units)."""
+def layer_titles(layer: int, W: np.ndarray, b: np.ndarray, identical: bool) -> tuple[str, ...]:
+    """A hidden layer's map's title, from the longest form to the shortest, saying what its
+    colours alone cannot: every incoming weight and bias equal (a blank map when all 0) and
+    whether the units are identical (incoming and outgoing weights:
+    engine.network.symmetry.identical_units)."""
     m = np.concatenate([W.ravel(), b.ravel()])
-    n = b.size
+    name, n = f"layer {layer}", b.size
     if np.all(m == m[0]):
-        same = "the {n} units are identical" if identical else "every unit computes the same value"
-        return f"all {m[0]:.3g}: " + same.format(n=n)
-    return f"the {n} units are identical" if identical else ""
+        c = f"all {m[0]:.3g}"
+        if identical:
+            return f"{name}: {c}, the {n} units identical", f"{name}: {c}, units identical", f"{name}: {c}"
+        return f"{name}: {c}, every unit the same value", f"{name}: {c}"
+    if identical:
+        return f"{name}: the {n} units are identical", f"{name}: identical units", f"{name}: identical"
+    return f"{name}: {n} units", name
 
 
 class UnitsView(pg.GraphicsLayoutWidget):
     """Each hidden layer's incoming weights (rows: inputs and the bias; columns: units) of the
     shown racer at the shown step, on one symmetric colour scale per layer, drawn beside it;
-    under it, a caption when its weights are all equal or its units identical."""
+    its title says when its weights are all equal or its units identical."""
 
     def __init__(self, k: float = 1.0, theme: Theme = LIGHT) -> None:
         super().__init__()
@@ -513,8 +518,8 @@ class UnitsView(pg.GraphicsLayoutWidget):
         self.images: list[pg.ImageItem] = []
         self.plots: list[pg.PlotItem] = []
         self.bars: list[pg.ColorBarItem] = []
-        self.captions: list[pg.LabelItem] = []
-        self._titles: list[str] | None = None
+        self.forms: list[tuple[str, ...]] = []  # each map's title, its forms (layer_titles)
+        self.titles: list[str] = []  # the forms shown
         self._layout_key: object = None
         self.cmap = _units_cmap(theme)
         self.lut = self.cmap.getLookupTable(0.0, 1.0, 256)
@@ -550,10 +555,11 @@ class UnitsView(pg.GraphicsLayoutWidget):
         if key != self._layout_key:
             self._layout_key = key
             self.clear()
-            self.images, self.plots, self.bars, self.captions = [], [], [], []
-            line = QFontMetricsF(_note_font(self.k)).height()
-            for i in range(f.net.layout.n_layers - 1):
-                p = self.addPlot(row=0, col=i)
+            self.images, self.plots, self.bars, self.titles = [], [], [], []
+            self.forms = [(f"layer {i + 1}: {f.net.layout.shape(i)[1]} units", f"layer {i + 1}")
+                          for i in range(f.net.layout.n_layers - 1)]
+            for _ in self.forms:
+                p = self.addPlot(row=0, col=len(self.plots))
                 style_plot(p, self.k, cached=False, theme=self.theme)
                 _label(p, "bottom", "unit", self.k, self.theme)
                 _label(p, "left", "input (last row: bias)", self.k, self.theme)
@@ -563,35 +569,29 @@ class UnitsView(pg.GraphicsLayoutWidget):
                 bar = self._colour_bar()
                 p.layout.addItem(bar, 2, 3)  # right of the map, in the map's row: as high as it
                 p.layout.addItem(pg.LabelItem("weight", color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt"),
-                                 0, 3)  # (over the bar, beside the title: an axis title took more width)
-                caption = pg.LabelItem("", color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
-                caption.setFixedHeight(1.4 * line)  # (the same height with or without words: no jump)
-                caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # (never widens the map)
-                self.addItem(caption, row=1, col=i)
+                                 3, 3)  # (under the bar, beside "unit": an axis title took more width)
+                p.layout.removeItem(p.titleLabel)
+                p.layout.addItem(p.titleLabel, 0, 1, 1, 3)  # the title over the map and its bar: more room
                 self.images.append(img)
                 self.plots.append(p)
                 self.bars.append(bar)
-                self.captions.append(caption)
-            self._titles = None
             self._fit_titles()
         self.shown = min(self.shown, len(f.names) - 1)
 
     def _fit_titles(self) -> None:
-        """Each map's title, "layer 1: 8 units" or, where a pane's share of the width cannot
-        hold that beside its axis and colour bar, "layer 1" (a title is as wide as its
-        text at least: three long ones held the panes wider than a 1024 x 768 window's)."""
-        f = self.frame
-        if f is None or not self.plots:
-            return
+        """Each map's title, the longest of its forms that its pane's share of the width
+        holds beside its axis and colour bar (a title is as wide as its text at least: three
+        long ones held the panes wider than a 1024 x 768 window's)."""
         n = len(self.plots)
+        if not n:
+            return
         fm = QFontMetricsF(_note_font(self.k))
-        room = self.width() / n - 110 * self.k  # (the inputs' axis and the colour bar beside each map)
-        longs = [f"layer {i + 1}: {f.net.layout.shape(i)[1]} units" for i in range(n)]
-        titles = longs if max(fm.horizontalAdvance(x) for x in longs) <= room else [f"layer {i + 1}" for i in range(n)]
-        if titles != self._titles:
-            self._titles = titles
-            for p, title in zip(self.plots, titles, strict=True):
+        room = self.width() / n - 80 * self.k  # (the inputs' axis and the spaces beside each title)
+        titles = [next((x for x in forms if fm.horizontalAdvance(x) <= room), forms[-1]) for forms in self.forms]
+        for j, (p, title) in enumerate(zip(self.plots, titles, strict=True)):
+            if j >= len(self.titles) or self.titles[j] != title:
                 p.setTitle(title, color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
+        self.titles = titles
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -608,6 +608,7 @@ class UnitsView(pg.GraphicsLayoutWidget):
         if not np.all(np.isfinite(w)):
             return
         same = identical_units(f.net.layout, w)
+        forms = []
         for j, ((W, b), img) in enumerate(zip(f.net.layout.unflatten(w)[:-1], self.images, strict=False)):
             m = np.vstack([W, b[None, :]])  # (fan_in + 1, units)
             big = float(np.max(np.abs(m)))
@@ -619,9 +620,10 @@ class UnitsView(pg.GraphicsLayoutWidget):
             if bar.axis._tickLevels != [ticks]:
                 bar.setLevels((-scale, scale))
                 bar.axis.setTicks([ticks])
-            text = units_caption(W, b, bool(same[j]))
-            if self.captions[j].text != text:
-                self.captions[j].setText(text)
+            forms.append(layer_titles(j + 1, W, b, bool(same[j])))
+        if forms != self.forms:
+            self.forms = forms
+            self._fit_titles()
 
 
 class NetworkView(QWidget):

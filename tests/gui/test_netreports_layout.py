@@ -193,9 +193,9 @@ def test_a_log_axis_labels_at_least_two_values_a_line_apart(qtbot, lo, hi, heigh
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_the_hidden_units_of_a_zero_start_have_a_scale_and_a_caption(qtbot, width, height) -> None:
-    """net-zero-init: blank maps, each with its colour scale beside it and its caption under
-    it, all within the pane and apart."""
+def test_the_hidden_units_of_a_zero_start_have_a_scale_and_say_so(qtbot, width, height) -> None:
+    """net-zero-init: blank maps, each with its colour scale beside it as high as it, its
+    title saying the weights are all 0; every text within the pane and apart."""
     w: MainWindow = open_window(qtbot, width, height)
     try:
         w.set_model("network")
@@ -204,12 +204,15 @@ def test_the_hidden_units_of_a_zero_start_have_a_scale_and_a_caption(qtbot, widt
         qtbot.waitUntil(lambda: w.net.frame.settings.setup.init.kind == "zeros", timeout=20000)
         units = w.net.view.units
         w.net.view.tabs.setCurrentWidget(units)
-        qtbot.waitUntil(lambda: all(c.text for c in units.captions))
-        assert [c.text for c in units.captions] == ["all 0: the 8 units are identical"] * 2
+        qtbot.waitUntil(lambda: all(t.startswith(f"layer {j + 1}: all 0") for j, t in enumerate(units.titles)))
+        assert all(t.endswith("identical") for t in units.titles)  # room to say why it matters
         pane = QRectF(0, 0, units.width(), units.height())
         boxes = []
-        for p, bar, cap in zip(units.plots, units.bars, units.captions, strict=True):
+        for p, bar in zip(units.plots, units.bars, strict=True):
             texts = [(text_rect(p.titleLabel.item), "title")]
+            weight = p.layout.itemAt(3, 3)  # the colour bar's title
+            assert weight.text == "weight"
+            texts.append((text_rect(weight.item), "weight"))
             for axis in (p.getAxis("left"), p.getAxis("bottom"), bar.axis):
                 texts += drawn_labels(axis)
             assert len(drawn_labels(bar.axis)) == 3  # −, 0, +
@@ -220,9 +223,6 @@ def test_the_hidden_units_of_a_zero_start_have_a_scale_and_a_caption(qtbot, widt
             data, scale = p.vb.sceneBoundingRect(), bar.sceneBoundingRect()
             assert data.height() >= 60 and scale.left() >= data.right() - 1
             assert abs(bar.vb.sceneBoundingRect().height() - data.height()) < 0.1 * data.height()  # beside the map
-            words = text_rect(cap.item)
-            assert cap.sceneBoundingRect().top() >= p.sceneBoundingRect().bottom() - 1  # under the map
-            assert pane.contains(words) and words.width() <= cap.sceneBoundingRect().width() + 1
             boxes.append(p.sceneBoundingRect())
         assert not boxes[0].intersects(boxes[1]) and all(pane.contains(b) for b in boxes)
     finally:

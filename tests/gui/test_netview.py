@@ -243,29 +243,33 @@ def test_the_gradients_tab_shows_one_racer_or_every_racer(qtbot, small):
     assert len(view.layer_lines) == 2 and view.layer_plot.title.startswith("gradient norm")
 
 
-@pytest.mark.parametrize(("activation", "caption"), [("tanh", "all 0: the 6 units are identical"),
-                                                     ("logistic", "the 6 units are identical")])
-def test_the_hidden_units_say_what_colour_means_and_when_units_are_identical(qtbot, small, activation, caption):
+@pytest.mark.parametrize(("activation", "said"), [("tanh", "all 0, the 6 units identical"),
+                                                  ("logistic", "the 6 units are identical")])
+def test_the_hidden_units_say_what_colour_means_and_when_units_are_identical(qtbot, small, activation, said):
     """Each map has its colour scale beside it (the map's colours, its levels, labelled at
-    both ends and 0); a zero start's blank maps say their weights are all 0 and their units
-    identical (tanh: nothing moves), a logistic zero start's units stay identical as their
-    weights move; a random start's say nothing."""
+    both ends and 0); a zero start's blank maps say in their titles that their weights are
+    all 0 and their units identical (tanh: nothing moves), a logistic zero start's that its
+    units stay identical as their weights move; a random start's give the units' number."""
     from gui.netview import UnitsView
 
     fields = {"data": "moons", "points": 120, "hidden": [6, 6], "activation": activation, "init": "zeros"}
     f = compute_net_frame(1, replace(small, setup=NetworkSetup.from_fields(fields)))
     view = UnitsView()
     qtbot.addWidget(view)
+    view.resize(1200, 300)
+    view.show()
+    qtbot.waitExposed(view)
     view.set_frame(f)
     view.show_step(0)
-    assert len(view.bars) == len(view.captions) == 2
-    for bar, img, cap in zip(view.bars, view.images, view.captions, strict=True):
-        assert np.all(img.image == 0) and cap.text == "all 0: the 6 units are identical"
+    assert len(view.bars) == len(view.plots) == 2
+    for j, (bar, img, p) in enumerate(zip(view.bars, view.images, view.plots, strict=True)):
+        assert np.all(img.image == 0)
+        assert view.titles[j] == f"layer {j + 1}: all 0, the 6 units identical" == p.titleLabel.text
         assert [text for _v, text in bar.axis._tickLevels[0]] == ["−", "0", "+"]  # no scale to give
         lut = bar.colorMap().getLookupTable(0.0, 1.0, 256)
         assert np.array_equal(lut, view.lut)  # the bar's colours are the map's
     view.show_step(None)
-    assert [c.text for c in view.captions] == [caption] * 2
+    assert view.titles == [f"layer {j}: {said}" for j in (1, 2)]
     w = f.run.theta[0, int(f.run.stop[0])]
     for (W, b), bar, img in zip(f.net.layout.unflatten(w)[:-1], view.bars, view.images, strict=True):
         big = float(np.max(np.abs(np.vstack([W, b]))))
@@ -273,8 +277,12 @@ def test_the_hidden_units_say_what_colour_means_and_when_units_are_identical(qtb
             assert bar.levels() == pytest.approx((-big, big)) and tuple(img.levels) == pytest.approx((-big, big))
             assert [text for _v, text in bar.axis._tickLevels[0]] == [f"{-big:.2g}", "0", f"{big:.2g}"]
     assert activation == "tanh" or np.ptp(f.net.layout.unflatten(w)[0][0]) > 0  # (logistic: the weights moved)
-    # a random start: units all different, nothing to say
+    view.resize(420, 300)  # narrow: the shortest forms
+    qtbot.waitUntil(lambda: view.titles == [view.forms[0][-1], view.forms[1][-1]])
+    assert view.plots[0].titleLabel.text == view.forms[0][-1]
+    # a random start: units all different
+    view.resize(1200, 300)
     f2 = compute_net_frame(2, replace(small, setup=NetworkSetup.from_fields({**fields, "init": "glorot"})))
     view.set_frame(f2)
     view.show_step(None)
-    assert [c.text for c in view.captions] == ["", ""]
+    qtbot.waitUntil(lambda: view.titles == ["layer 1: 6 units", "layer 2: 6 units"])
