@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -44,7 +44,7 @@ from engine.simulation import Status
 from gui.look import LIGHT, Theme
 from gui.netstate import NetFrame, racer_optimizer
 from gui.netview import _log, _note_font, _Pane
-from gui.plots import _mantissa_label, follow_step_ticks, legend_outside, log_ticks
+from gui.plots import FONT_PT, _mantissa_label, follow_step_ticks, legend_outside, linear_ticks, log_ticks
 
 KINDS = ("curvature", "symmetry", "alignment", "layers")
 
@@ -123,9 +123,11 @@ class _Plot(_Pane):
 
     def __init__(self, titles: tuple[str, ...], bottom: str, k: float, theme: Theme) -> None:
         self._log: tuple[float, float] | None = None
+        self._linear: dict[str, tuple[float, float]] = {}
         super().__init__(titles, (bottom, ""), k, theme)
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.vb.sigResized.connect(self._fit_log_ticks)
+        self.plot.vb.sigResized.connect(self._fit_linear_ticks)
         self.setMinimumSize(round(160 * k), round(PLOT_MIN_PX * k))
 
     def set_look(self, k: float, theme: Theme) -> None:
@@ -133,13 +135,25 @@ class _Plot(_Pane):
         self._style()
         self.fit_height()
         self._fit_log_ticks()
+        self._fit_linear_ticks()
+
+    def _style(self) -> None:
+        super()._style()
+        if self.axes[0]:  # the bottom axis as high as its labels' line and its title's, and a gap
+            # (pyqtgraph counts 0.8 of each and places the title 5 px low: at 160% they touched)
+            title = QFont()
+            title.setPointSizeF((FONT_PT + 1) * self.k)
+            lines = QFontMetricsF(_note_font(self.k)).height() + QFontMetricsF(title).height()
+            self.plot.getAxis("bottom").setHeight(math.ceil(int(6 * self.k) + lines + 2 * self.k))
 
     def fit_height(self) -> None:
         """At least :data:`PLOT_MIN_PX` high, and as high as its layout needs (a legend
-        beside the data asks its rows' height of the data's row)."""
+        beside the data asks its rows' height of the data's row); its title fitted to the
+        width the legend leaves."""
         need = self.plot.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
         self.setMinimumSize(round(160 * self.k), max(round(PLOT_MIN_PX * self.k), math.ceil(need)))
         self.updateGeometry()
+        self._fit_title()
 
     def sizeHint(self) -> QSize:
         """Its least size: a tab's scrolled content takes its preferred height (Qt's height
@@ -161,6 +175,36 @@ class _Plot(_Pane):
         self._log = (float(np.log10(v.min())) - 0.1, float(np.log10(v.max())) + 0.1)
         self.plot.setYRange(*self._log, padding=0)
         self._fit_log_ticks()
+
+    def linear(self, side: str, lo: float, hi: float, pad: float = 0.0) -> None:
+        """The ``side`` ("bottom" or "left") axis from ``lo`` to ``hi`` (widened by ``pad``
+        of the span each way), labelled at 1, 2 or 5 times a power of ten as far apart as
+        the labels' width (bottom) or height (left) asks: pyqtgraph spaces its own by the
+        axis's length alone, and at a large zoom "0.2" ran into "0.4"."""
+        span = hi - lo if hi > lo else max(abs(hi), 1.0)
+        lo, hi = lo - pad * span, hi + pad * span
+        self._linear[side] = (lo, hi)
+        if side == "bottom":
+            self.plot.setXRange(lo, hi, padding=0)
+        else:
+            self.plot.setYRange(lo, hi, padding=0)
+        self._fit_linear_ticks()
+
+    def _fit_linear_ticks(self, *_args: object) -> None:
+        fm = QFontMetricsF(_note_font(self.k))
+        for side, (lo, hi) in self._linear.items():
+            axis = self.plot.getAxis(side)
+            if side == "bottom":
+                wide = max(fm.horizontalAdvance(f"{v:.3g}") for v in (lo, hi, (hi - lo) / 7))
+                each, length = 1.6 * wide, self.plot.vb.width()
+                axis.setStyle(hideOverlappingLabels=int(wide / 2) + 2)  # (the end labels may reach past)
+                ticks = linear_ticks(lo, hi, max(int(length // max(each, 1.0)), 2))[0]
+            else:  # a label's whole line within the axis (pyqtgraph hides one that reaches past an end)
+                each, length = 1.6 * fm.height(), max(self.plot.vb.height(), 1.0)
+                margin = (fm.height() / 2 + 1) * (hi - lo) / length
+                ticks = [(v, text) for v, text in linear_ticks(lo, hi, max(int(length // each), 2))[0]
+                         if lo + margin <= v <= hi - margin]
+            axis.setTicks([ticks])
 
     def _fit_log_ticks(self, *_args: object) -> None:
         """The log axis's labels as its height allows, a line of text apart: decades every 1,
@@ -229,7 +273,7 @@ class ReportsView(QTabWidget):
         self.addTab(_scrolled(tab), "Curvature")
         # symmetry: the three losses beside the line to a second net (its button under it),
         # the note under both
-        self.sym = _Plot(("training loss",), "", k, theme)
+        self.sym = _Plot(("training loss", "loss"), "", k, theme)
         self.sym.plot.showGrid(x=True, y=False, alpha=0.25)
         # bars across, named on the left (names under upright bars ran into each other in a
         # narrow tab)
@@ -374,7 +418,7 @@ class ReportsView(QTabWidget):
             self.sym_note.setText(f"{rs.racer}: no trained net (the run did not end finite)")
         else:
             self.sym_bars.setOpts(width=[rs.trained, rs.permuted, rs.degenerate], brush=pg.mkBrush(color))
-            self.sym.plot.setXRange(0, max(rs.trained, rs.permuted, rs.degenerate) * 1.1 or 1.0, padding=0)
+            self.sym.linear("bottom", 0.0, max(rs.trained, rs.permuted, rs.degenerate) * 1.1 or 1.0)
             self.sym.plot.setYRange(-0.5, 2.5, padding=0)
             verdict = ("so the loss is not convex: a convex loss would give the average no more than the "
                        "permuted nets' loss (Jensen's inequality)") if rs.jensen_violated else (
@@ -391,7 +435,11 @@ class ReportsView(QTabWidget):
             else:
                 self.before.setData(ra.t, ra.before, pen=pg.mkPen(color, width=2 * self.k, style=Qt.PenStyle.DashLine))
                 self.after.setData(ra.t, ra.after, pen=pg.mkPen(color, width=2 * self.k))
-                self.line.plot.setXRange(0.0, 1.0, padding=0.02)
+                self.line.linear("bottom", 0.0, 1.0, pad=0.02)
+                both = np.concatenate([ra.before, ra.after])
+                both = both[np.isfinite(both)]
+                if both.size:
+                    self.line.linear("left", float(both.min()), float(both.max()), pad=0.05)
                 b, a = f"{ra.barrier_before:.3g}", f"{ra.barrier_after:.3g}"
                 self.line.set_titles((f"barrier {b} before aligning (dashed), {a} after (solid)",
                                       f"barrier {b} (dashed), {a} aligned (solid)", f"barrier {b} → {a}"))
@@ -430,6 +478,7 @@ class ReportsView(QTabWidget):
                     self.layer_legend.addItem(item, f.names[i])
                 self.layer_lines.append(item)
         self.layer_legend.updateGeometry()  # (its rows changed: the plot's layout makes room)
+        self.layer_plot.beside = self.layer_legend.effectiveSizeHint(Qt.SizeHint.PreferredSize).width()
         self.layer_plot.fit_height()
         self.layer_plot.set_titles(ALL_LAYER_TITLES if every else LAYER_TITLES)
         self.layer_plot.log_y(g[list(racers)])

@@ -119,6 +119,7 @@ class _Pane(pg.PlotWidget):
         self.k, self.theme = k, theme
         self.titles, self.axes = title, axes
         self.title = title[0]
+        self.beside = 0.0  # the width of what is right of the data (a legend), which the title leaves
         self.setMinimumSize(160, 200)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
@@ -138,7 +139,8 @@ class _Pane(pg.PlotWidget):
     def _fit_title(self) -> None:
         font = QFont()
         font.setPointSizeF((FONT_PT + 1) * self.k)
-        room = self.width() - self.plot.getAxis("left").width() - 16 * self.k  # (the title spans the data's column)
+        # (the title spans the data's column only)
+        room = self.width() - self.plot.getAxis("left").width() - self.beside - 16 * self.k
         title = next((x for x in self.titles if QFontMetricsF(font).horizontalAdvance(x) <= room), self.titles[-1])
         if title != self.title:
             self.title = title

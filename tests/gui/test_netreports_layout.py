@@ -69,7 +69,7 @@ def assert_readable(view: _Plot) -> None:
     over the data."""
     assert view.height() >= PLOT_MIN_PX * view.k >= 150, (view.title, view.height())
     texts = plot_texts(view)
-    assert sum(s.startswith("title") for _r, s in texts) == 1 and len(texts) >= 5, texts
+    assert sum(s.startswith("title") for _r, s in texts) == 1 and len(texts) >= 5, [s for _r, s in texts]
     inside = QRectF(0, 0, view.width(), view.height()).adjusted(-1, -1, 1, 1)
     data = view.plot.vb.sceneBoundingRect()
     for r, s in texts:
@@ -91,10 +91,20 @@ def assert_apart(tab: QWidget) -> None:
         assert note.width() <= tab.width()
 
 
-@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.fixture(params=[(*s, 1.0) for s in SIZES] + [(1280, 720, 1.6)],
+                ids=[f"{w}x{h}" for w, h in SIZES] + ["1280x720-zoom1.6"])
 def readouts(request, qtbot):
-    width, height = request.param
+    """The readouts in the window at a screen's size, at the zoom given (1.6: a lecture
+    hall's projector, View > Zoom)."""
+    from PySide6.QtCore import QRect
+
+    from gui import look
+
+    width, height, zoom = request.param
     w: MainWindow = open_window(qtbot, width, height)
+    if zoom != 1.0:
+        w.set_look(look.Look(zoom, look.LIGHT))
+        w.fit_to(QRect(0, 0, width, height))
     w.set_model("network")
     net_settled(w, qtbot)
     w.net.view.tabs.setCurrentWidget(w.net.reports)
