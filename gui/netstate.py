@@ -40,7 +40,7 @@ PLANES = {
 }
 SLICE = 64  # grid points per side of the loss on the plane
 FIELD = 64  # grid points per side of a decision field
-CURVE_POINTS = 200  # losses and accuracies along a run: at most about this many points
+CURVE_POINTS = 300  # losses and accuracies along a run: every step of a run this long, else about this many
 MAX_STEPS = 20_000  # the steps the controls take (the command line's train takes more)
 MAX_POINTS = 5_000  # the examples the controls take
 
@@ -137,8 +137,8 @@ class NetFrame:
     run: Run | None = None
     names: tuple[str, ...] = ()
     colors: tuple[str, ...] = ()
-    metrics: Metrics | None = None  # along each run, at ``steps_shown``
-    steps_shown: Array | None = None
+    metrics: Metrics | None = None  # (B, S) at ``steps_shown``; NaN where a racer was not evaluated
+    steps_shown: Array | None = None  # (S,): every racer's evaluated steps (:func:`racer_steps`) together
     plane: Plane | None = None
     slice_axes: tuple[Array, Array] | None = None  # a (columns), b (rows)
     slice_loss: Array | None = None  # (len(b), len(a))
@@ -157,7 +157,8 @@ class _Row:
     status: int
     stop: int
     final: tuple[Array, float, float]
-    metrics: tuple[Array, Array, Array, Array]  # at the shown steps
+    steps: Array  # where the metrics were evaluated: racer_steps(its last finite step)
+    metrics: tuple[Array, Array, Array, Array]  # train loss, val loss, train acc, val acc at ``steps``
     field: Array  # the probability over the input plane at the run's end (FIELD, FIELD)
 
 
@@ -177,10 +178,17 @@ class NetCache:
 
 
 def shown_steps(steps: int) -> Array:
-    """The steps at which losses and accuracies are evaluated: every step up to
-    :data:`CURVE_POINTS`, else evenly spaced, always the first and the last."""
+    """Steps ``0..steps`` to evaluate: every one up to :data:`CURVE_POINTS`, else evenly
+    spaced, always the first and the last."""
     every = max(1, -(-steps // CURVE_POINTS))
     return np.unique(np.r_[np.arange(0, steps + 1, every), steps])
+
+
+def racer_steps(run: Run, i: int) -> Array:
+    """Where racer ``i``'s losses and accuracies are evaluated: :func:`shown_steps` of its own
+    run, up to its last finite point, so a racer that stops early (Newton at step 7) has every
+    step and its end, not the request's grid cut short."""
+    return shown_steps(max(run.finite_length(i) - 1, 0))
 
 
 def racer_optimizer(e: OptimizerEntry) -> Optimizer:
@@ -202,7 +210,6 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
         entries = s.enabled
         if not entries:
             raise ValueError("no optimizer selected: tick at least one")
-        shown = shown_steps(s.steps)
         common = (s.setup, s.steps, s.tol, s.batch_size, s.batch_seed if s.batch_size else 0)
         seen: dict[tuple, int] = {}
         keys = []
@@ -217,21 +224,25 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
                 net, opt, np.repeat(start[None], len(missing), axis=0), s.steps, tol=s.tol, cancel=cancel,
                 batch_size=s.batch_size, seed=s.batch_seed,
             )
-            m = evaluate(net, sub.theta[:, shown])
             ends = sub.final.theta
             ok = np.all(np.isfinite(ends), axis=1)
             fields = probability_field(net, np.where(ok[:, None], ends, np.nan), FIELD)
+            at = [racer_steps(sub, j) for j in range(len(missing))]
+            # one batched evaluation of every new racer's steps
+            m = evaluate(net, np.concatenate([sub.theta[j, k] for j, k in enumerate(at)]))
+            cuts = np.cumsum([0, *(k.size for k in at)])
             for j, i in enumerate(missing):
+                part = slice(cuts[j], cuts[j + 1])
                 cache.rows[keys[i]] = _Row(
                     sub.names[j], sub.theta[j], sub.loss[j], sub.grad_norm[j], int(sub.status[j]), int(sub.stop[j]),
-                    (sub.final.theta[j], float(sub.final.loss[j]), float(sub.final.grad_norm[j])),
-                    (m.train_loss[j], m.val_loss[j], m.train_acc[j], m.val_acc[j]), fields.p[j],
+                    (sub.final.theta[j], float(sub.final.loss[j]), float(sub.final.grad_norm[j])), at[j],
+                    (m.train_loss[part], m.val_loss[part], m.train_acc[part], m.val_acc[part]), fields.p[j],
                 )
             cache.field_axes = (fields.x1, fields.x2)
         rows = [cache.rows[k] for k in keys]
         cache.rows = dict(zip(keys, rows, strict=True))  # only the current racers stay
         run = _run(rows, s.steps)
-        metrics = Metrics(*(np.stack([r.metrics[i] for r in rows]) for i in range(4)))
+        shown, metrics = _metrics(rows)
 
         if cache.plane_key != s.plane_key or cache.plane is None:
             plane = choose_plane(s, net, start, run)
@@ -311,6 +322,18 @@ def fallback_plane(start: Array, trajectories: Array, seed: int = 0) -> Plane:
     d2 -= (d2 @ d1) * d1
     d2 /= np.linalg.norm(d2)
     return Plane(origin, d1, d2, kind)
+
+
+def _metrics(rows: list[_Row]) -> tuple[Array, Metrics]:
+    """Every racer's evaluated steps together ``(S,)`` and the metrics there ``(B, S)``, NaN
+    at the steps a racer was not evaluated at."""
+    shown = np.unique(np.concatenate([r.steps for r in rows]))
+    out = [np.full((len(rows), shown.size), np.nan) for _ in range(4)]
+    for b, r in enumerate(rows):
+        cols = np.searchsorted(shown, r.steps)
+        for a, v in zip(out, r.metrics, strict=True):
+            a[b, cols] = v
+    return shown, Metrics(*out)
 
 
 def _run(rows: list[_Row], steps: int) -> Run:

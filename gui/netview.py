@@ -30,7 +30,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from engine.network.metrics import probability_field
+from engine.network.metrics import evaluate, probability_field
 from engine.network.symmetry import identical_units
 from engine.simulation import Status
 from gui.look import LIGHT, Theme
@@ -465,7 +465,7 @@ class NetCurves(pg.GraphicsLayoutWidget):
         for i, (tl, vl, gn, ta, va) in enumerate(self.items):
             n = f.run.finite_length(i)
             end = n - 1 if k is None else min(n - 1, k)
-            sel = shown <= end
+            sel = (shown <= end) & np.isfinite(f.metrics.train_loss[i])  # the steps this racer was evaluated at
             steps = shown[sel]
             solid, dashed = self.pens[i]
             _put(tl, steps, _log(f.metrics.train_loss[i][sel]), solid)
@@ -711,16 +711,41 @@ class NetworkView(QWidget):
             self.data.show_step(k, live)
             self.curves.show_step(k)
             self.units.show_step(k)
+            self._show_status(k)
+
+    def _show_status(self, k: int | None) -> None:
+        """One line per racer; every number on it belongs to the step it names."""
+        f = self.frame
+        ends = [max(f.run.finite_length(i) - 1 if k is None else min(f.run.finite_length(i) - 1, k), 0)
+                for i in range(len(f.names))]
+        val_loss, train_acc, val_acc = self._metrics_at(ends)
         lines = []
         for i, name in enumerate(f.names):
-            n = f.run.finite_length(i)
-            end = n - 1 if k is None else min(n - 1, k)
-            j = int(np.searchsorted(f.steps_shown, end, side="right")) - 1
-            m = f.metrics
+            end, n = ends[i], f.run.finite_length(i)
             state = "diverged" if f.run.status[i] in (Status.DIVERGED, Status.FAILED) and (k is None or k >= n) else ""
             color = self.data.theme.racer(f.colors[i])
             lines.append(
                 f"<span style='color:{color}'>&#9632;</span> {html.escape(name)}: step {end}, loss "
-                f"{f.run.loss[i, end]:.4g} (validation {m.val_loss[i, j]:.4g}), accuracy {m.train_acc[i, j]:.0%} "
-                f"training, {m.val_acc[i, j]:.0%} validation" + (f", <b>{state}</b>" if state else ""))
+                f"{f.run.loss[i, end]:.4g} (validation {val_loss[i]:.4g}), accuracy {train_acc[i]:.1%} "
+                f"training, {val_acc[i]:.1%} validation" + (f", <b>{state}</b>" if state else ""))
         self.status.setText("<br>".join(lines))
+
+    def _metrics_at(self, ends: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Validation loss and both accuracies of racer ``i`` at step ``ends[i]``: from the
+        frame's metrics where the racer was evaluated there, else evaluated now (one batched
+        pass over the data for the racers that need it)."""
+        f = self.frame
+        out = [np.full(len(ends), np.nan) for _ in range(3)]
+        missing = []
+        for i, end in enumerate(ends):
+            j = int(np.searchsorted(f.steps_shown, end))
+            if j < f.steps_shown.size and f.steps_shown[j] == end and np.isfinite(f.metrics.train_loss[i, j]):
+                for a, m in zip(out, (f.metrics.val_loss, f.metrics.train_acc, f.metrics.val_acc), strict=True):
+                    a[i] = m[i, j]
+            else:
+                missing.append(i)
+        if missing:
+            m = evaluate(f.net, f.run.theta[missing, [ends[i] for i in missing]])
+            for a, v in zip(out, (m.val_loss, m.train_acc, m.val_acc), strict=True):
+                a[missing] = v
+        return out[0], out[1], out[2]

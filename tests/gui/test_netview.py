@@ -286,3 +286,67 @@ def test_the_hidden_units_say_what_colour_means_and_when_units_are_identical(qtb
     view.set_frame(f2)
     view.show_step(None)
     qtbot.waitUntil(lambda: view.titles == ["layer 1: 6 units", "layer 2: 6 units"])
+@pytest.fixture(scope="module")
+def newton_lesson():
+    """net-newton in the window and on the command line's path (engine.network.training)."""
+    from engine.network.training import train
+    from engine.scenarios import SCENARIO_DIR, load_scenarios
+    from gui.netstate import scenario_net_settings
+
+    scenario = load_scenarios(SCENARIO_DIR)[0]["net-newton"]
+    s = scenario_net_settings(scenario)
+    t = train(scenario.network, scenario.make_optimizers(), scenario.steps, batch_size=scenario.batch_size,
+              seed=scenario.seed, tol=scenario.tol)
+    return compute_net_frame(1, s), t
+
+
+def _cli_numbers(t, i: int, k: int) -> str:
+    """What the status line should say of racer ``i`` at step ``k`` (main.py train's formats)."""
+    m = t.metrics
+    return (f"step {k}, loss {t.run.loss[i, k]:.4g} (validation {m.val_loss[i, k]:.4g}), accuracy "
+            f"{m.train_acc[i, k]:.1%} training, {m.val_acc[i, k]:.1%} validation")
+
+
+def test_a_racer_that_stops_early_is_evaluated_at_every_step_and_its_end(newton_lesson):
+    f, t = newton_lesson
+    newton = f.names.index("newton α=1")
+    assert f.run.stop[newton] == 7 < f.settings.steps
+    evaluated = f.steps_shown[np.isfinite(f.metrics.val_loss[newton])]
+    assert list(evaluated) == list(range(8))  # not just step 0 of the request's every-10 grid
+    assert np.allclose(f.metrics.val_acc[newton, :8], t.metrics.val_acc[newton, :8], rtol=0, atol=0)
+    for i in range(len(f.names)):  # every racer has its own last step
+        end = f.run.finite_length(i) - 1
+        assert np.isfinite(f.metrics.val_loss[i, np.searchsorted(f.steps_shown, end)])
+
+
+def test_the_status_line_gives_the_numbers_of_the_step_it_names(qtbot, newton_lesson):
+    from gui.netview import NetworkView
+
+    f, t = newton_lesson
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show_step(None)
+    lines = view.status.text().split("<br>")
+    for i in range(len(f.names)):  # at the ends: what main.py train prints
+        assert _cli_numbers(t, i, f.run.finite_length(i) - 1) in lines[i]
+    assert "validation 0.2475), accuracy 89.4% training, 90.0% validation" in lines[2]
+    view.show_step(145)  # not on adam's grid (every 7th step): evaluated at 145 itself
+    assert 145 not in f.steps_shown
+    lines = view.status.text().split("<br>")
+    assert _cli_numbers(t, 1, 145) in lines[1] and _cli_numbers(t, 2, 7) in lines[2]
+
+
+def test_newtons_curve_shows_each_of_its_steps(qtbot, newton_lesson):
+    from gui.netview import NetCurves
+
+    f, _t = newton_lesson
+    curves = NetCurves()
+    qtbot.addWidget(curves)
+    curves.set_frame(f)
+    curves.show_step(None)
+    newton = f.names.index("newton α=1")
+    x, y = curves.items[newton][2].getData()  # the gradient norm
+    assert list(x) == list(range(8))
+    # the lesson's quadratic convergence: 0.73, 0.013, 3.9e-6, 3.5e-13 over the last steps
+    assert [float(f"{g:.2g}") for g in 10 ** y[-4:]] == [0.73, 0.013, 3.9e-6, 3.5e-13]
