@@ -125,6 +125,7 @@ def short_label(name: str, hyper: dict[str, float], schedule: Schedule | None = 
         parts.append(f"α={hyper['alpha']:.3g}")
     if "mu" in hyper:
         parts.append(f"μ={hyper['mu']:.3g}")
+    parts += [f"damping={hyper['damping']:.3g}"] if hyper.get("damping") else []  # damped Newton is not pure Newton
     text = " ".join(parts)
     if schedule is not None and not schedule.constant:
         text += SCHEDULE_MARK + schedule.spec()

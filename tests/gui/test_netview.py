@@ -350,3 +350,11 @@ def test_newtons_curve_shows_each_of_its_steps(qtbot, newton_lesson):
     assert list(x) == list(range(8))
     # the lesson's quadratic convergence: 0.73, 0.013, 3.9e-6, 3.5e-13 over the last steps
     assert [float(f"{g:.2g}") for g in 10 ** y[-4:]] == [0.73, 0.013, 3.9e-6, 3.5e-13]
+
+
+def test_damped_newton_is_labelled_apart_from_pure_newton():
+    from engine.scenarios import SCENARIO_DIR, load_scenarios
+    from gui.netstate import racer_labels, scenario_net_settings
+
+    s = scenario_net_settings(load_scenarios(SCENARIO_DIR)[0]["net-newton-saddle"])
+    assert racer_labels(s.enabled) == ("gd α=0.5", "newton α=1", "newton α=1 damping=1 #2")
