@@ -102,23 +102,36 @@ class CriticalPoint:
 def point_kind(eigenvalues: Array, tol: float = 1e-9) -> Array:
     """Classify points by the eigenvalues of their Hessians, shape ``(..., D)``.
 
-    Returns an array of strings: ``minimum`` (all eigenvalues > tol), ``maximum`` (all
-    < -tol), ``saddle`` (some of each sign), ``flat`` (all within tol of zero, as on a
-    plateau) and ``degenerate`` (the others: some zero, the rest of one sign, a valley floor
-    or a ridge). ``tol`` is relative to the largest eigenvalue magnitude, with an absolute floor
-    of ``tol`` itself.
+    Returns an array of strings (:func:`kind_of`): ``minimum`` (all eigenvalues > tol),
+    ``maximum`` (all < -tol), ``saddle`` (some of each sign), ``flat`` (all within tol of zero,
+    as on a plateau) and ``degenerate`` (the others: some zero, the rest of one sign, a valley
+    floor or a ridge). ``tol`` is relative to the largest eigenvalue magnitude, with an absolute
+    floor of ``tol`` itself.
     """
     ev = np.asarray(eigenvalues, dtype=np.float64)
-    scale = np.maximum(np.max(np.abs(ev), axis=-1, keepdims=True), 1.0)
-    thr = tol * scale
-    pos = (ev > thr).sum(axis=-1)
-    neg = (ev < -thr).sum(axis=-1)
-    d = ev.shape[-1]
-    out = np.full(ev.shape[:-1], "degenerate", dtype=object)
-    out[pos == d] = "minimum"
-    out[neg == d] = "maximum"
-    out[(pos > 0) & (neg > 0)] = "saddle"
-    out[(pos == 0) & (neg == 0)] = "flat"
+    scale = np.maximum(np.max(np.abs(ev), axis=-1), 1.0)
+    return kind_of(ev[..., 0], ev[..., -1], tol * scale)
+
+
+def kind_of(lo: Array, hi: Array, zero: Array | float, lo_res: Array | float = 0.0, hi_res: Array | float = 0.0
+            ) -> Array:
+    """The kind of point whose smallest curvature is ``lo`` and largest ``hi`` (the extreme
+    Hessian eigenvalues, or Ritz values with residual bounds ``lo_res``, ``hi_res``), counting
+    ``|lambda| <= zero`` as zero: the one rule that every classification of a point uses.
+
+    A Ritz value lies inside the spectrum (``lo >= lambda_min``, ``hi <= lambda_max``), so
+    ``lo < -zero`` proves a direction of negative curvature and ``hi > zero`` one of positive
+    curvature; "every curvature positive" needs ``lo - lo_res > zero`` (and "every one
+    negative" ``hi + hi_res < -zero``). Strings: ``minimum``, ``maximum``, ``saddle`` (both
+    signs), ``flat`` (no curvature beyond ``zero``: a plateau) or ``degenerate`` (some curvature
+    zero, the rest of one sign: the second derivatives cannot tell a minimum from a saddle)."""
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    neg, pos = lo < -zero, hi > zero
+    out = np.full(np.broadcast(lo, hi).shape, "degenerate", dtype=object)
+    out[~neg & ~pos] = "flat"
+    out[neg & pos] = "saddle"
+    out[lo - lo_res > zero] = "minimum"
+    out[hi + hi_res < -zero] = "maximum"
     return out
 
 
@@ -231,6 +244,14 @@ class Landscape(ABC):
         if cls.hessian is Landscape.hessian and cls.hessian_parts is Landscape.hessian_parts:
             if not getattr(cls, "__abstractmethods__", None) and "_critical_points" in cls.__dict__:
                 raise TypeError(f"{cls.__name__} must define hessian or hessian_parts")
+
+    def critical_kinds(self, theta: Array) -> Array | None:
+        """The kind of critical point near each point ``theta (n, D)`` where a run stopped on a
+        small gradient, for a landscape that tells it by its own means (a network:
+        :func:`engine.network.curvature.critical_points`), as :func:`kind_of`'s strings or
+        ``"far"`` (no critical point near); None (the default): the verdicts judge from the
+        eigenvalues of the analytic Hessian there."""
+        return None
 
     @abstractmethod
     def _critical_points(self) -> list[CriticalPoint]:

@@ -23,6 +23,11 @@ So a row that converged is judged by:
 * otherwise: a small gradient, not at a minimum (a loose ``tol``): the text says how far and
   how much lower the model puts the minimum.
 
+A landscape that classifies its own stops (:meth:`engine.landscapes.Landscape.critical_kinds`:
+a network, whose verdicts must say what its window's Curvature tab says) is judged by that
+classifier instead: the kind of the critical point the run stopped near, a plateau where no
+curvature is resolved, a small gradient where no critical point is near.
+
 A minimum whose loss lies clearly above the lowest known minimum is called a local one. A row
 that diverged on a landscape that is unbounded below (``x^2 - y^2``) is blamed on the
 landscape when its loss went to minus infinity, not on alpha.
@@ -202,9 +207,15 @@ def evidence(landscape: Landscape, outcome: Outcome, rows: Array | None = None) 
     kind = np.full(n, None, dtype=object)
     conv = np.nonzero(outcome.status[rows] == Status.CONVERGED)[0]
     if conv.size:
-        sc = scale(landscape)
         theta = np.asarray(outcome.theta[rows[conv]], dtype=np.float64)
         lam[conv], delta[conv], drop[conv] = _local_model(landscape, theta)
+        own = landscape.critical_kinds(theta)
+        if own is not None:  # the landscape's own classifier (a network's, as its window shows)
+            kind[conv] = [_OWN_KINDS.get(k, Kind.SMALL_GRADIENT) for k in own]
+            conv = conv[:0]
+    if conv.size:
+        sc = scale(landscape)
+        theta = np.asarray(outcome.theta[rows[conv]], dtype=np.float64)
         at = delta[conv] <= sc.near
         signs = np.full(conv.size, "-", dtype=object)
         finite = np.all(np.isfinite(lam[conv]), axis=1)
@@ -234,6 +245,10 @@ def evidence(landscape: Landscape, outcome: Outcome, rows: Array | None = None) 
     return Evidence(lam, delta, drop, kind)
 
 
+_OWN_KINDS = {"minimum": Kind.MINIMUM, "saddle": Kind.SADDLE, "maximum": Kind.MAXIMUM, "degenerate": Kind.DEGENERATE,
+              "flat": Kind.PLATEAU, "far": Kind.SMALL_GRADIENT}  # Landscape.critical_kinds' words
+
+
 def kinds(landscape: Landscape, outcome: Outcome) -> Array:
     """The :class:`Kind` of every row, as an object array."""
     return evidence(landscape, outcome).kind
@@ -249,7 +264,8 @@ def verdict(landscape: Landscape, outcome: Outcome, i: int, tol: float | None = 
     k = int(outcome.stop[i])
     loss, gn = float(outcome.loss[i]), float(outcome.grad_norm[i])
     under = f"< tol {tol:g}" if tol is not None else "under the tolerance"
-    sc = scale(landscape) if kind in (Kind.MINIMUM, Kind.PLATEAU) else None
+    # (a landscape without known minima, a network, has no "lowest known minimum" to scale)
+    sc = scale(landscape) if kind in (Kind.MINIMUM, Kind.PLATEAU) and landscape.lowest_minimum is not None else None
     above = sc is not None and sc.best is not None and loss - sc.best > sc.local_gap
     if kind is Kind.MINIMUM:
         if above:  # (said first: the status pane cuts long lines)
@@ -263,8 +279,8 @@ def verdict(landscape: Landscape, outcome: Outcome, i: int, tol: float | None = 
         text = f"stuck at step {k}: zero gradient at a {kind.value} point, not a minimum (loss {loss:.6g})"
     elif kind is Kind.DEGENERATE:
         text = (
-            f"stopped at step {k}: zero gradient where the curvature vanishes along one direction "
-            f"(a flat valley floor or ridge), not a strict minimum (loss {loss:.6g})"
+            f"stopped at step {k}: zero gradient where the curvature is zero along some direction and of one "
+            f"sign along the rest: the second derivatives cannot tell a minimum from a saddle (loss {loss:.6g})"
         )
     elif kind is Kind.PLATEAU:
         curv = float(np.max(np.abs(ev.eigenvalues[0])))

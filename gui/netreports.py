@@ -4,8 +4,10 @@ curvature over training, the symmetry of the hidden units, the gradient of each 
 * Curvature: each racer's largest Hessian eigenvalue ``lambda_max`` along its run (Lanczos on
   exact Hessian-vector products) beside its stability limit (``2/alpha`` for gradient descent,
   ``2(1 + mu)/alpha`` for momentum: engine.network.reports.sharpness), and at each racer's end
-  the smallest eigenvalue too, whose sign says whether a run that stalled sits at a minimum
-  (all curvatures positive) or on a saddle (a direction that still goes down).
+  the smallest eigenvalue too; for a run that stalled, the kind of the critical point it
+  stopped near, as ``main.py train`` judges it (engine.network.curvature.critical_points): a
+  minimum (all curvatures positive), a saddle (a direction that still goes down), a degenerate
+  point (zeros and one sign) or a plateau.
 * Symmetry: the shown racer's trained net, the same net with its hidden units permuted (the
   same loss) and the average of all permutations (worse: the loss is not convex); on request,
   the loss along the line to a second net trained from another seed, before and after aligning
@@ -35,7 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.network.curvature import Extremes, extreme_eigenvalues, layer_grad_norms, point_kind
+from engine.network.curvature import (
+    CriticalPoints,
+    Extremes,
+    critical_points,
+    extreme_eigenvalues,
+    layer_grad_norms,
+    point_kind,
+)
 from engine.network.metrics import Metrics
 from engine.network.reports import AlignmentReport, SharpnessReport, SymmetryReport, alignment, sharpness, symmetry
 from engine.network.training import Training
@@ -73,7 +82,8 @@ class NetReports:
     generation: int
     sharpness: SharpnessReport | None = None
     ends: Extremes | None = None  # at each racer's last finite point
-    end_kinds: tuple[str, ...] = ()
+    end_kinds: tuple[str, ...] = ()  # CriticalPoints.judged of the racers that stalled, "-" for the others
+    critical: CriticalPoints | None = None  # where the racers that stalled stopped (NaN for the others)
     symmetry: SymmetryReport | None = None
     alignment: AlignmentReport | None = None
     layers: np.ndarray | None = None  # (B, S, L) gradient norm per layer at the frame's shown steps
@@ -98,9 +108,12 @@ def compute_reports(req: ReportRequest, cancel=None) -> NetReports:
         out["sharpness"] = sharpness(t, opt)
         ends = np.stack([f.run.theta[i, max(f.run.finite_length(i) - 1, 0)] for i in range(len(f.names))])
         ok = np.all(np.isfinite(ends), axis=1)
-        ext = extreme_eigenvalues(f.net, np.where(ok[:, None], ends, np.nan))
-        out["ends"] = ext
-        out["end_kinds"] = tuple(str(k) if o else "-" for k, o in zip(point_kind(ext), ok, strict=True))
+        out["ends"] = extreme_eigenvalues(f.net, np.where(ok[:, None], ends, np.nan))
+        # a racer that stalled: the critical point it stopped near, classified as main.py train's verdicts do
+        stalled = ok & (f.run.status == Status.CONVERGED)
+        cp = critical_points(f.net, np.where(stalled[:, None], ends, np.nan))
+        out["critical"] = cp
+        out["end_kinds"] = tuple(str(k) for k in cp.judged)
     if "symmetry" in req.kinds:
         out["symmetry"] = symmetry(t)
     if "alignment" in req.kinds:
@@ -109,6 +122,30 @@ def compute_reports(req: ReportRequest, cancel=None) -> NetReports:
     if "layers" in req.kinds:
         out["layers"] = layer_grad_norms(f.net, f.run.theta[:, f.steps_shown])
     return NetReports(f.generation, **out)
+
+
+STALLED = {  # what the Curvature tab says of a racer that stalled, by CriticalPoints.judged
+    "saddle": ": stalled on a saddle (a direction still goes down)",
+    "minimum": ": stalled at a minimum (every curvature positive)",
+    "maximum": ": stalled at a maximum (every curvature negative)",
+    "degenerate": (": stalled where some curvatures are zero and the rest of one sign (degenerate: the "
+                   "second derivatives cannot tell a minimum from a saddle)"),
+    "flat": ": stalled where no curvature is resolved (a plateau)",
+    "far": ": stalled on a gentle slope, not near a critical point (a loose tolerance)",
+}
+
+
+def _critical_note(cp: CriticalPoints | None, i: int) -> str:
+    """The critical point racer ``i`` stopped near, when its curvatures tell another story
+    than the stop's own (the stop's include the remaining gradient's effect)."""
+    if cp is None or cp.kind[i] == "-":
+        return ""
+    here = point_kind(Extremes(*(np.asarray(a)[i] for a in (cp.here.lam_min, cp.here.lam_max, cp.here.res_min,
+                                                              cp.here.res_max))), cp.zero[i])
+    if here == cp.kind[i]:
+        return ""
+    return (f"; at the critical point {cp.moved[i]:.2g} away, from {cp.at.lam_min[i]:.3g} to {cp.at.lam_max[i]:.3g} "
+            f"(zero to rounding: below {cp.zero[i]:.2g})")
 
 
 # -- the panes -------------------------------------------------------------------------------------
@@ -394,10 +431,8 @@ class ReportsView(QTabWidget):
             kind = r.end_kinds[i] if r.end_kinds else "-"
             if np.isfinite(lo):
                 text = f"at its end, curvatures from {lo:.3g} to {float(r.ends.lam_max[i]):.3g}"
-                if f.run.status[i] == Status.CONVERGED:  # it stalled: the sign says where
-                    text += {"saddle": ": stalled on a saddle (a direction still goes down)",
-                             "minimum": ": stalled at a minimum (every curvature positive)",
-                             "flat": ": stalled where no curvature is resolved (a plateau)"}.get(kind, "")
+                if f.run.status[i] == Status.CONVERGED:  # it stalled: the signs at the critical point say where
+                    text += _critical_note(r.critical, i) + STALLED.get(kind, "")
                 else:
                     text += f" (still moving, |grad| {float(f.run.final.grad_norm[i]):.3g}: not a critical point)"
                 said.append(text)

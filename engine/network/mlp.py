@@ -240,6 +240,13 @@ class Network(Landscape):
     def _critical_points(self) -> list[CriticalPoint]:
         return []  # not known in closed form for a network
 
+    def critical_kinds(self, theta: Array) -> Array:
+        """Classified as the window's Curvature tab classifies them: at the critical point each
+        stopped near (:func:`engine.network.curvature.critical_points`), ``"far"`` if none."""
+        from engine.network.curvature import critical_points
+
+        return critical_points(self, theta).judged
+
     @property
     def view(self) -> tuple[tuple[float, float], ...]:
         return ((-1.0, 1.0),) * self.dim

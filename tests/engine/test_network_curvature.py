@@ -56,16 +56,104 @@ def test_sharpness_along_a_run_against_two_over_alpha() -> None:
         assert (run.loss[0, -1] > run.loss[0, 0]) == grows
 
 
-def test_saddle_at_zero_init_and_minimum_of_a_convex_net() -> None:
+def escape(net: Network, w: np.ndarray, t: float) -> np.ndarray:
+    """``w`` with one unit per hidden layer switched on, each by ``t``: unit 1 of layer 1 gets
+    the inputs ``t u``, every later layer's unit 1 gets ``t`` times the unit 1 before it, and the
+    output ``t`` times the last one. From a net whose hidden weights are all zero, the output
+    changes by about ``t^(L+1) u.x`` (``L`` hidden layers, tanh), and with ``u`` against the
+    mean of ``(p - y) x`` the loss falls by about ``t^(L+1) |mean((p - y) x)|``."""
+    layers = [(np.array(W), np.array(b)) for W, b in net.layout.unflatten(w)]
+    x, y = net.data.x_train, net.data.y_train
+    r = ((net.predict(w, x) - y)[:, None] * x).mean(axis=0)
+    layers[0][0][:, 0] = -t * r / np.linalg.norm(r)
+    for W, _b in layers[1:]:
+        W[0, 0] = t
+    return net.layout.flatten(layers)
+
+
+def _rotated(eigenvalues: list[float], seed: int = 0) -> np.ndarray:
+    """A symmetric matrix with these eigenvalues, in random axes."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(len(eigenvalues),) * 2))
+    return (q * np.asarray(eigenvalues)) @ q.T
+
+
+def _kind_of_matrix(h: np.ndarray, net: Network) -> str:
+    ev = np.linalg.eigvalsh(h)
+    ext = curvature.Extremes(ev[0], ev[-1], 0.0, 0.0)
+    return str(curvature.point_kind(ext, curvature.rounding_floor(net, np.abs(ev).max())))
+
+
+@pytest.mark.parametrize(("eigenvalues", "kind"), [
+    # net-newton's minimum: 0.0211 is resolved however large the largest curvature (a tolerance
+    # relative to 4.53e4 at 1e-6, 0.045, called it zero and the minimum a plateau)
+    ([0.0211, 0.0405, 4.53e4], "minimum"),
+    ([1e-6, 1.0, 1e6], "minimum"),
+    # a degenerate saddle (net-zero-init's critical point): zero curvatures to rounding, the rest positive
+    ([-7e-17, 0.0, 3e-17, 0.25], "degenerate"),
+    ([-2.34, 0.1, 2.51], "saddle"),  # net-newton-saddle's: a direction of descent
+    ([-1e-9, 0.25], "saddle"),  # small, but far above rounding
+    ([-1e-17, 2e-17, 0.0], "flat"),  # a plateau: nothing resolved
+    ([-3.0, -1e-3], "maximum"),
+])
+def test_the_classifier_on_constructed_hessians(eigenvalues: list[float], kind: str) -> None:
+    net = Network(make_data(DataSpec("gauss", 200, 0.5)), hidden=())  # 160 examples, 3 weights
+    assert _kind_of_matrix(_rotated(eigenvalues), net) == kind
+
+
+def test_the_rounding_floor_bounds_the_error_of_the_products() -> None:
+    """The floor against the Hessian's error, measured with the same products in 64-bit
+    extended precision (where numpy has it)."""
+    from engine.network.dual import Dual
+
+    ld = np.longdouble
+    if np.finfo(ld).eps >= np.finfo(np.float64).eps:
+        pytest.skip("no extended precision here")
+    net = moons_net()
+    for w in (trained(1)[0][0], trained(1)[1], init_weights(net.layout, InitSpec("zeros"))):
+        h = net.hessian(w)
+        exact = net._pass(Dual(w.astype(ld)[None, None], np.eye(net.dim, dtype=ld)[None]), net._xa.astype(ld),
+                          net._y.astype(ld), want_loss=False)[1].t[0]
+        err = np.linalg.norm(np.asarray(h - 0.5 * (exact + exact.T), dtype=np.float64), 2)
+        scale = np.abs(np.linalg.eigvalsh(h)).max()
+        assert err <= 0.1 * curvature.rounding_floor(net, scale)
+
+
+def test_a_zero_start_stops_on_a_degenerate_saddle_not_a_true_one() -> None:
+    """From all-zero weights only the output bias moves; where gd stops, the curvature's
+    smallest eigenvalue is minus the remaining gradient (the coupling of each output weight to
+    its unit's bias), which vanishes at the critical point: there no curvature is negative,
+    some are zero, and yet the loss falls along a third-order direction."""
     net = Network(make_data(DataSpec("gauss", 80, 0.5)), hidden=(4, 4))
     zero = init_weights(net.layout, InitSpec("zeros"))
-    ex = curvature.extreme_eigenvalues(net, zero, iters=net.dim)
-    assert curvature.point_kind(ex) == "saddle" and ex.lam_min < 0  # the lecture's saddle
-    assert curvature.exact_extremes(net, zero)[0] < 0
-    # no hidden layer: logistic regression with cross-entropy is convex, every point a minimum
+    run = simulate(net, make_optimizer("gd", alpha=0.5), zero[None], 500, tol=1e-6)
+    w = run.final.theta[0]
+    assert run.status[0] == 1
+    cp = curvature.critical_points(net, w)
+    g = np.linalg.norm(net.grad(w))
+    assert cp.here.lam_min == pytest.approx(-g, rel=1e-6)  # the stop's negative curvature is the gradient
+    assert cp.kind == "degenerate" and cp.reached
+    assert abs(cp.at.lam_min) <= cp.zero < 1e-12 and cp.at.lam_max > 0.1
+    assert cp.grad < 1e-14 and cp.moved == pytest.approx(g / cp.at.lam_max, rel=1e-3)
+    # not a minimum: one unit per layer switched on by t lowers the loss by about t^3 (two
+    # hidden layers: a third-order way down)
+    drops = [float(net.loss(w) - net.loss(escape(net, w, t))) for t in (0.05, 0.1, 0.2)]
+    assert all(d > 0 for d in drops)
+    assert drops[1] / drops[0] == pytest.approx(8, rel=0.05) and drops[2] / drops[1] == pytest.approx(8, rel=0.1)
+
+
+def test_the_classifier_agrees_on_its_exact_and_lanczos_paths(monkeypatch) -> None:
+    net = Network(make_data(DataSpec("gauss", 80, 0.5)), hidden=(4, 4))
+    zero = init_weights(net.layout, InitSpec("zeros"))
+    w = simulate(net, make_optimizer("gd", alpha=0.5), zero[None], 500, tol=1e-6).final.theta
     lin = Network(net.data, hidden=())
-    w = np.random.default_rng(1).normal(size=(4, lin.dim))
-    assert np.all(curvature.point_kind(curvature.extreme_eigenvalues(lin, w, iters=3)) == "minimum")
+    m = simulate(lin, make_optimizer("newton", alpha=1.0), np.zeros((1, lin.dim)), 50, tol=1e-10).final.theta
+    exact = curvature.critical_points(net, w), curvature.critical_points(lin, m)
+    monkeypatch.setattr(curvature, "EXACT_LIMIT", 1)
+    lanczos = curvature.critical_points(net, w), curvature.critical_points(lin, m)
+    for a, b in zip(exact, lanczos, strict=True):
+        assert a.kind == b.kind and a.reached == b.reached
+        np.testing.assert_allclose(a.at.lam_max, b.at.lam_max, rtol=1e-9)
+    assert [str(a.kind[0]) for a in exact] == ["degenerate", "minimum"]
 
 
 def test_layer_grad_norms_split_the_gradient() -> None:

@@ -24,7 +24,7 @@ from engine.network.setup import NetworkSetup
 from engine.network.training import Training, train
 from engine.optimizers import Optimizer, make_optimizer
 from engine.scenarios import IDEAS, SCENARIO_DIR, load_scenarios
-from engine.simulation import Status, point_kinds
+from engine.simulation import Status
 
 SCENARIOS, ERRORS = load_scenarios(SCENARIO_DIR)
 NETWORK = sorted(n for n, sc in SCENARIOS.items() if sc.is_network)
@@ -79,7 +79,8 @@ def end_loss(t: Training, i: int) -> float:
 
 
 def kind(t: Training, i: int) -> str:
-    return str(point_kinds(t.net, t.run.final.theta[i : i + 1])[0])
+    """How the verdicts and the Curvature tab classify where racer ``i`` stopped."""
+    return str(t.net.critical_kinds(t.run.final.theta[i : i + 1])[0])
 
 
 # -- all network lessons --------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def test_net_alignment_with_8_units_matching_can_fail() -> None:
 # -- net-zero-init --------------------------------------------------------------------------------
 
 
-def test_net_zero_init_only_the_output_bias_moves_and_both_runs_stop_on_a_saddle() -> None:
+def test_net_zero_init_only_the_output_bias_moves_and_both_runs_stop_on_a_degenerate_saddle() -> None:
     t, _ = race("net-zero-init")
     grads = report("net-zero-init", "layer-gradients")
     assert grads.start[0] == 0 and grads.start[1] == 0 and round(float(grads.start[2]), 4) == 0.0125
@@ -195,12 +196,28 @@ def test_net_zero_init_only_the_output_bias_moves_and_both_runs_stop_on_a_saddle
     share = t.net.data.y_train.mean()
     assert share == 0.5125
     for i, stop in enumerate((71, 114)):
-        assert t.run.status[i] == CONVERGED and t.run.stop[i] == stop and kind(t, i) == "saddle"
+        assert t.run.status[i] == CONVERGED and t.run.stop[i] == stop and kind(t, i) == "degenerate"
         p = t.net.predict(t.run.final.theta[i], t.net.data.x_train)
         assert np.allclose(p, share, atol=1e-5)  # the share of class 1, for every point
         assert round(float(t.run.loss[i, 0]), 4) == 0.6931 and round(end_loss(t, i), 4) == 0.6928
-        lo, _ = exact_extremes(t.net, t.run.final.theta[i])
-        assert lo < 0  # not a minimum: a direction of negative curvature
+
+
+def test_net_zero_init_the_stops_negative_curvature_is_the_gradient_and_the_way_down_third_order() -> None:
+    from engine.network.curvature import critical_points
+    from tests.engine.test_network_curvature import escape
+
+    t, _ = race("net-zero-init")
+    w = t.run.final.theta[0]  # gd's stop
+    cp = critical_points(t.net, w)
+    lo, hi = exact_extremes(t.net, w)
+    assert float(f"{lo:.3g}") == -9.59e-7 and lo == pytest.approx(-np.linalg.norm(t.net.grad(w)), rel=1e-9)
+    assert round(float(hi), 2) == 0.25
+    # at the critical point 3.8e-6 away: nothing negative beyond rounding, 0.25 along the output bias
+    assert float(f"{cp.moved:.2g}") == 3.8e-6 and abs(cp.at.lam_min) < cp.zero < 1e-13
+    assert round(float(cp.at.lam_max), 2) == 0.25 and cp.kind == "degenerate"
+    # one unit per layer switched on by t: the loss falls by 0.00027 at t = 0.1, 0.0021 at 0.2 (t^3)
+    drops = [float(t.net.loss(w) - t.net.loss(escape(t.net, w, s))) for s in (0.1, 0.2)]
+    assert [float(f"{d:.2g}") for d in drops] == [0.00027, 0.0021]
 
 
 def test_net_zero_init_a_small_random_start_escapes() -> None:
@@ -216,7 +233,13 @@ def test_net_zero_init_logistic_units_all_move_but_stay_identical() -> None:
     t, _ = race("net-zero-init", **change)
     same = report("net-zero-init", "identical-units", **change)
     assert all(len(m) == t.net.dim for m in same.moved) and same.ends_identical.all()
-    assert t.run.status[0] == CONVERGED and t.run.stop[0] == 22 and kind(t, 0) != "minimum"
+    assert t.run.status[0] == CONVERGED and t.run.stop[0] == 22 and kind(t, 0) == "saddle"
+    # a true saddle: its negative curvature (-0.0004) lies along directions that make the units differ
+    from engine.network.symmetry import degenerate
+
+    ev, vec = np.linalg.eigh(t.net.hessian(t.run.final.theta[0]))
+    assert round(float(ev[0]), 4) == -0.0004
+    assert np.linalg.norm(degenerate(t.net.layout, vec[:, 0])) < 1e-6  # no part that moves the units alike
     assert t.run.status[1] == RUNNING and round(end_loss(t, 1), 2) == 0.29
     # one unit per layer in effect: the output is a function of one projection of the input,
     # so the decision boundary is a straight line
