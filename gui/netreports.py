@@ -46,7 +46,14 @@ from engine.network.curvature import (
     point_kind,
 )
 from engine.network.metrics import Metrics
-from engine.network.reports import AlignmentReport, SharpnessReport, SymmetryReport, alignment, sharpness, symmetry
+from engine.network.reports import (
+    AlignmentReport,
+    SharpnessReport,
+    SymmetryReport,
+    alignment,
+    sharpness,
+    symmetry,
+)
 from engine.network.training import Training
 from engine.optimizers import Optimizer
 from engine.simulation import Status

@@ -415,13 +415,15 @@ class LayerGradientsReport:
         n = self.start.size
         out = [f"layer gradients: the norm of each layer's part of the gradient, W1 b1 first, "
                f"W{n} b{n} (the output) last"]
-        out.append("  start: " + _norms(self.start))
+        out.append("  start: " + layer_norms_text(self.start))
         for name, where, g in zip(self.racers, self.where, self.ends, strict=True):
-            out.append(f"  {name} ({where}): {_norms(g)}")
+            out.append(f"  {name} ({where}): {layer_norms_text(g)}")
         return out
 
 
-def _norms(g: Array) -> str:
+def layer_norms_text(g: Array) -> str:
+    """Each layer's gradient norm ``g (n_layers,)`` as the report prints it, with the ratio of
+    the first to the last."""
     text = ", ".join(_g(float(x)) for x in g)
     if g.size > 1 and np.all(np.isfinite(g)) and g[-1] > 0:
         text += f" (first/last {_g(float(g[0] / g[-1]))})"

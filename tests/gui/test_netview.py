@@ -358,3 +358,30 @@ def test_damped_newton_is_labelled_apart_from_pure_newton():
 
     s = scenario_net_settings(load_scenarios(SCENARIO_DIR)[0]["net-newton-saddle"])
     assert racer_labels(s.enabled) == ("gd α=0.5", "newton α=1", "newton α=1 damping=1 #2")
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("net-newton", {"adam α=0.01": "stalled at a minimum", "newton α=1": "stalled at a minimum"}),
+    ("net-zero-init", {"gd α=0.5": "degenerate", "adam α=0.01": "degenerate"}),
+    ("net-newton-saddle", {"newton α=1": "stalled on a saddle"}),
+])
+def test_the_curvature_tab_judges_a_stalled_run_as_the_command_line_does(qtbot, name, words):
+    from engine.scenarios import SCENARIO_DIR, load_scenarios
+    from engine.verdicts import verdict
+    from gui.netreports import ReportRequest, ReportsView, compute_reports
+    from gui.netstate import scenario_net_settings
+
+    f = compute_net_frame(1, scenario_net_settings(load_scenarios(SCENARIO_DIR)[0][name]))
+    r = compute_reports(ReportRequest(f, ("curvature",)))
+    view = ReportsView()
+    qtbot.addWidget(view)
+    view.set_frame(f)
+    view.show_reports(r)
+    notes = view.curv_note.text().split("\n")
+    judged = {"flat": "plateau", "far": "small gradient"}
+    for i, racer in enumerate(f.names):
+        if racer in words:
+            assert words[racer] in next(n for n in notes if n.startswith(racer + ": at its end"))
+            assert judged.get(r.end_kinds[i], r.end_kinds[i]) == verdict(f.net, f.run.final, i).kind.value
+        else:
+            assert r.end_kinds[i] == "-"  # still moving
