@@ -135,8 +135,10 @@ STALLED = {  # what the Curvature tab says of a racer that stalled, by CriticalP
     "saddle": ": stalled on a saddle (a direction still goes down)",
     "minimum": ": stalled at a minimum (every curvature positive)",
     "maximum": ": stalled at a maximum (every curvature negative)",
-    "degenerate": (": stalled where some curvatures are zero and the rest of one sign (degenerate: the "
-                   "second derivatives cannot tell a minimum from a saddle)"),
+    "degenerate": (": stalled where no curvature is negative but some are zero (degenerate: the second "
+                   "derivatives cannot tell a minimum from a saddle)"),
+    "ridge": (": stalled where no curvature is positive but some are zero (degenerate: the second "
+              "derivatives cannot tell a maximum from a saddle)"),
     "flat": ": stalled where no curvature is resolved (a plateau)",
     "far": ": stalled on a gentle slope, not near a critical point (a loose tolerance)",
 }
@@ -152,7 +154,7 @@ def _critical_note(cp: CriticalPoints | None, i: int) -> str:
     if here == cp.kind[i]:
         return ""
     return (f"; at the critical point {cp.moved[i]:.2g} away, from {cp.at.lam_min[i]:.3g} to {cp.at.lam_max[i]:.3g} "
-            f"(zero to rounding: below {cp.zero[i]:.2g})")
+            f"(zero: below {cp.zero[i]:.2g}, float64's rounding)")
 
 
 # -- the panes -------------------------------------------------------------------------------------
@@ -439,7 +441,8 @@ class ReportsView(QTabWidget):
             if np.isfinite(lo):
                 text = f"at its end, curvatures from {lo:.3g} to {float(r.ends.lam_max[i]):.3g}"
                 if f.run.status[i] == Status.CONVERGED:  # it stalled: the signs at the critical point say where
-                    text += _critical_note(r.critical, i) + STALLED.get(kind, "")
+                    ridge = kind == "degenerate" and not r.critical.at.lam_max[i] > r.critical.zero[i]
+                    text += _critical_note(r.critical, i) + STALLED.get("ridge" if ridge else kind, "")
                 else:
                     text += f" (still moving, |grad| {float(f.run.final.grad_norm[i]):.3g}: not a critical point)"
                 said.append(text)
