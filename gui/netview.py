@@ -698,8 +698,8 @@ class NetworkView(QWidget):
 
     def show_step(self, k: int | None, live: bool = False) -> None:
         """Step ``k`` of every run (None: their ends). ``live`` (the animation plays): the
-        paths on the slice move every frame; the data, the curves and the units, which cost
-        more to redraw, at most every :data:`LIVE_EVERY_S`."""
+        paths on the slice move every frame; the data, the curves, the units and the line of
+        numbers under them, which cost more, at most every :data:`LIVE_EVERY_S`."""
         f = self.frame
         self._step = k
         if f is None:
