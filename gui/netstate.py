@@ -350,10 +350,12 @@ def _run(rows: list[_Row], steps: int) -> Run:
 
 
 def racer_labels(entries: tuple[OptimizerEntry, ...]) -> tuple[str, ...]:
-    """What the view calls each racer: its label, with ``#2``, ``#3`` ... for a further copy."""
+    """What the view calls each racer: its label, with ``#2``, ``#3`` ... for a further racer
+    of the same label (racers the labels tell apart, as Newton and damped Newton, need none)."""
     seen: dict[str, int] = {}
     out = []
     for e in entries:
-        seen[e.name] = seen.get(e.name, 0) + 1
-        out.append(e.label() if seen[e.name] == 1 else f"{e.label()} #{seen[e.name]}")
+        label = e.label()
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return tuple(out)

@@ -357,7 +357,9 @@ def test_damped_newton_is_labelled_apart_from_pure_newton():
     from gui.netstate import racer_labels, scenario_net_settings
 
     s = scenario_net_settings(load_scenarios(SCENARIO_DIR)[0]["net-newton-saddle"])
-    assert racer_labels(s.enabled) == ("gd α=0.5", "newton α=1", "newton α=1 damping=1 #2")
+    assert racer_labels(s.enabled) == ("gd α=0.5", "newton α=1", "newton α=1 damping=1")
+    twice = (s.enabled[1], s.enabled[1])  # copies alike are numbered
+    assert racer_labels(twice) == ("newton α=1", "newton α=1 #2")
 
 
 @pytest.mark.parametrize(("name", "words"), [
