@@ -192,7 +192,7 @@ def point_kind(ext: Extremes, zero: Array | float) -> Array:
     return kind_of(ext.lam_min, ext.lam_max, zero, ext.res_min, ext.res_max)
 
 
-EXACT_LIMIT = 1000  # nets of up to this many weights: the assembled Hessian (P products) and eigh
+EXACT_LIMIT = 400  # nets of up to this many weights (every lesson's): the assembled Hessian and eigh
 CLASSIFY_ITERS = 60  # larger nets: Lanczos with this many products per point
 REFINE_STEPS = 8  # Newton steps towards the critical point a run stopped near, at most
 REFINE_REACH = 1e-2  # ... within this share of the weights' norm (at least 1) of where it stopped
