@@ -38,6 +38,7 @@ import numpy as np
 
 from engine import scalar
 from engine._malloc import tune_malloc
+from engine.cancel import Cancelled, cancelling, hook
 from engine.landscapes import Landscape, curvature
 from engine.optimizers import Optimizer, Stepper
 from engine.validate import check_int, check_positive
@@ -55,10 +56,6 @@ class Status(IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
-
-
-class Cancelled(Exception):
-    """Raised out of :func:`simulate` when its ``cancel`` callback returns True."""
 
 
 @dataclass(frozen=True)
@@ -155,9 +152,14 @@ def simulate(
     A one-member optimizer drives every row; a stacked optimizer of ``K`` members drives
     ``B/K`` consecutive rows each. Returns a :class:`Run` (full histories) when ``record``,
     else an :class:`Outcome` (final state only, memory ``O(B)``), which may use ``workers``
-    threads. ``cancel`` is polled and ``progress`` told the fraction done once per block.
+    threads. ``cancel`` is polled and ``progress`` told the fraction done once per block, and
+    on a costly landscape (a network) at every step; the landscape's own long loops (a
+    network's Hessian) poll it too (:mod:`engine.cancel`). Without ``cancel``, the calling
+    thread's cancel hook is polled, if it has one.
     """
     w0 = _check_common(landscape, starts, steps, tol, bound)
+    if cancel is None:
+        cancel = hook()
     block = check_int("block", block, 1)
     grad = _gradient_oracle(landscape, batch_size, seed)
     workers = check_int("workers", workers, 1, 64)
@@ -185,6 +187,16 @@ def simulate(
     if b <= _CHUNK:
         return _Simulation(landscape, rule, w0, steps, tol, bound, block, False, cancel, progress, grad).go()
     return _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress, grad)
+
+
+def record_bytes(rows: int, dim: int, steps: int, block: int = 256) -> int:
+    """Bytes of the arrays a recorded run (``record=True``) of ``rows`` rows in ``dim``
+    dimensions allocates for ``steps`` steps: the history of points, losses and gradient
+    norms, the block buffer and the judging of a block (as much again). A check before a
+    large run counts these."""
+    if rows <= 0:
+        return 0
+    return 8 * rows * (dim + 2) * ((steps + 1) + 2 * (_block_len(block, rows, dim, steps) + 1))
 
 
 def grad_norm(g: Array) -> Array:
@@ -234,6 +246,14 @@ def _gradient_oracle(landscape: Landscape, batch_size: int | None, seed: int):
 # handing the GIL to the other thread).
 _CHUNK = 16384
 _JUDGE_POINTS = 1 << 16
+# A block's points take at most this many bytes (at least one step a block): on a large
+# network a block of 256 steps would be gigabytes, and judging it seconds without a poll.
+_JUDGE_BYTES = 32 << 20
+
+
+def _block_len(block: int, rows: int, dim: int, steps: int) -> int:
+    """Steps judged together at most: ``block``, fewer for many rows or many dimensions."""
+    return min(block, max(8, _JUDGE_POINTS // rows), max(1, _JUDGE_BYTES // (8 * rows * dim)), steps + 1)
 
 
 def _threaded(landscape, rule, w0, steps, tol, bound, block, workers, cancel, progress, grad) -> Outcome:
@@ -311,13 +331,16 @@ class _Simulation:
             np.full((b, d), np.nan), np.full(b, np.nan), np.full(b, np.nan),
             np.zeros(b, dtype=np.int8), np.full(b, steps, dtype=np.int64),
         )
-        if record:  # the full history, filled block by block as each block is judged
-            self.hist = np.full((steps + 1, d, b), np.nan)
-            self.hloss = np.full((steps + 1, b), np.nan)
-            self.hgn = np.full((steps + 1, b), np.nan)
+        if record:  # the full history, filled block by block as each block is judged; the
+            # points are laid out as the Run returns them, so that none is copied at the end
+            # (on a network they are most of the memory a run takes)
+            # (every entry up to a row's stop is written; the rest is set to NaN at the end)
+            self.hist = np.empty((b, steps + 1, d))
+            self.hloss = np.empty((steps + 1, b))
+            self.hgn = np.empty((steps + 1, b))
 
     def go(self) -> Run | Outcome:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), cancelling(self.cancel):
             b = self.w0.shape[0]
             if scalar.eligible(self.L, self.rule, b, self.grad):
                 return self._go_floats()
@@ -330,7 +353,7 @@ class _Simulation:
         b, d = self.w0.shape
         rows = scalar.rows_for(self.L, self.rule, self.w0)
         idx = np.arange(b)
-        n_block = min(self.block, max(8, _JUDGE_POINTS // b), steps + 1)
+        n_block = _block_len(self.block, b, d, steps)
         # Judging a block costs some thirty numpy calls whatever its size, and a row that
         # stops early wastes at most the rest of its block at a microsecond a step: the
         # first block is longer here than in the numpy loop.
@@ -352,7 +375,7 @@ class _Simulation:
                     break
             t0 += n
             cur = min(2 * cur, n_block)
-            self._between_blocks(t0)
+            self._poll(t0)
         return self._result()
 
     def _go(self) -> Run | Outcome:
@@ -362,14 +385,15 @@ class _Simulation:
         w = np.asfortranarray(self.w0.copy())
         state = rule.init(w)
         idx = np.arange(b)  # original row of each active row
-        n_block = min(self.block, max(8, _JUDGE_POINTS // b), steps + 1)
+        n_block = _block_len(self.block, b, d, steps)
         # Blocks grow 16, 32, 64 ... up to ``block``: a row that stops early (Newton on a
         # quadratic) leaves the batch soon, and a long run is judged only now and then.
         cur = min(16, n_block)
         # The block buffer holds the active rows' points: slot j+1 is theta_(t0+j), and
         # slot 0 keeps theta_(t0-1), the point before the block, to diagnose Newton
         # failures. Record mode scatters each judged block into the full history.
-        buf = np.full((n_block + 1, d, b), np.nan)
+        buf = np.empty((n_block + 1, d, b))
+        buf[0] = np.nan  # no point before the first block
         # A costly landscape (a network over its data): the loss and gradient at theta_t are
         # computed in the step and kept for the judgement, which would otherwise evaluate them
         # again; rows that look ahead (Nesterov) take their step's gradient at their query
@@ -380,6 +404,9 @@ class _Simulation:
         looks_ahead = rule.looks_ahead
         batch_grad = self.grad
         full_grad = L.grad
+        # A costly landscape's step takes long enough (a network's pass over its data; a
+        # Newton step on one, seconds) to report and poll at every step, not only per block.
+        each_step = getattr(L, "costly", False) and (self.cancel is not None or self.progress is not None)
         t0 = 0  # first step of the current block
         t = 0
         na = b
@@ -414,7 +441,9 @@ class _Simulation:
                 t0 = t + 1
                 cur = min(2 * cur, n_block)
                 slots[0] = w.T
-                self._between_blocks(t0)
+                self._poll(t0)
+            elif each_step:
+                self._poll(t)
             # one optimizer step
             q = rule.query(state, w) if looks_ahead else w
             if g is None:
@@ -429,10 +458,10 @@ class _Simulation:
             t += 1
         return self._result()
 
-    def _between_blocks(self, t0: int) -> None:
-        """Report the fraction done and stop if asked, before the block from step ``t0``."""
+    def _poll(self, t: int) -> None:
+        """Report the fraction done and stop if asked, before step ``t``."""
         if self.progress is not None:
-            self.progress(t0 / (self.steps + 1))
+            self.progress(t / (self.steps + 1))
         if self.cancel is not None and self.cancel():
             raise Cancelled()
 
@@ -444,7 +473,7 @@ class _Simulation:
         out = Outcome(tl.theta, tl.loss, tl.gnorm, tl.status, tl.stop, steps)
         if not self.record:
             return out
-        theta = np.ascontiguousarray(self.hist.transpose(2, 0, 1))
+        theta = self.hist
         loss = np.ascontiguousarray(self.hloss.T)
         gn = np.ascontiguousarray(self.hgn.T)
         after = np.arange(steps + 1)[None, :] > tl.stop[:, None]
@@ -468,8 +497,8 @@ class _Simulation:
         else:
             loss, gn = values[0], values[1]
         if self.record:  # into the history: all columns at once while every row is active
-            cols = slice(None) if idx.size == self.hist.shape[2] else idx
-            self.hist[t0 : t0 + n, :, cols] = pts
+            cols = slice(None) if idx.size == self.hist.shape[0] else idx
+            self.hist[cols, t0 : t0 + n] = pts.transpose(2, 0, 1)
             self.hloss[t0 : t0 + n, cols] = loss
             self.hgn[t0 : t0 + n, cols] = gn
         # |theta| <= bound is False for NaN and inf too

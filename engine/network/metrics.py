@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.cancel import check
 from engine.network.mlp import Network
 from engine.validate import check_int
 
 Array = np.ndarray
 
 MAX_GRID = 1024
+_BLOCK_BYTES = 32 << 20  # points evaluated together (many of the network's chunks, for its threads)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,11 @@ def evaluate(net: Network, w: Array, every: int = 1) -> Metrics:
     shape ``(B, T, P)`` (a run's history), only steps ``0, k, 2k, ...`` (and the last) are
     evaluated, the others NaN: training curves at a fraction of the cost."""
     every = check_int("every", every, 1)
-    flat, ok, lead = _finite_rows(net, w)
+    w = np.asarray(w, dtype=np.float64)
+    net.layout.check(w)
+    flat, lead = w.reshape(-1, net.dim), w.shape[:-1]
+    block = max(1, _BLOCK_BYTES // (8 * net.dim))
+    ok = np.ones(flat.shape[0], dtype=bool)
     if every > 1:
         if len(lead) < 1:
             raise ValueError("every > 1 needs weights with a steps axis, shape (..., T, P)")
@@ -55,10 +61,17 @@ def evaluate(net: Network, w: Array, every: int = 1) -> Metrics:
         keep[-1] = True
         ok &= np.broadcast_to(keep, lead).reshape(-1)
     out = [np.full(flat.shape[0], np.nan) for _ in range(4)]
-    if ok.any():
-        rows = flat[ok]
-        out[0][ok], out[2][ok] = net.evaluate(rows, "train")
-        out[1][ok], out[3][ok] = net.evaluate(rows, "val")
+    # a block of points at a time: a long run's finite points are not copied all at once
+    for i in range(0, flat.shape[0], block):
+        check()
+        sel = ok[i : i + block]
+        sel &= np.all(np.isfinite(flat[i : i + block]), axis=1)
+        if not sel.any():
+            continue
+        rows = flat[i : i + block] if sel.all() else flat[i : i + block][sel]
+        at = np.nonzero(sel)[0] + i
+        out[0][at], out[2][at] = net.evaluate(rows, "train")
+        out[1][at], out[3][at] = net.evaluate(rows, "val")
     return Metrics(*(a.reshape(lead) for a in out))
 
 

@@ -62,10 +62,13 @@ invalid-value warnings are off for the pass (:func:`_quiet`), in every thread it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from engine._blas import single_threaded_blas
 from engine._malloc import tune_malloc
+from engine.cancel import check
 from engine.landscapes import CriticalPoint, Landscape
 from engine.network.activations import ACTIVATIONS, Activation, logistic
 from engine.network.data import DataSplit
@@ -84,6 +87,7 @@ BN_EPS = 1e-5
 _CHUNK = 1 << 17
 # Tangent directions per chunk when assembling a Hessian (bounds its memory the same way).
 _HESSIAN_CHUNK = 1 << 20
+_LARGE_PASS = 1 << 24  # (see _large)
 
 
 @dataclass(frozen=True)
@@ -164,12 +168,6 @@ class Network(Landscape):
         self.data = data
         lay = self.layout = Layout((data.n_inputs, *self.spec.hidden, 1))
         self.dim = lay.size
-        self.axis_labels = tuple(
-            f"W{i + 1}[{j // lay.shape(i)[1]},{j % lay.shape(i)[1]}]" if j < lay.shape(i)[0] * lay.shape(i)[1]
-            else f"b{i + 1}[{j - lay.shape(i)[0] * lay.shape(i)[1]}]"
-            for i in range(lay.n_layers)
-            for j in range((lay.shape(i)[0] + 1) * lay.shape(i)[1])
-        )
         self._act = ACTIVATIONS[self.spec.activation]
         self._loss = LOSSES[self.spec.loss]
         self._bn = self.spec.batchnorm
@@ -180,8 +178,19 @@ class Network(Landscape):
         self._xva, self._yv = _augment(data.x_val), data.y_val[None, :]
         super().__init__()
         tune_malloc()  # the pass's temporaries are 100 KB - 1 MB: see engine/_malloc.py
+        single_threaded_blas()  # the engine's own two threads are enough: see engine/_blas.py
 
     # -- the landscape interface -----------------------------------------------------------
+    @cached_property
+    def axis_labels(self) -> tuple[str, ...]:  # (made when asked: a million of them take a second)
+        lay = self.layout
+        return tuple(
+            f"W{i + 1}[{j // lay.shape(i)[1]},{j % lay.shape(i)[1]}]" if j < lay.shape(i)[0] * lay.shape(i)[1]
+            else f"b{i + 1}[{j - lay.shape(i)[0] * lay.shape(i)[1]}]"
+            for i in range(lay.n_layers)
+            for j in range((lay.shape(i)[0] + 1) * lay.shape(i)[1])
+        )
+
     def label(self) -> str:
         return f"network {self.layout.describe()} {self.spec.describe().split(' ', 1)[1]}"
 
@@ -217,9 +226,12 @@ class Network(Landscape):
             for i in range(0, m, r):
                 rows = flat[i : i + r, None, :]  # (r, 1, P): one value per point, k tangents
                 for j in range(0, p, k):
+                    check()  # a pass takes tens of milliseconds; a large Hessian, seconds
                     g = self._pass(Dual(rows, eye[None, j : j + k]), self._xa, self._y, want_loss=False)[1]
                     out[i : i + r, j : j + k] = g.t  # H e_j for each point
-        out = 0.5 * (out + out.transpose(0, 2, 1))
+        for h in out:  # in place, a point at a time: no second (m, P, P) array
+            h += h.T
+            h *= 0.5
         return out.reshape((*lead, p, p))
 
     def hvp(self, w: Array, v: Array) -> Array:
@@ -370,7 +382,10 @@ class Network(Landscape):
         first ``stats`` examples (None: all)."""
         h: Num = xa
         cache = []
+        poll = _large(layers, xa)
         for wat, _ in layers[:-1]:
+            if poll:
+                check()
             norm = None
             if self._bn:
                 a = wat[..., :, :-1] @ h[..., :-1, :]
@@ -422,7 +437,10 @@ class Network(Landscape):
         loss = self._mean_loss(z, y) if want_loss else None
         g = self._loss.dz(z, y) * (1.0 / xa.shape[1])  # dL/dz per example, (..., 1, n)
         grads = []
+        poll = _large(layers, xa)
         for i in range(len(layers) - 1, -1, -1):
+            if poll:
+                check()
             h_in, d, norm = cache[i]
             if d is not None:  # dL/dh_i -> dL/dz_i
                 g = g * d if isinstance(g, Dual) else np.multiply(g, d, d)  # d is the pass's own
@@ -467,6 +485,13 @@ def _quiet(fn):
             return fn(*args)
 
     return run
+
+
+def _large(layers: list[tuple[Num, Num]], xa: Array) -> bool:
+    """Is a pass of these weights over these examples long enough (some 16 million
+    multiply-adds, milliseconds) to poll the thread's cancel hook at every layer? A network
+    of a million weights takes a second a pass; a poll costs a microsecond."""
+    return sum(value(wat).size for wat, _ in layers) * xa.shape[1] > _LARGE_PASS
 
 
 def _augment(x: Array) -> Array:

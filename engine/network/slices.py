@@ -33,10 +33,12 @@ are not linear in the weights) go through the network's own loss, point by point
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine.cancel import check
 from engine.network.layout import Layout
 from engine.network.mlp import Network
 from engine.network.threads import map_chunks
@@ -45,6 +47,7 @@ from engine.validate import check_int
 Array = np.ndarray
 
 MAX_SLICE = 512
+_BLOCK_BYTES = 32 << 20  # points taken together when measuring or projecting trajectories
 # grid points per chunk: (points x width x examples) temporaries of about 2 MB
 _CHUNK = 1 << 18
 
@@ -75,6 +78,40 @@ def _finite_points(trajectories: Array, p: int) -> Array:
     return x
 
 
+def _blocks(trajectories: Array, p: int) -> tuple[Callable[[], Iterator[Array]], int]:
+    """The finite points of ``trajectories (..., P)`` in ``(k, P)`` blocks of some megabytes
+    (a function that goes through them, as often as asked), and how many there are: the
+    trajectories' spread is measured without a copy of all of them (on a large network they
+    are most of the memory a run takes)."""
+    x = np.asarray(trajectories, dtype=np.float64)
+    if x.shape[-1] != p:
+        raise ValueError(f"trajectories must have shape (..., {p}), got {x.shape}")
+    x = x.reshape(-1, p)
+    rows = max(1, _BLOCK_BYTES // (8 * p))
+    ok = np.empty(x.shape[0], dtype=bool)
+    for i in range(0, x.shape[0], rows):
+        check()
+        ok[i : i + rows] = np.all(np.isfinite(x[i : i + rows]), axis=1)
+    count = int(ok.sum())
+    if count < 3:
+        raise ValueError("need at least 3 finite points on the trajectories to choose a plane")
+
+    def blocks() -> Iterator[Array]:
+        for i in range(0, x.shape[0], rows):
+            check()
+            sel = ok[i : i + rows]
+            if sel.all():
+                yield x[i : i + rows]
+            elif sel.any():
+                yield x[i : i + rows][sel]
+
+    return blocks, count
+
+
+def _mean(blocks: Callable[[], Iterator[Array]], count: int) -> Array:
+    return sum(b.sum(axis=0) for b in blocks()) / count
+
+
 def _basis(plane: Plane) -> Array:
     """An orthonormal basis ``(2, P)`` of the plane's directions."""
     q, r = np.linalg.qr(np.column_stack([plane.d1, plane.d2]))
@@ -86,28 +123,48 @@ def _basis(plane: Plane) -> Array:
 def captured(plane: Plane, trajectories: Array) -> float:
     """Fraction in [0, 1] of the visited points' spread about their mean (sum of squared
     distances) that lies in the plane's directions."""
-    x = _finite_points(trajectories, plane.origin.shape[0])
-    c = x - x.mean(axis=0)
-    total = float(np.einsum("ij,ij->", c, c))
+    blocks, count = _blocks(trajectories, plane.origin.shape[0])
+    mean = _mean(blocks, count)
+    basis = _basis(plane)
+    total = inplane = 0.0
+    for b in blocks():
+        c = b - mean
+        total += float(np.einsum("ij,ij->", c, c))
+        ab = c @ basis.T
+        inplane += float(np.einsum("ij,ij->", ab, ab))
     if total == 0.0:
         return 1.0
-    inplane = c @ _basis(plane).T
-    return float(np.einsum("ij,ij->", inplane, inplane)) / total
+    return inplane / total
+
+
+def pca_bytes(points: int, weights: int) -> int:
+    """Bytes :func:`pca_plane` takes for ``points`` points of ``weights`` weights: its copy of
+    the points, and the smaller of their scatter and Gram matrices with its eigenvectors."""
+    return 8 * (points * weights + 2 * min(points, weights) ** 2)
 
 
 def pca_plane(trajectories: Array) -> Plane:
     """The plane of the two principal components of the visited weights ``(..., P)`` (finite
     ones; every step of every racer), through their mean."""
-    x = _finite_points(trajectories, np.shape(trajectories)[-1])
+    x = _finite_points(trajectories, np.shape(trajectories)[-1])  # (a copy: centred in place)
     mean = x.mean(axis=0)
-    c = x - mean
-    # the P x P scatter matrix: cheaper than an SVD of the (points x P) matrix for long runs
-    ev, vec = np.linalg.eigh(c.T @ c)
+    x -= mean
+    check()
+    m, p = x.shape
+    if p <= m:  # the P x P scatter matrix: cheaper than an SVD of the (points x P) matrix
+        ev, vec = np.linalg.eigh(x.T @ x)
+        d1, d2 = vec[:, -1].copy(), vec[:, -2].copy()
+    else:  # more weights than points (a large net): the points' M x M Gram matrix, whose
+        # eigenvectors u give the same components x^T u / |x^T u| with the same eigenvalues
+        ev, u = np.linalg.eigh(x @ x.T)
+        d1, d2 = x.T @ u[:, -1], x.T @ u[:, -2]
+        d1 /= np.linalg.norm(d1)
+        d2 /= np.linalg.norm(d2)
     total = float(ev.sum())
     if ev[-2] <= 1e-12 * max(ev[-1], 1e-300):
         raise ValueError("the trajectories span fewer than two directions: no PCA plane")
     frac = float((ev[-1] + ev[-2]) / total)
-    return Plane(mean, vec[:, -1].copy(), vec[:, -2].copy(), "pca", frac)
+    return Plane(mean, d1, d2, "pca", frac)
 
 
 def random_plane(layout: Layout, w: Array, seed: int = 0) -> Plane:
@@ -151,9 +208,16 @@ def project(plane: Plane, points: Array) -> Array:
     non-finite points."""
     x = np.asarray(points, dtype=np.float64)
     d = np.stack([plane.d1, plane.d2])  # (2, P)
-    gram = d @ d.T
+    m = np.linalg.inv(d @ d.T)
+    p = d.shape[1]
+    flat = x.reshape(-1, p)
+    out = np.empty((flat.shape[0], 2))
+    rows = max(1, _BLOCK_BYTES // (8 * p))  # a block at a time: no copy of all the points
     with np.errstate(invalid="ignore"):  # NaN rows (a stopped racer's padding) stay NaN
-        return ((x - plane.origin) @ d.T) @ np.linalg.inv(gram)
+        for i in range(0, flat.shape[0], rows):
+            check()
+            out[i : i + rows] = ((flat[i : i + rows] - plane.origin) @ d.T) @ m
+    return out.reshape((*x.shape[:-1], 2))
 
 
 def loss_slice(
@@ -243,8 +307,8 @@ def _activate(act, a: Array) -> Array:
 def extent(plane: Plane, trajectories: Array, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
     """``((a_lo, a_hi), (b_lo, b_hi))`` around the projected trajectories (and the origin),
     widened by ``margin`` of the range on each side: the window of a slice that shows them."""
-    x = _finite_points(trajectories, plane.origin.shape[0])
-    ab = np.vstack([project(plane, x), [[0.0, 0.0]]])
+    blocks, _ = _blocks(trajectories, plane.origin.shape[0])
+    ab = np.vstack([project(plane, b) for b in blocks()] + [np.zeros((1, 2))])
     lo, hi = ab.min(axis=0), ab.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)
     lo, hi = lo - margin * span, hi + margin * span

@@ -13,7 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
+
+from engine.cancel import Cancelled, cancelling, hook
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,8 +39,19 @@ def pool(workers: int) -> ThreadPoolExecutor:
 
 def map_chunks(fn: Callable[[T], R], items: Iterable[T], workers: int = WORKERS) -> list[R]:
     """``[fn(x) for x in items]``, in order, on ``workers`` threads (serially for one worker,
-    one item, or a call from inside the pool)."""
+    one item, or a call from inside the pool). The calling thread's cancel hook
+    (:mod:`engine.cancel`) is polled before each item, in whichever thread runs it."""
     items = list(items)
+    cancel = hook()
+    if cancel is not None:
+        fn = partial(_polled, fn, cancel)
     if workers <= 1 or len(items) <= 1 or threading.current_thread().name.startswith(_PREFIX):
         return [fn(x) for x in items]
     return list(pool(workers).map(fn, items))
+
+
+def _polled(fn: Callable[[T], R], cancel: Callable[[], bool], x: T) -> R:
+    if cancel():
+        raise Cancelled()
+    with cancelling(cancel):  # the item's own loops poll it too, in this thread
+        return fn(x)
