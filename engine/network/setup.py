@@ -32,6 +32,7 @@ import numpy as np
 
 from engine.network.data import DataSpec, make_data
 from engine.network.inits import InitSpec, init_weights
+from engine.network.layout import Layout
 from engine.network.mlp import NetSpec, Network, parse_hidden
 
 Array = np.ndarray
@@ -107,6 +108,11 @@ class NetworkSetup:
             "hidden": list(n.hidden), "activation": n.activation, "loss": n.loss, "batchnorm": n.batchnorm,
             "init": i.kind, "sigma": i.sigma, "seed": i.seed,
         }
+
+    @property
+    def weights(self) -> int:
+        """The network's number of weights ``P`` (every data set has two inputs)."""
+        return Layout((2, *self.net.hidden, 1)).size
 
     def build(self) -> tuple[Network, Array]:
         """The network over its data, and the start ``(P,)``."""

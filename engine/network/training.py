@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.network.budget import check_run
 from engine.network.inits import init_weights
 from engine.network.metrics import Metrics, evaluate
 from engine.network.mlp import Network
@@ -76,6 +77,11 @@ def racer_names(optimizer: Optimizer) -> tuple[str, ...]:
     return tuple(out)
 
 
+def newton_racers(optimizer: Optimizer) -> int:
+    """How many of the members need the Hessian (Newton's method)."""
+    return sum(bool(m.definition.curvature) for m in optimizer.members)
+
+
 def train(
     setup: NetworkSetup,
     optimizers: Sequence[Optimizer] | Optimizer,
@@ -91,8 +97,10 @@ def train(
 ) -> Training:
     """Race ``optimizers`` (one :class:`Optimizer` or a list, stacked) from the setup's start
     for ``steps`` steps (full batch, or mini-batches of ``batch_size`` shuffled with
-    ``seed``), then evaluate both splits at every step. ``net`` reuses a built network."""
+    ``seed``), then evaluate both splits at every step. ``net`` reuses a built network. A run
+    too large to afford is refused first (:func:`engine.network.budget.check_run`)."""
     opt = optimizers if isinstance(optimizers, Optimizer) else Optimizer.stack(list(optimizers))
+    check_run(setup.weights, steps, len(opt.members), newton_racers(opt))
     if net is None:
         net, start = setup.build()
     elif net.spec == setup.net and net.data.spec == setup.data:
