@@ -37,12 +37,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
     QSizePolicy,
     QSlider,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -64,12 +62,11 @@ from gui.analysis_data import (
 from gui.analysis_views import BasinOverlay, CurvatureOverlay, GradientField, PhaseView, SweepView
 from gui.figure import ANALYSIS_PARTS, analysis_figure_bytes, check_analysis_request, write_bytes
 from gui.file_menu import ExportDialog, ask_save, window_overlays
-from gui.jobs import Runner
+from gui.jobs import SHOW_AFTER_MS, JobStatus, Runner
 
 KINDS = ("basins", "phase", "sweep")
 TITLES = {"basins": "basins", "phase": "(α, μ) map", "sweep": "α sweep"}
 BUDGETS = (1.0, 3.0, 10.0, 30.0)  # seconds per map
-SHOW_AFTER_MS = 150  # a job quicker than this never flashes a progress bar
 RANGE_SETTLE_MS = 200  # the view must rest this long before the basin map follows a zoom
 MOMENTUM_TYPES = ("momentum", "nesterov")
 MAP_HEIGHT = 250  # px at zoom 1: the (alpha, mu) map and the sweep never shrink below this
@@ -91,60 +88,6 @@ def _round_box(box) -> tuple[tuple[float, float], tuple[float, float]]:
         d = max(0, 4 - math.floor(math.log10(span)))
         out.append((round(float(lo), d), round(float(hi), d)))
     return tuple(out)  # type: ignore[return-value]
-
-
-class JobStatus(QWidget):
-    """What one runner is doing, in the status bar: a label, a progress bar and Cancel.
-    Shown only while a job runs longer than ``SHOW_AFTER_MS``."""
-
-    def __init__(self, kind: str, runner: Runner, controller: AnalysisController) -> None:
-        super().__init__()
-        self.kind = kind
-        self.runner = runner
-        self.controller = controller
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 0, 0, 0)
-        lay.setSpacing(4)
-        self.label = QLabel(TITLES[kind])
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 100)
-        self.bar.setFixedWidth(120)
-        self.bar.setTextVisible(True)
-        self.button = QToolButton()
-        self.button.setText("Cancel")
-        self.button.setToolTip(f"stop computing the {TITLES[kind]}")
-        self.button.clicked.connect(self.cancel)
-        for w in (self.label, self.bar, self.button):
-            lay.addWidget(w)
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(SHOW_AFTER_MS)
-        self.timer.timeout.connect(self._show_if_busy)
-        runner.progressed.connect(self.on_progress)
-        runner.busyChanged.connect(self.on_busy)
-        self.hide()
-
-    @Slot()
-    def cancel(self) -> None:
-        self.controller.cancel(self.kind)
-
-    @Slot(float, str)
-    def on_progress(self, fraction: float, text: str) -> None:
-        self.bar.setValue(round(100 * fraction))
-        self.label.setText(text)
-
-    @Slot(bool)
-    def on_busy(self, busy: bool) -> None:
-        if busy:
-            self.timer.start()
-        else:
-            self.timer.stop()
-            self.hide()
-
-    @Slot()
-    def _show_if_busy(self) -> None:
-        if self.runner.busy:
-            self.show()
 
 
 class AnalysisPanel(QWidget):
@@ -325,7 +268,7 @@ class AnalysisController(QObject):
         self.info_labels = {"basins": self.panel.basin_info, "phase": self.panel.phase_info,
                             "sweep": self.panel.sweep_info}
 
-        self.statuses = {k: JobStatus(k, r, self) for k, r in self.runners.items()}
+        self.statuses = {k: JobStatus(TITLES[k], r, partial(self.cancel, k)) for k, r in self.runners.items()}
         for w in self.statuses.values():
             window.statusBar().addPermanentWidget(w)
 

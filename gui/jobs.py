@@ -7,7 +7,8 @@ own thread pool of one thread (Qt's ``QThreadPool``), which calls ``compute(spec
 What the compute function may do with its ``job``:
 
 * ``job.cancelled()``: true once the job is stale; the engine polls it (its ``cancel``
-  argument) every block of steps and raises ``engine.simulation.Cancelled``;
+  argument, or the thread's hook: ``engine.cancel``) every block of steps, every step of a
+  network's run and inside its long loops, and raises ``engine.cancel.Cancelled``;
 * ``job.progress(fraction, text)``: reported in steps of 1% (a signal per block of steps
   would flood the GUI thread);
 * ``job.emit(result, shielded=False)``: hand a result to the GUI thread (an analysis emits one
@@ -33,6 +34,9 @@ The rules, which hold for every kind of work:
 * **Closing exits cleanly.** :meth:`shutdown` cancels, drops what waits in the queue and
   waits for the job under way (well under a second: it polls its cancel flag).
 
+:class:`JobStatus` shows a runner's job in the status bar (what it computes, a progress bar
+and Cancel) once it has run for ``SHOW_AFTER_MS``.
+
 Threads and Python: only signals cross threads; a job emits its runner's private signals,
 which are queued to the runner's own bound methods (the runner lives in the GUI thread).
 Jobs are plain ``QRunnable`` objects without a parent or signals of their own, kept alive by
@@ -57,13 +61,15 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from engine.simulation import Cancelled
 
 Compute = Callable[[object, "Job"], None]
 
 PROGRESS_STEP = 0.01  # report progress in steps of 1%
+SHOW_AFTER_MS = 150  # a job quicker than this never flashes a progress bar (JobStatus)
 
 
 class Stamps:
@@ -311,4 +317,57 @@ class Runner(QObject):
             self.busyChanged.emit(False)
 
 
-__all__ = ["Job", "Runner", "Stamps"]
+class JobStatus(QWidget):
+    """What one runner is doing, in the status bar: a label, a progress bar and Cancel (which
+    calls ``cancel``). Shown only while a job runs longer than ``SHOW_AFTER_MS``."""
+
+    def __init__(self, title: str, runner: Runner, cancel: Callable[[], None], tip: str | None = None) -> None:
+        super().__init__()
+        self.runner = runner
+        self._cancel = cancel
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 0, 0)
+        lay.setSpacing(4)
+        self.label = QLabel(title)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.setFixedWidth(120)
+        self.bar.setTextVisible(True)
+        self.button = QToolButton()
+        self.button.setText("Cancel")
+        self.button.setToolTip(tip or f"stop computing the {title}")
+        self.button.clicked.connect(self.cancel)
+        for w in (self.label, self.bar, self.button):
+            lay.addWidget(w)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SHOW_AFTER_MS)
+        self.timer.timeout.connect(self._show_if_busy)
+        runner.progressed.connect(self.on_progress)
+        runner.busyChanged.connect(self.on_busy)
+        self.hide()
+
+    @Slot()
+    def cancel(self) -> None:
+        self._cancel()
+
+    @Slot(float, str)
+    def on_progress(self, fraction: float, text: str) -> None:
+        self.bar.setValue(round(100 * fraction))
+        self.label.setText(text)
+
+    @Slot(bool)
+    def on_busy(self, busy: bool) -> None:
+        if busy:
+            self.timer.start()
+        else:
+            self.timer.stop()
+            self.hide()
+
+    @Slot()
+    def _show_if_busy(self) -> None:
+        if self.runner.busy:
+            self.show()
+
+
+__all__ = ["SHOW_AFTER_MS", "Job", "JobStatus", "Runner", "Stamps"]

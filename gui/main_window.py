@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
         self._refusal = ""  # the refusal the status bar shows ("" when none: show_refusal)
         self._refused_after: dict[str, int] = {}  # each view's last request when it was shown
         self.statusBar().messageChanged.connect(self._on_message)
+        self.statusBar().addPermanentWidget(self.net.status)  # a network frame being computed
         self._make_menus()
         self._build_lessons()
         self.experiments = install_experiments(self)  # Landscape menu; scenario folders and saving
@@ -839,7 +840,8 @@ class MainWindow(QMainWindow):
         self.set_mode("instant")
         if scenario.is_network:
             self.set_model("network")
-            self.net.apply_scenario(scenario)
+            if not self.net.apply_scenario(scenario):
+                return  # (refused: the reason is in the status bar)
             self.statusBar().setStyleSheet("")
             self.statusBar().showMessage(f"scenario: {scenario.title}", 6000)
             return

@@ -1,8 +1,9 @@
 """The network view's controls: the data, the network, its start, the racers and the run.
 
 The panel owns the current :class:`~gui.netstate.NetSettings` and emits a new one on every
-accepted change (``settingsChanged``); a refused value (hidden widths ``16,x``, sigma 0) is
-said in one line (``refused``) and the last good settings stay. Every choice list comes from
+accepted change (``settingsChanged``); a refused value (hidden widths ``16,x``, sigma 0, a
+run too large for the window: ``gui.netstate.check_frame``) is said in one line (``refused``)
+and the last good settings stay. Every choice list comes from
 the engine's registries (data sets, activations, losses, inits, optimizers).
 """
 
@@ -35,7 +36,7 @@ from engine.network.losses import LOSSES
 from engine.network.setup import NetworkSetup
 from engine.validate import check_int
 from gui.controls import OptimizerEditor
-from gui.netstate import MAX_POINTS, MAX_STEPS, PLANES, NetSettings
+from gui.netstate import MAX_POINTS, MAX_STEPS, PLANES, NetSettings, check_frame
 from gui.settings import OptimizerEntry
 from gui.widgets import NumberBox, swatch
 
@@ -240,8 +241,20 @@ class NetControlPanel(QWidget):
         self._sync()
         self.settingsChanged.emit(settings)
 
+    def show_settings(self, settings: NetSettings) -> None:
+        """Show ``settings`` in every control without asking for a frame (the picture's own,
+        when the run of newer ones was cancelled)."""
+        self._settings = settings
+        self._sync()
+
     def _emit(self, settings: NetSettings) -> None:
         if settings == self._settings:
+            return
+        try:
+            check_frame(settings)  # too large a run for the window: refused like a bad value
+        except ValueError as exc:
+            self.refused.emit(str(exc))
+            self._sync()
             return
         self._settings = settings
         self.sigma_box.setEnabled(settings.setup.init.kind == "small")

@@ -10,7 +10,11 @@ step and to draw step ``k``.
 
 Data flows as in the two-weight view: a control change -> a frozen ``NetSettings`` -> the
 runner -> a ``NetFrame`` -> the panes' ``setData``. Nothing stale is shown: a frame or a
-readout of an older request is dropped.
+readout of an older request is dropped. A frame that takes a while (a large net, Newton)
+shows what it computes and how far it got in the status bar, with Cancel (the controls then
+go back to the picture's settings); a new control change or closing the window stops it
+within a fraction of a second (``engine.cancel``). A run the window cannot afford is refused
+at the control that asked for it (``gui.netstate.check_frame``).
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from engine.cancel import Cancelled, cancelling
 from engine.network.setup import NetworkSetup
-from engine.simulation import Cancelled
-from gui.jobs import Job, Runner
+from gui.jobs import Job, JobStatus, Runner
 from gui.look import Look
 from gui.netcontrols import NetControlPanel
 from gui.netreports import NetReports, ReportRequest, ReportsView, compute_reports
-from gui.netstate import NetCache, NetFrame, NetSettings, compute_net_frame, scenario_net_settings
+from gui.netstate import NetCache, NetFrame, NetSettings, check_frame, compute_net_frame, scenario_net_settings
 from gui.netview import NetworkView
 from gui.netview3d import NetSurface3D
+
+# said when memory runs out beyond what check_frame counts (the controls go back)
+NO_MEMORY = "not enough memory for this network: fewer steps, narrower or fewer hidden layers, or fewer racers"
 
 
 class _Frames:
@@ -40,9 +47,16 @@ class _Frames:
 
     def __call__(self, settings: NetSettings, job: Job) -> None:
         try:
-            frame = compute_net_frame(job.generation, settings, self.cache, cancel=job.cancelled)
+            # every long loop inside polls the job (engine.cancel): a stale request stops
+            # within a fraction of a second, whatever it was computing
+            with cancelling(job.cancelled):
+                frame = compute_net_frame(job.generation, settings, self.cache, cancel=job.cancelled,
+                                          progress=job.progress)
         except Cancelled:
             raise
+        except MemoryError:  # beyond what the check before the run counts: the system's own limits
+            self.cache = NetCache()
+            frame = NetFrame(job.generation, settings, error=NO_MEMORY)
         except Exception as exc:  # a bug must not kill the thread: the window shows it
             traceback.print_exc()
             frame = NetFrame(job.generation, settings, error=f"internal error: {exc}")
@@ -50,7 +64,8 @@ class _Frames:
 
 
 def _reports(req: ReportRequest, job: Job) -> None:
-    job.emit(compute_reports(req, cancel=job.cancelled))
+    with cancelling(job.cancelled):
+        job.emit(compute_reports(req, cancel=job.cancelled))
 
 
 class NetworkMode(QObject):
@@ -82,6 +97,9 @@ class NetworkMode(QObject):
         v.addWidget(split)
         self.runner = Runner("network", _Frames(), self, keep_thread=True)
         self.report_runner = Runner("network-readouts", _reports, self)
+        # a frame that takes a while (a large net, Newton) shows its progress in the status bar
+        self.status = JobStatus("network", self.runner, self.cancel,
+                                "stop computing the network; the controls go back to the picture's")
         self.runner.resultReady.connect(self._on_frame)
         self.runner.ended.connect(self._on_ended)
         self.report_runner.resultReady.connect(self._on_reports)
@@ -130,8 +148,24 @@ class NetworkMode(QObject):
     def request(self, settings: NetSettings) -> int:
         return self.runner.request(settings)
 
-    def apply_scenario(self, scenario) -> None:
-        self.panel.apply_settings(scenario_net_settings(scenario))
+    @Slot()
+    def cancel(self) -> None:
+        """Stop the frame being computed (the status bar's Cancel): nothing of it is shown, and
+        the controls go back to the settings of the picture on screen."""
+        if self.runner.cancel() and self.frame is not None:
+            self.panel.show_settings(self.frame.settings)
+
+    def apply_scenario(self, scenario) -> bool:
+        """Set the controls as a network lesson asks; False (and the reason said) when the
+        window cannot afford it (a lesson of one's own asking for too large a run)."""
+        settings = scenario_net_settings(scenario)
+        try:
+            check_frame(settings)
+        except ValueError as exc:
+            self.refused.emit(f"{scenario.name}: {exc}")
+            return False
+        self.panel.apply_settings(settings)
+        return True
 
     def apply_setup(self, setup: NetworkSetup) -> None:
         self.panel.apply_settings(replace(self.settings, setup=setup))
@@ -140,6 +174,8 @@ class NetworkMode(QObject):
     def _on_frame(self, frame: NetFrame) -> None:
         if frame.error is not None:
             self.refused.emit(frame.error)
+            if frame.error == NO_MEMORY and self.frame is not None:
+                self.panel.show_settings(self.frame.settings)
             return  # keep the last good picture
         self.frame = frame
         self.view.set_frame(frame)

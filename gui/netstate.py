@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from engine.network.budget import check_run
 from engine.network.metrics import Field, Metrics, evaluate, probability_field
 from engine.network.mlp import Network
 from engine.network.setup import NetworkSetup
@@ -196,12 +197,33 @@ def racer_optimizer(e: OptimizerEntry) -> Optimizer:
     return e.make()
 
 
-def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = None, cancel=None) -> NetFrame:
+# Arrays of every racer's weights at every step the window holds at once, besides what the
+# plane's choice takes (engine.network.slices.pca_bytes): the frame shown, the runs kept for
+# the next request (the run just made among them) and the frame being made.
+FRAME_COPIES = 3
+
+
+def check_frame(s: NetSettings) -> None:
+    """Refuse, in one line (``ValueError``), a request the window cannot afford: more memory
+    than a run may take, or Newton on too large a net (:func:`engine.network.budget.check_run`)."""
+    from engine.network.slices import pca_bytes
+    from engine.optimizers import OPTIMIZERS
+
+    entries, p = s.enabled, s.setup.weights
+    check_run(p, s.steps, len(entries), sum(OPTIMIZERS[e.name].curvature for e in entries), copies=FRAME_COPIES,
+              extra=pca_bytes(len(entries) * (s.steps + 1), p))
+
+
+def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = None, cancel=None,
+                      progress=None) -> NetFrame:
     """Run one request (the worker's job; tests call it too). A bad value gives a frame with
-    ``error`` set; ``cancel()`` turning true raises :class:`~engine.simulation.Cancelled`."""
+    ``error`` set; ``cancel()`` turning true raises :class:`~engine.simulation.Cancelled`;
+    ``progress(fraction, what)`` hears how far it got."""
     t0 = time.perf_counter()
     cache = cache if cache is not None else NetCache()
+    tell = progress if progress is not None else (lambda _f, _what: None)
     try:
+        check_frame(s)
         if cache.setup != s.setup:
             net, start = s.setup.build()
             cache.setup, cache.net, cache.start, cache.rows = s.setup, net, start, {}
@@ -220,10 +242,13 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
         missing = [i for i, k in enumerate(keys) if k not in cache.rows]
         if missing:
             opt = Optimizer.stack([racer_optimizer(entries[i]) for i in missing])
+            what = f"training {', '.join(entries[i].name for i in missing)}: {s.steps} steps"
+            tell(0.0, what)
             sub = simulate(
                 net, opt, np.repeat(start[None], len(missing), axis=0), s.steps, tol=s.tol, cancel=cancel,
-                batch_size=s.batch_size, seed=s.batch_seed,
+                batch_size=s.batch_size, seed=s.batch_seed, progress=lambda f: tell(0.8 * f, what),
             )
+            tell(0.8, "losses and accuracies along the runs")
             ends = sub.final.theta
             ok = np.all(np.isfinite(ends), axis=1)
             fields = probability_field(net, np.where(ok[:, None], ends, np.nan), FIELD)
@@ -245,6 +270,7 @@ def compute_net_frame(generation: int, s: NetSettings, cache: NetCache | None = 
         shown, metrics = _metrics(rows)
 
         if cache.plane_key != s.plane_key or cache.plane is None:
+            tell(0.9, "the loss on the plane")
             plane = choose_plane(s, net, start, run)
             (a0, a1), (b0, b1) = square_up(extent(plane, run.theta), plane)
             a, b = np.linspace(a0, a1, SLICE), np.linspace(b0, b1, SLICE)

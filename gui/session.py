@@ -64,7 +64,7 @@ from engine.schedules import SPEC_HELP, parse_schedule
 from engine.simulation import MAX_STEPS
 from gui.netstate import MAX_POINTS as NET_MAX_POINTS
 from gui.netstate import MAX_STEPS as NET_MAX_STEPS
-from gui.netstate import PLANES, NetSettings
+from gui.netstate import PLANES, NetSettings, check_frame
 from gui.settings import PALETTE, OptimizerEntry, Settings
 
 FORMAT = "basin-session"
@@ -629,6 +629,7 @@ def _network(top: _Fields) -> NetSession:
     selected = top.integer("selected", 0, sum(e.enabled for e in entries) - 1, 0)
     settings = NetSettings(setup=setup, racers=entries, steps=steps, tol=tol, batch_size=batch,
                            batch_seed=batch_seed, plane=plane, plane_seed=plane_seed, selected=selected)
+    _engine("network", check_frame, settings)  # a run the window cannot afford
     return NetSession(settings, mode, step, speed)
 
 
