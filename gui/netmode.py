@@ -36,7 +36,7 @@ from gui.netview import NetworkView
 from gui.netview3d import NetSurface3D
 
 # said when memory runs out beyond what check_frame counts (the controls go back)
-NO_MEMORY = "not enough memory for this network: fewer steps, narrower or fewer hidden layers, or fewer racers"
+NO_MEMORY = "not enough memory for this network: fewer steps or racers, narrower layers"
 
 
 class _Frames:
@@ -51,7 +51,7 @@ class _Frames:
             # within a fraction of a second, whatever it was computing
             with cancelling(job.cancelled):
                 frame = compute_net_frame(job.generation, settings, self.cache, cancel=job.cancelled,
-                                          progress=job.progress)
+                                          progress=lambda f, what: job.progress(f, f"network: {what}"))
         except Cancelled:
             raise
         except MemoryError:  # beyond what the check before the run counts: the system's own limits

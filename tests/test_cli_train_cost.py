@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(("flags", "line"), [
     (["--optimizer", "gd", "--hidden", "1024,1024", "--steps", "2000"],
-     "basin: error: too large: keeping 1 racer's 1,053,697 weights at each of 2,000 steps needs 1"),
+     "basin: error: too large: 1 racer x 1,053,697 weights x 2,000 steps need 1"),
     (["--optimizer", "newton", "--hidden", "256,256", "--steps", "10"],
-     "basin: error: Newton's method takes networks of at most 2,000 weights"),
+     "basin: error: Newton's method takes at most 2,000 weights"),
 ])
 def test_train_refuses_what_it_cannot_afford_in_one_line(tmp_path, flags, line) -> None:
     csv = tmp_path / "run.csv"

@@ -67,16 +67,13 @@ def check_run(weights: int, steps: int, racers: int, newton: int = 0, copies: in
     :data:`NEWTON_MAX_WEIGHTS` weights, or more memory than :func:`memory_budget`."""
     if newton and weights > NEWTON_MAX_WEIGHTS:
         raise ValueError(
-            f"Newton's method takes networks of at most {NEWTON_MAX_WEIGHTS:,} weights (a step builds a "
-            f"weights x weights Hessian, one product per weight) and this one has {weights:,}: narrow the "
-            f"hidden layers or leave Newton out"
+            f"Newton's method takes at most {NEWTON_MAX_WEIGHTS:,} weights (its Hessian grows as their square); "
+            f"this net has {weights:,}: narrower layers, or no Newton"
         )
     need, budget = run_bytes(weights, steps, racers, newton, copies, extra), memory_budget()
     if need > budget:
-        whose = f"{racers} racers'" if racers != 1 else "1 racer's"
-        hessian = f" (and Newton's {weights:,} x {weights:,} Hessian)" if newton else ""
+        hessian = " and Newton's Hessian" if newton else ""
         raise ValueError(
-            f"too large: keeping {whose} {weights:,} weights at each of {steps:,} steps{hessian} needs "
-            f"{need / GiB:.1f} GiB of memory, over the {budget / GiB:.1f} GiB a run may take: fewer steps, "
-            f"narrower or fewer hidden layers, or fewer racers"
+            f"too large: {racers} racer{'s' * (racers != 1)} x {weights:,} weights x {steps:,} steps{hessian} need "
+            f"{need / GiB:.1f} GiB, over {budget / GiB:.1f} GiB: fewer steps or racers, narrower layers"
         )

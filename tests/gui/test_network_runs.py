@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from engine.network.setup import NetworkSetup
 from gui.main_window import MainWindow
+from gui.netmode import NO_MEMORY
 from gui.netstate import NetSettings
 from gui.session import NetSession, SessionError, parse_session
 
@@ -54,7 +55,7 @@ def test_a_long_run_shows_its_progress_and_a_change_replaces_it_promptly(netwin:
     start_long_run(w, qtbot)
     values = []
     w.net.status.bar.valueChanged.connect(values.append)
-    assert "training" in w.net.status.label.text() and "newton" in w.net.status.label.text()
+    assert w.net.status.label.text().startswith("network: training") and "newton" in w.net.status.label.text()
     qtbot.waitUntil(lambda: bool(values) and values[-1] >= 1, timeout=60000)  # the bar moves during the run
     t0 = time.perf_counter()
     type_hidden(w, "8,8")  # back to a small net, as the reviewer did
@@ -97,8 +98,8 @@ def test_a_net_too_large_for_memory_is_refused_at_its_field(netwin: MainWindow, 
     shown, gen = w.net.frame, w.net.runner.generation
     type_hidden(w, "1024,1024")
     message = w.statusBar().currentMessage()
-    assert message.startswith("too large: keeping 3 racers' 1,053,697 weights at each of 300 steps needs")
-    assert "fewer steps, narrower or fewer hidden layers, or fewer racers" in message and "\n" not in message
+    assert message.startswith("too large: 3 racers x 1,053,697 weights x 300 steps need")
+    assert message.endswith("fewer steps or racers, narrower layers") and "\n" not in message
     assert w.net.panel.hidden_edit.text() == "8,8" and w.net.panel.settings == shown.settings
     assert w.net.runner.generation == gen and w.net.frame is shown  # nothing ran; the picture stays
 
@@ -120,14 +121,14 @@ def test_newton_on_a_net_too_large_is_refused_and_unticked(netwin: MainWindow, q
 def test_a_session_or_lesson_too_large_is_refused(netwin: MainWindow, qtbot) -> None:
     w = netwin
     big = replace(w.net.settings, setup=NetworkSetup.from_fields({"hidden": [1024, 1024]}), steps=2000)
-    with pytest.raises(SessionError, match=r"^session: network: too large: keeping 3 racers' 1,053,697 weights"):
+    with pytest.raises(SessionError, match=r"^session: network: too large: 3 racers x 1,053,697 weights x 2,000 steps"):
         parse_session(NetSession(big).to_json())
     from engine.scenarios import load_scenarios
 
     lesson = load_scenarios()[0]["net-newton"]
     settings, gen = w.net.settings, w.net.runner.generation
     w.apply_scenario(replace(lesson, network=NetworkSetup.from_fields({"hidden": [256, 256]})))
-    assert "Newton's method takes networks of at most 2,000 weights" in w.statusBar().currentMessage()
+    assert "Newton's method takes at most 2,000 weights" in w.statusBar().currentMessage()
     assert w.net.settings == settings and w.net.runner.generation == gen
 
 
@@ -146,6 +147,7 @@ def test_running_out_of_memory_anyway_is_said_and_the_controls_go_back(netwin: M
     monkeypatch.setattr(gui.netstate, "simulate", no_memory)
     type_hidden(w, "12,12")
     qtbot.waitUntil(lambda: not w.net.runner.busy, timeout=10000)
-    assert w.statusBar().currentMessage().startswith("not enough memory for this network: fewer steps")
+    assert w.statusBar().currentMessage() == NO_MEMORY
+    assert NO_MEMORY == "not enough memory for this network: fewer steps or racers, narrower layers"
     assert w.net.frame is shown and w.net.panel.settings == shown.settings
     assert w.net.panel.hidden_edit.text() == "8,8"
