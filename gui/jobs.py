@@ -18,7 +18,7 @@ What the compute function may do with its ``job``:
 The rules, which hold for every kind of work:
 
 * **Generations.** A request supersedes every older one. A job that is stale when its turn
-  comes never starts; one under way sees ``cancelled()`` and stops within a block of steps.
+  comes never starts; one under way sees ``cancelled()`` at its next poll and stops.
   So a burst of 200 slider moves ends in one or two computations and the picture of the last
   value, with no backlog (ndv's idea).
 * **One at a time, in order.** The pool has one thread, so a runner's jobs never overlap and
@@ -258,7 +258,7 @@ class Runner(QObject):
 
     def cancel(self) -> bool:
         """Stop the current job outright (the Cancel button): nothing of it is shown. Returns
-        whether one was running or waiting; it ends within one block of steps."""
+        whether one was running or waiting; it ends at its next poll of ``cancelled()``."""
         was = self.busy
         self.stop()
         self.spec = None
