@@ -1020,18 +1020,13 @@ class NetworkProblem:
 
     def csv_names(self) -> tuple[str, ...]:
         """The CSV's racer names: the window's (``gd α=0.3``, ``adam α=0.01``, ``gd α=0.3 #2``
-        for a further copy), so that a run from the command line and the window's File >
+        for a further racer of the same label), so that a run from the command line and the window's File >
         Export CSV of the same race are the same file, with or without a session."""
+        from gui.netstate import numbered
         from gui.settings import short_label
 
-        seen: dict[str, int] = {}
-        out = []
-        for m in (m for o in self.optimizers for m in o.members):
-            name = m.definition.name
-            seen[name] = seen.get(name, 0) + 1
-            label = short_label(name, m.values, m.schedule)
-            out.append(label if seen[name] == 1 else f"{label} #{seen[name]}")
-        return tuple(out)
+        return numbered(short_label(m.definition.name, m.values, m.schedule) for o in self.optimizers
+                        for m in o.members)
 
 
 def _report_names(given: Sequence[str], scenario) -> tuple[str, ...]:

@@ -378,10 +378,14 @@ def _run(rows: list[_Row], steps: int) -> Run:
 def racer_labels(entries: tuple[OptimizerEntry, ...]) -> tuple[str, ...]:
     """What the view calls each racer: its label, with ``#2``, ``#3`` ... for a further racer
     of the same label (racers the labels tell apart, as Newton and damped Newton, need none)."""
+    return numbered(e.label() for e in entries)
+
+
+def numbered(labels) -> tuple[str, ...]:
+    """``labels`` with ``#2``, ``#3`` ... after each further copy of one label."""
     seen: dict[str, int] = {}
     out = []
-    for e in entries:
-        label = e.label()
+    for label in labels:
         seen[label] = seen.get(label, 0) + 1
         out.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return tuple(out)
