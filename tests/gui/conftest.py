@@ -121,3 +121,18 @@ def window(qtbot):
     w = open_window(qtbot)
     yield w
     w.close()
+
+
+def net_settled(window, qtbot, timeout: int = 10000) -> None:
+    """Wait until the network view shows its latest request's frame."""
+    net = window.net
+    qtbot.waitUntil(lambda: net.frame is not None and not net.runner.busy
+                    and net.frame.generation == net.runner.generation, timeout=timeout)
+
+
+@pytest.fixture
+def netwin(window, qtbot):
+    """The window showing the network view, its first frame drawn."""
+    window.model_combo.setCurrentIndex(1)
+    net_settled(window, qtbot)
+    return window

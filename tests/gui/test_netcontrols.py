@@ -14,7 +14,7 @@ from gui import look
 from gui.main_window import MainWindow
 from gui.netstate import MAX_POINTS, MAX_STEPS
 from gui.widgets import NumberBox
-from tests.gui.test_network_window import net_settled
+from tests.gui.conftest import net_settled
 
 # (box, text typed, the refusal's words)
 REFUSALS = [

@@ -16,8 +16,7 @@ from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from gui.main_window import MainWindow
 from gui.netreports import PLOT_MIN_PX, ReportsView, _Plot
-from tests.gui.conftest import open_window
-from tests.gui.test_network_window import net_settled
+from tests.gui.conftest import net_settled, open_window
 
 SIZES = [(1024, 768), (1600, 1000)]
 

@@ -25,7 +25,7 @@ from gui.canvas import Path as Shape
 from gui.chart import Axis, Plot
 from gui.network_figure import GAP, LEFT, PANEL, RESOLUTION, TOP, WIDTH, boundary, training_canvas
 from gui.outputs import HOLD_SECONDS, Timing
-from tests.gui.test_network_window import net_settled
+from tests.gui.conftest import net_settled
 
 LOSS_X0 = LEFT + PANEL + GAP + 40  # the loss panel's left edge, figure units (training_canvas's layout)
 

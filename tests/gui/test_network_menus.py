@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 from gui import file_menu
 from gui.main_window import MainWindow
 from gui.model_actions import stripped
-from tests.gui.test_network_window import net_settled
+from tests.gui.conftest import net_settled
 
 # entries that are not triggered here, and why
 NOT_TRIGGERED = {

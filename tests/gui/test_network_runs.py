@@ -15,19 +15,7 @@ from gui.main_window import MainWindow
 from gui.netmode import NO_MEMORY
 from gui.netstate import NetSettings
 from gui.session import NetSession, SessionError, parse_session
-
-
-def net_settled(window: MainWindow, qtbot, timeout: int = 10000) -> None:
-    net = window.net
-    qtbot.waitUntil(lambda: net.frame is not None and not net.runner.busy
-                    and net.frame.generation == net.runner.generation, timeout=timeout)
-
-
-@pytest.fixture
-def netwin(window: MainWindow, qtbot) -> MainWindow:
-    window.model_combo.setCurrentIndex(1)
-    net_settled(window, qtbot)
-    return window
+from tests.gui.conftest import net_settled
 
 
 def with_newton(s: NetSettings, hidden: list[int]) -> NetSettings:

@@ -7,19 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.main_window import MainWindow
-
-
-def net_settled(window: MainWindow, qtbot, timeout: int = 10000) -> None:
-    net = window.net
-    qtbot.waitUntil(lambda: net.frame is not None and not net.runner.busy
-                    and net.frame.generation == net.runner.generation, timeout=timeout)
-
-
-@pytest.fixture
-def netwin(window: MainWindow, qtbot) -> MainWindow:
-    window.model_combo.setCurrentIndex(1)
-    net_settled(window, qtbot)
-    return window
+from tests.gui.conftest import net_settled
 
 
 def test_the_model_switch_shows_the_network_and_back(netwin: MainWindow, qtbot, settle) -> None:
