@@ -60,17 +60,22 @@ class Extremes:
     res_max: Array
 
 
-def extreme_eigenvalues(net: Network, w: Array, iters: int = 30, seed: int = 0) -> Extremes:
-    """Lanczos estimates of the extreme Hessian eigenvalues at ``w (..., P)``: ``iters`` exact
-    Hessian-vector products per point (capped at ``P``), batched over the points. Points that
-    are not finite (a diverged racer) give NaN."""
+def _points(net: Network, w: Array, iters: int, seed: int) -> tuple[int, int, tuple[int, ...], Array, Array]:
+    """The checked ``iters`` and ``seed``, and the points ``w (..., P)`` as ``lead`` (their
+    leading shape), ``flat (m, P)`` and ``ok`` (which are finite: a diverged racer is not)."""
     iters = check_int("iters", iters, 1, 10_000)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     w = np.asarray(w, dtype=np.float64)
     net.layout.check(w)
-    lead, p = w.shape[:-1], net.dim
-    flat = w.reshape(-1, p)
-    ok = np.all(np.isfinite(flat), axis=1)
+    flat = w.reshape(-1, net.dim)
+    return iters, seed, w.shape[:-1], flat, np.all(np.isfinite(flat), axis=1)
+
+
+def extreme_eigenvalues(net: Network, w: Array, iters: int = 30, seed: int = 0) -> Extremes:
+    """Lanczos estimates of the extreme Hessian eigenvalues at ``w (..., P)``: ``iters`` exact
+    Hessian-vector products per point (capped at ``P``), batched over the points. Points that
+    are not finite (a diverged racer) give NaN."""
+    iters, seed, lead, flat, ok = _points(net, w, iters, seed)
     out = [np.full(flat.shape[0], np.nan) for _ in range(4)]
     if ok.any():
         for a, b in zip(out, _lanczos(net, flat[ok], iters, seed), strict=True):
@@ -243,13 +248,7 @@ def critical_points(net: Network, w: Array, iters: int = CLASSIFY_ITERS, seed: i
     weights (exact to rounding); above, Lanczos (:func:`extreme_eigenvalues`'s iteration,
     ``iters`` products started from the gradient, whose Krylov space also gives the Newton
     step) with residual bounds."""
-    iters = check_int("iters", iters, 1, 10_000)
-    seed = check_int("seed", seed, 0, 2**32 - 1)
-    w = np.asarray(w, dtype=np.float64)
-    net.layout.check(w)
-    lead, p = w.shape[:-1], net.dim
-    flat = w.reshape(-1, p)
-    ok = np.all(np.isfinite(flat), axis=1)
+    iters, seed, lead, flat, ok = _points(net, w, iters, seed)
     m = flat.shape[0]
     nan = lambda: np.full(m, np.nan)
     at, here = [nan() for _ in range(4)], [nan() for _ in range(4)]
