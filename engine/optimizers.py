@@ -338,6 +338,13 @@ class Member(NamedTuple):
     values: dict[str, float]
     schedule: Schedule = CONSTANT
 
+    def alphas(self, steps: int) -> Array | None:
+        """The alpha each step ``t = 0 .. steps - 1`` uses (``alpha * schedule.factors(steps)``,
+        as the stepper's table), or None for a constant alpha."""
+        if self.schedule.constant or "alpha" not in self.values:
+            return None
+        return self.values["alpha"] * self.schedule.factors(steps)
+
 
 @dataclass(frozen=True)
 class Optimizer:

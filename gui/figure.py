@@ -546,10 +546,10 @@ def _curve_plots(x: float, y: float, w: float, h: float, scene: Scene, head: boo
     grad_x = Axis(xlo, xhi, "step")
     loss_y = Axis(llo, lhi, loss_title(tracks), ticks=log_axis_ticks(llo, lhi) if log_loss else None, grid=True)
     grad_y = Axis(glo, ghi, "gradient norm ‖∇L‖", ticks=log_axis_ticks(glo, ghi), grid=True)
-    alphas = [alpha_staircase(t.alpha)[1] for t in scheduled(tracks)]
+    alphas = [t.alpha[np.isfinite(t.alpha)] for t in scheduled(tracks)]  # (the staircase's highest is theirs)
     alpha_x = alpha_y = None
     if alphas:
-        top_alpha = max((float(np.nanmax(a)) for a in alphas if np.isfinite(a).any()), default=0.0)
+        top_alpha = max((float(a.max()) for a in alphas if a.size), default=0.0)
         ahi = 1.08 * top_alpha if top_alpha > 0 else 1.0
         alpha_x = Axis(xlo, xhi, "", labels=False)
         alpha_y = Axis(0.0, ahi, "α(t)", ticks=linear_ticks(0.0, ahi, 60.0), grid=True)
@@ -703,8 +703,7 @@ def run_tracks(landscape: Landscape, run: Run, optimizer: Optimizer, colors: Seq
     surface = surface if surface is not None else build_surface(landscape)
     labels = [short_label(m.definition.name, m.values, m.schedule) for m in members]
     steps = run.theta.shape[1] - 1
-    alphas = [None if m.schedule.constant or "alpha" not in m.values else m.values["alpha"] * m.schedule.factors(steps)
-              for m in members]  # (as OptimizerEntry.alphas: the table the engine reads)
+    alphas = [m.alphas(steps) for m in members]
     schedules = ["" if a is None else m.schedule.spec() for a, m in zip(alphas, members, strict=True)]
     tracks = make_tracks(landscape, surface, run, labels, list(colors), alphas, schedules)
     return surface, tracks
