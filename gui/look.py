@@ -31,6 +31,12 @@ PRESENTATION_ZOOM = 1.6  # F5: for the back row of a lecture hall, on a screen o
 PRESENTATION_SCREEN = (1280, 800)
 
 
+def longest_fitting(forms, width_of, room: float) -> str:
+    """The first of ``forms`` (a text's forms, longest first) whose ``width_of`` is at most
+    ``room``; the last, shortest, if none is (the caller's label then cuts it)."""
+    return next((f for f in forms if width_of(f) <= room), forms[-1])
+
+
 def presentation_zoom(width: int, height: int) -> float:
     """F5's zoom on a screen of ``width`` x ``height`` free pixels: :data:`PRESENTATION_ZOOM`
     on 1280 x 800 and larger, in proportion on a smaller screen (a projector's 1024 x 768
@@ -222,5 +228,5 @@ def apply(look: Look, app: QApplication | None = None) -> None:
 
 __all__ = [
     "BASE_FONT_PT", "DARK", "LIGHT", "PRESENTATION_ZOOM", "RACER_COLORS", "THEMES", "ZOOMS", "Look", "Theme",
-    "apply", "clamp_zoom", "current", "palette", "presentation_zoom", "stylesheet", "zoom_step",
+    "apply", "clamp_zoom", "current", "longest_fitting", "palette", "presentation_zoom", "stylesheet", "zoom_step",
 ]

@@ -88,7 +88,7 @@ def fitting_verdict(msg: str, width_of, room: float) -> str:
     head = msg.split(": ")[0]
     clause = head.split(", ")[0]  # "converged at step 98 to a minimum" (", loss ..." dropped)
     forms = [msg, head, clause, re.split(r" (?:after|at|to) ", clause)[0]]
-    return next((f for f in forms if width_of(f) <= room), forms[-1])
+    return looks.longest_fitting(forms, width_of, room)
 
 
 class StatusPane(QWidget):

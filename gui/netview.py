@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 from engine.network.metrics import evaluate, probability_field
 from engine.network.symmetry import identical_units
 from engine.simulation import Status
-from gui.look import LIGHT, Theme
+from gui.look import LIGHT, Theme, longest_fitting
 from gui.netstate import FIELD, NetFrame
 from gui.pg_overrides import Trace
 from gui.plots import (
@@ -120,6 +120,7 @@ class _Pane(pg.PlotWidget):
         self.titles, self.axes = title, axes
         self.title = title[0]
         self.beside = 0.0  # the width of what is right of the data (a legend), which the title leaves
+        self._notes: dict[pg.TextItem, tuple[str, ...]] = {}  # texts on the plot: their forms (set_note)
         self.setMinimumSize(160, 200)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # images of 64 cells read smooth
         self.plot = self.getPlotItem()
@@ -141,21 +142,19 @@ class _Pane(pg.PlotWidget):
         font.setPointSizeF((FONT_PT + 1) * self.k)
         # (the title spans the data's column only)
         room = self.width() - self.plot.getAxis("left").width() - self.beside - 16 * self.k
-        title = next((x for x in self.titles if QFontMetricsF(font).horizontalAdvance(x) <= room), self.titles[-1])
+        title = longest_fitting(self.titles, QFontMetricsF(font).horizontalAdvance, room)
         if title != self.title:
             self.title = title
             self.plot.setTitle(title, color=self.theme.plot_fg, size=f"{(FONT_PT + 1) * self.k:.1f}pt")
 
     def set_note(self, item: pg.TextItem, forms: tuple[str, ...]) -> None:
         """Write on the plot the longest of ``forms`` that fits its width (again on resize)."""
-        self._notes = {**getattr(self, "_notes", {}), item: forms}
+        self._notes[item] = forms
         self._fit_note(item)
 
     def _fit_note(self, item: pg.TextItem) -> None:
-        forms = self._notes[item]
-        fm = QFontMetricsF(item.textItem.font())
         room = self.plot.vb.width() - 12 * self.k
-        text = next((x for x in forms if fm.horizontalAdvance(x) <= room), forms[-1])
+        text = longest_fitting(self._notes[item], QFontMetricsF(item.textItem.font()).horizontalAdvance, room)
         if item.toPlainText() != text:
             item.setText(text)
 
@@ -589,7 +588,7 @@ class UnitsView(pg.GraphicsLayoutWidget):
             return
         fm = QFontMetricsF(_note_font(self.k))
         room = self.width() / n - 80 * self.k  # (the inputs' axis and the spaces beside each title)
-        titles = [next((x for x in forms if fm.horizontalAdvance(x) <= room), forms[-1]) for forms in self.forms]
+        titles = [longest_fitting(forms, fm.horizontalAdvance, room) for forms in self.forms]
         for j, (p, title) in enumerate(zip(self.plots, titles, strict=True)):
             if j >= len(self.titles) or self.titles[j] != title:
                 p.setTitle(title, color=self.theme.plot_fg, size=f"{FONT_PT * self.k:.1f}pt")
