@@ -57,6 +57,11 @@ class Prefs:
     def _get(self, key: str, default: object = None) -> object:
         return self.store.value(key, default)
 
+    def _one_of(self, key: str, choices, default):
+        """The value under ``key`` if it is one of ``choices`` (names), else ``default``."""
+        name = self._get(key, default)
+        return name if isinstance(name, str) and name in choices else default
+
     def _float(self, key: str, default: float) -> float:
         try:
             return float(self._get(key, default))
@@ -77,8 +82,7 @@ class Prefs:
     def theme(self) -> str:
         from gui.look import THEMES
 
-        name = str(self._get("look/theme", "light"))
-        return name if name in THEMES else "light"
+        return self._one_of("look/theme", THEMES, "light")
 
     @theme.setter
     def theme(self, name: str) -> None:
@@ -86,8 +90,7 @@ class Prefs:
 
     @property
     def layout(self) -> str | None:
-        name = self._get("window/layout")
-        return name if name in LAYOUTS else None
+        return self._one_of("window/layout", LAYOUTS, None)
 
     @layout.setter
     def layout(self, name: str) -> None:
@@ -133,8 +136,7 @@ class Prefs:
 
     @property
     def landscape_view(self) -> str:
-        name = self._get("view3d/mode", "contour")
-        return name if name in LANDSCAPE_VIEWS else "contour"
+        return self._one_of("view3d/mode", LANDSCAPE_VIEWS, "contour")
 
     @landscape_view.setter
     def landscape_view(self, name: str) -> None:
@@ -176,8 +178,7 @@ class Prefs:
         """The view shown at the last close: "two" (two weights) or "network"."""
         from gui.session import MODELS
 
-        name = self._get("window/model", "two")
-        return name if name in MODELS else "two"
+        return self._one_of("window/model", MODELS, "two")
 
     @model.setter
     def model(self, name: str) -> None:
